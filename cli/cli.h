@@ -1,0 +1,35 @@
+/* The zkgate command line: one executable, one function per subcommand.
+ *
+ * Each cmd_* gets argv with argv[0] = the subcommand's name, the global options
+ * (--log-level, --log-format) already removed, and returns the process exit
+ * status: 0 success, 1 the operation failed, 2 bad usage.
+ */
+#ifndef ZKGATE_CLI_CLI_H
+#define ZKGATE_CLI_CLI_H
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+int cmd_version(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_hash(int argc, char **argv);
+int cmd_hash_keccak(int argc, char **argv);
+int cmd_hash_poseidon2(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_privacy(int argc, char **argv);
+int cmd_devnet(int argc, char **argv);
+
+/* Prints "zkgate <cmd>: <detail of the last error>" to stderr and returns
+ * CLI_EXIT_FAIL. */
+int cli_fail(const char *cmd, int code);
+
+/* Prints "zkgate <cmd>: <message>" and a hint to run --help; returns
+ * CLI_EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Non-zero when argv holds -h or --help. */
+int cli_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,155 @@
+/* zkgate: the one executable. Dispatches to a subcommand and handles the global
+ * options every subcommand shares. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "common/error.h"
+#include "common/log.h"
+
+typedef struct subcommand {
+    const char *name;                 /* as typed */
+    int (*run)(int argc, char **argv); /* NULL: not built yet */
+    const char *summary;              /* one line for `zkgate --help` */
+    const char *pending;              /* for NULL run: what is missing and where it is tracked */
+} subcommand;
+
+static const subcommand k_commands[] = {
+    {"version", cmd_version, "print the version and what this build contains", NULL},
+    {"keygen", cmd_keygen, "create a secp256k1 key file and print its address", NULL},
+    {"config", cmd_config, "check a configuration file (config check FILE)", NULL},
+    {"hash", cmd_hash, "hash data: keccak (Ethereum), poseidon2", NULL},
+    {"bench", cmd_bench, "run benchmarks: field, ntt, poseidon2, merkle", NULL},
+    {"privacy", cmd_privacy, "encrypt, decrypt, commit, open, disclose", NULL},
+    {"devnet", cmd_devnet, "run a local devnet of what this build contains", NULL},
+    {"prove", NULL, "prove a circuit", "the proof system (issue 4) has not landed yet"},
+    {"verify", NULL, "verify a proof", "the proof system (issue 4) has not landed yet"},
+    {"chain", NULL, "run a chain node", "the chain node (issue 7) has not landed yet"},
+    {"gateway", NULL, "run the gateway", "the gateway service has not landed yet"},
+};
+#define N_COMMANDS (sizeof k_commands / sizeof k_commands[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: zkgate [--log-level LEVEL] [--log-format text|json] COMMAND [ARGS]\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-9s %s%s\n", k_commands[i].name, k_commands[i].summary,
+                k_commands[i].run ? "" : " (not built yet)");
+    fprintf(f, "\nglobal options (anywhere on the line):\n"
+               "  --log-level trace|debug|info|warn|error|off   (default info)\n"
+               "  --log-format text|json                        (default text)\n"
+               "`zkgate COMMAND --help` describes a command.\n");
+}
+
+int cli_fail(const char *cmd, int code)
+{
+    fprintf(stderr, "zkgate %s: %s (%s)\n", cmd, zk_err_detail(), zk_errname(code));
+    return CLI_EXIT_FAIL;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "zkgate %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(run `zkgate %s --help` for usage)\n", cmd);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return 0;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Removes the global options from argv (they may appear anywhere) and applies
+ * them. Returns 0, or CLI_EXIT_USAGE after printing what was wrong. */
+static int take_global_options(int *argc, char **argv)
+{
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        const char *val = NULL;
+        int is_level = 0, is_format = 0;
+        if (strcmp(a, "--") == 0) { /* the rest belongs to the subcommand */
+            while (i < *argc)
+                argv[out++] = argv[i++];
+            break;
+        }
+        if (strncmp(a, "--log-level", 11) == 0 && (a[11] == '\0' || a[11] == '='))
+            is_level = 1;
+        else if (strncmp(a, "--log-format", 12) == 0 && (a[12] == '\0' || a[12] == '='))
+            is_format = 1;
+        if (!is_level && !is_format) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        const char *eq = strchr(a, '=');
+        if (eq) {
+            val = eq + 1;
+        } else if (i + 1 < *argc) {
+            val = argv[++i];
+        } else {
+            fprintf(stderr, "zkgate: %s needs a value\n", a);
+            return CLI_EXIT_USAGE;
+        }
+        if (is_level) {
+            zk_log_level l;
+            if (zk_log_parse_level(val, &l)) {
+                fprintf(stderr, "zkgate: --log-level: %s\n", zk_err_detail());
+                return CLI_EXIT_USAGE;
+            }
+            zk_log_set_level(l);
+        } else {
+            zk_log_format f;
+            if (zk_log_parse_format(val, &f)) {
+                fprintf(stderr, "zkgate: --log-format: %s\n", zk_err_detail());
+                return CLI_EXIT_USAGE;
+            }
+            zk_log_set_format(f);
+        }
+    }
+    argv[out] = NULL;
+    *argc = out;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    int rc = take_global_options(&argc, argv);
+    if (rc)
+        return rc;
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0)
+        return cmd_version(1, argv + 1);
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(name, k_commands[i].name) != 0)
+            continue;
+        if (!k_commands[i].run) {
+            fprintf(stderr, "zkgate %s: not available in this build: %s\n", name,
+                    k_commands[i].pending);
+            return CLI_EXIT_FAIL;
+        }
+        return k_commands[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "zkgate: unknown command '%s'\n\n", name);
+    usage(stderr);
+    return CLI_EXIT_USAGE;
+}
