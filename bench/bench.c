@@ -37,8 +37,8 @@ void bench_emit(const bench_ctx *ctx, const bench_result *r)
                "\"threads\":%d,\"backend\":\"%s\",\"seconds\":%.6g,\"throughput\":%.6g,"
                "\"unit\":\"%s\",\"bound\":%.6g,\"bound_what\":\"%s\",\"ratio\":%.4g}\n",
                r->group, r->name, r->size, (unsigned long long)r->items, r->threads,
-               ctx->backend ? ctx->backend : "cpu", r->seconds, r->throughput, r->unit,
-               r->bound, r->bound_what ? r->bound_what : "", ratio);
+               ctx->backend ? ctx->backend : "cpu", r->seconds, r->throughput, r->unit, r->bound,
+               r->bound_what ? r->bound_what : "", ratio);
     } else {
         printf("%-10s %-26s %-14s thr=%-3d %10.3f ms  %11.4g %-7s bound %11.4g (%s)  ratio %.2f\n",
                r->group, r->name, r->size, r->threads, r->seconds * 1e3, r->throughput, r->unit,

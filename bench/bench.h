@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 typedef struct bench_ctx {
-    int json;          /* print JSON lines instead of a table */
-    int quick;         /* smaller sizes and fewer repetitions (tests, CI) */
-    int threads;       /* threads for the "all cores" cases */
+    int json;            /* print JSON lines instead of a table */
+    int quick;           /* smaller sizes and fewer repetitions (tests, CI) */
+    int threads;         /* threads for the "all cores" cases */
     const char *backend; /* "cpu" or "cuda" */
 } bench_ctx;
 

@@ -7,8 +7,8 @@
 #ifndef ZKGATE_CLI_CLI_H
 #define ZKGATE_CLI_CLI_H
 
-#define CLI_EXIT_OK 0
-#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_OK    0
+#define CLI_EXIT_FAIL  1
 #define CLI_EXIT_USAGE 2
 
 int cmd_version(int argc, char **argv);

@@ -54,8 +54,10 @@ int cmd_bench(int argc, char **argv)
         } else if (strcmp(a, "--backend") == 0 && i + 1 < argc) {
             ctx.backend = argv[++i];
             if (strcmp(ctx.backend, "cpu") != 0)
-                return cli_usage("bench", "backend '%s' is not available in this build "
-                                 "(only cpu; the CUDA backend has not landed)", ctx.backend);
+                return cli_usage("bench",
+                                 "backend '%s' is not available in this build "
+                                 "(only cpu; the CUDA backend has not landed)",
+                                 ctx.backend);
         } else if (strcmp(a, "all") == 0) {
             all = 1;
         } else if (a[0] == '-') {

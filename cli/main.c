@@ -9,10 +9,10 @@
 #include "common/log.h"
 
 typedef struct subcommand {
-    const char *name;                 /* as typed */
+    const char *name;                  /* as typed */
     int (*run)(int argc, char **argv); /* NULL: not built yet */
-    const char *summary;              /* one line for `zkgate --help` */
-    const char *pending;              /* for NULL run: what is missing and where it is tracked */
+    const char *summary;               /* one line for `zkgate --help` */
+    const char *pending;               /* for NULL run: what is missing and where it is tracked */
 } subcommand;
 
 static const subcommand k_commands[] = {

@@ -17,9 +17,18 @@ static atomic_int g_fd = STDERR_FILENO;
 static const char *const k_names[] = {"trace", "debug", "info", "warn", "error", "off"};
 static const char *const k_upper[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "OFF"};
 
-void zk_log_set_level(zk_log_level level) { atomic_store(&g_level, (int)level); }
-void zk_log_set_format(zk_log_format format) { atomic_store(&g_format, (int)format); }
-void zk_log_set_fd(int fd) { atomic_store(&g_fd, fd); }
+void zk_log_set_level(zk_log_level level)
+{
+    atomic_store(&g_level, (int)level);
+}
+void zk_log_set_format(zk_log_format format)
+{
+    atomic_store(&g_format, (int)format);
+}
+void zk_log_set_fd(int fd)
+{
+    atomic_store(&g_fd, fd);
+}
 
 int zk_log_enabled(zk_log_level level)
 {
@@ -67,7 +76,10 @@ static void put(line *l, const char *s, size_t n)
     memcpy(l->buf + l->len, s, n);
     l->len += n;
 }
-static void puts_(line *l, const char *s) { put(l, s, strlen(s)); }
+static void puts_(line *l, const char *s)
+{
+    put(l, s, strlen(s));
+}
 static void putf(line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void putf(line *l, const char *fmt, ...)
 {

@@ -39,29 +39,29 @@ typedef struct zk_field {
     const char *key;    /* field name: letters, digits, '_' and '.' */
     zk_field_type type; /* which member of the union holds the value */
     union {
-        const char *s; /* ZKF_T_STR; NULL prints as null */
-        long long i;   /* ZKF_T_INT, ZKF_T_BOOL */
+        const char *s;        /* ZKF_T_STR; NULL prints as null */
+        long long i;          /* ZKF_T_INT, ZKF_T_BOOL */
         unsigned long long u; /* ZKF_T_UINT */
-        double d;      /* ZKF_T_DBL */
+        double d;             /* ZKF_T_DBL */
     } v;
 } zk_field;
 
-#define ZKF_STR(k, x) ((zk_field){.key = (k), .type = ZKF_T_STR, .v.s = (x)})
-#define ZKF_INT(k, x) ((zk_field){.key = (k), .type = ZKF_T_INT, .v.i = (long long)(x)})
+#define ZKF_STR(k, x)  ((zk_field){.key = (k), .type = ZKF_T_STR, .v.s = (x)})
+#define ZKF_INT(k, x)  ((zk_field){.key = (k), .type = ZKF_T_INT, .v.i = (long long)(x)})
 #define ZKF_UINT(k, x) ((zk_field){.key = (k), .type = ZKF_T_UINT, .v.u = (unsigned long long)(x)})
-#define ZKF_DBL(k, x) ((zk_field){.key = (k), .type = ZKF_T_DBL, .v.d = (double)(x)})
+#define ZKF_DBL(k, x)  ((zk_field){.key = (k), .type = ZKF_T_DBL, .v.d = (double)(x)})
 #define ZKF_BOOL(k, x) ((zk_field){.key = (k), .type = ZKF_T_BOOL, .v.i = !!(x)})
-#define ZKF_END ((zk_field){.key = NULL, .type = ZKF_T_END})
+#define ZKF_END        ((zk_field){.key = NULL, .type = ZKF_T_END})
 
 /* Logs an event if level is enabled. The field list may be empty. */
-#define ZK_LOG(level, event, ...)                                                   \
-    do {                                                                            \
-        if (zk_log_enabled(level))                                                  \
-            zk_log_fields((level), (event),                                         \
-                          (const zk_field[]){__VA_ARGS__ __VA_OPT__(, ) ZKF_END});  \
+#define ZK_LOG(level, event, ...)                                                                  \
+    do {                                                                                           \
+        if (zk_log_enabled(level))                                                                 \
+            zk_log_fields((level), (event),                                                        \
+                          (const zk_field[]){__VA_ARGS__ __VA_OPT__(, ) ZKF_END});                 \
     } while (0)
-#define ZK_INFO(event, ...) ZK_LOG(ZK_LOG_INFO, event, __VA_ARGS__)
-#define ZK_WARN(event, ...) ZK_LOG(ZK_LOG_WARN, event, __VA_ARGS__)
+#define ZK_INFO(event, ...)  ZK_LOG(ZK_LOG_INFO, event, __VA_ARGS__)
+#define ZK_WARN(event, ...)  ZK_LOG(ZK_LOG_WARN, event, __VA_ARGS__)
 #define ZK_ERROR(event, ...) ZK_LOG(ZK_LOG_ERROR, event, __VA_ARGS__)
 #define ZK_DEBUG(event, ...) ZK_LOG(ZK_LOG_DEBUG, event, __VA_ARGS__)
 

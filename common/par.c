@@ -90,7 +90,10 @@ int zk_par_threads(void)
     return (w <= 0 || w > all) ? all : w;
 }
 
-void zk_par_set_threads(int n) { g_wanted = n < 0 ? 0 : n; }
+void zk_par_set_threads(int n)
+{
+    g_wanted = n < 0 ? 0 : n;
+}
 
 void zk_par_for(size_t n, size_t min_chunk, zk_par_fn fn, void *ctx)
 {
