@@ -29,6 +29,11 @@ int cli_fail(const char *cmd, int code);
  * CLI_EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Applies a service's configured log level and format, except those the user set
+ * on the command line (--log-level / --log-format win). Either may be NULL or "".
+ * Returns: ZK_OK or ZK_ERR_CONFIG naming the bad value. */
+int cli_apply_log_config(const char *level, const char *format);
+
 /* Non-zero when argv holds -h or --help. */
 int cli_wants_help(int argc, char **argv);
 

@@ -40,8 +40,10 @@ static int read_kind(const char *path, char *kind, size_t cap)
     json_t *k = json_is_object(root) ? json_object_get(root, "kind") : NULL;
     if (!json_is_string(k)) {
         json_decref(root);
-        return zk_err_set(ZK_ERR_CONFIG, "%s: key 'kind' is required and must be a string "
-                          "(devnet)", path);
+        return zk_err_set(ZK_ERR_CONFIG,
+                          "%s: key 'kind' is required and must be a string "
+                          "(devnet)",
+                          path);
     }
     snprintf(kind, cap, "%s", json_string_value(k));
     json_decref(root);

@@ -8,7 +8,7 @@
 #include "common/config.h"
 
 typedef struct devnet_config {
-    char kind[16];     /* always "devnet": says which schema a file follows */
+    char kind[16];      /* always "devnet": says which schema a file follows */
     char data_dir[512]; /* where every service of the devnet keeps its files */
     struct {
         char level[8];  /* trace|debug|info|warn|error|off */

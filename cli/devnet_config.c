@@ -16,16 +16,15 @@ static const cfg_field k_log[] = {
 static const cfg_field k_rpc[] = {
     {"addr", CFG_T_STRING, 0, offsetof(devnet_config, rpc.addr), SZ(rpc.addr), 0, 0, NULL,
      "host:port of the devnet status endpoint (loopback by default)"},
-    {"max_body_bytes", CFG_T_INT, 0, offsetof(devnet_config, rpc.max_body_bytes), 0, 1024,
-     64 << 20, NULL, "largest request body accepted"},
+    {"max_body_bytes", CFG_T_INT, 0, offsetof(devnet_config, rpc.max_body_bytes), 0, 1024, 64 << 20,
+     NULL, "largest request body accepted"},
     {"timeout_s", CFG_T_INT, 0, offsetof(devnet_config, rpc.timeout_s), 0, 1, 3600, NULL,
      "idle connection timeout in seconds"},
     CFG_END,
 };
 
 const cfg_field devnet_config_spec[] = {
-    {"kind", CFG_T_STRING, 1, offsetof(devnet_config, kind), SZ(kind), 0, 0, NULL,
-     "\"devnet\""},
+    {"kind", CFG_T_STRING, 1, offsetof(devnet_config, kind), SZ(kind), 0, 0, NULL, "\"devnet\""},
     {"data_dir", CFG_T_STRING, 0, offsetof(devnet_config, data_dir), SZ(data_dir), 0, 0, NULL,
      "folder for the devnet's files"},
     {"log", CFG_T_OBJECT, 0, 0, 0, 0, 0, k_log, "logging"},

@@ -60,6 +60,26 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
+/* Set when the command line named a log level or format: they beat the config. */
+static int g_level_from_flag, g_format_from_flag;
+
+int cli_apply_log_config(const char *level, const char *format)
+{
+    if (level && level[0] && !g_level_from_flag) {
+        zk_log_level l;
+        if (zk_log_parse_level(level, &l))
+            return zk_err_wrap(ZK_ERR_CONFIG, "key 'log.level': ");
+        zk_log_set_level(l);
+    }
+    if (format && format[0] && !g_format_from_flag) {
+        zk_log_format f;
+        if (zk_log_parse_format(format, &f))
+            return zk_err_wrap(ZK_ERR_CONFIG, "key 'log.format': ");
+        zk_log_set_format(f);
+    }
+    return ZK_OK;
+}
+
 int cli_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
@@ -109,6 +129,7 @@ static int take_global_options(int *argc, char **argv)
                 return CLI_EXIT_USAGE;
             }
             zk_log_set_level(l);
+            g_level_from_flag = 1;
         } else {
             zk_log_format f;
             if (zk_log_parse_format(val, &f)) {
@@ -116,6 +137,7 @@ static int take_global_options(int *argc, char **argv)
                 return CLI_EXIT_USAGE;
             }
             zk_log_set_format(f);
+            g_format_from_flag = 1;
         }
     }
     argv[out] = NULL;
