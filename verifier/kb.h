@@ -17,15 +17,19 @@
 
 typedef uint32_t kb; /* Montgomery form, in [0, p) */
 
-#define KB_P 0x7f000001u
-#define KB_TWO_ADICITY 24
-#define KB_GENERATOR 3u              /* canonical */
+#define KB_P             0x7f000001u
+#define KB_TWO_ADICITY   24
+#define KB_GENERATOR     3u          /* canonical */
 #define KB_TWO_ADIC_ROOT 0x6ac49f88u /* canonical; primitive 2^24-th root */
-#define KB_MONT_NINV 0x7effffffu     /* -p^-1 mod 2^32 */
-#define KB_MONT_R2 0x17f7efe4u       /* 2^64 mod p */
+#define KB_MONT_NINV     0x7effffffu /* -p^-1 mod 2^32 */
+#define KB_MONT_R2       0x17f7efe4u /* 2^64 mod p */
+
+/* The Montgomery form of a canonical constant x < p, as a constant expression, so
+ * tables can be written in canonical form. */
+#define KB_MONT_CONST(x) ((kb)((((uint64_t)(x)) << 32) % KB_P))
 
 #define KB_ZERO ((kb)0)
-#define KB_ONE ((kb)0x01fffffeu) /* 2^32 mod p */
+#define KB_ONE  ((kb)0x01fffffeu) /* 2^32 mod p */
 
 /* Montgomery reduction of t < p * 2^32: returns t / 2^32 mod p in [0, p). */
 static inline kb kb_mont_reduce(uint64_t t)
@@ -34,42 +38,72 @@ static inline kb kb_mont_reduce(uint64_t t)
     uint64_t u = (t + (uint64_t)m * KB_P) >> 32;
     uint32_t r = (uint32_t)u - KB_P;
     /* r wrapped (top bit set) iff u < p */
-    return r + (KB_P & (uint32_t)-(int32_t)(r >> 31));
+    return r + (KB_P & (uint32_t) - (int32_t)(r >> 31));
 }
 
 static inline kb kb_add(kb a, kb b)
 {
     uint32_t s = a + b - KB_P;
-    return s + (KB_P & (uint32_t)-(int32_t)(s >> 31));
+    return s + (KB_P & (uint32_t) - (int32_t)(s >> 31));
 }
 
 static inline kb kb_sub(kb a, kb b)
 {
     uint32_t d = a - b;
-    return d + (KB_P & (uint32_t)-(int32_t)(d >> 31));
+    return d + (KB_P & (uint32_t) - (int32_t)(d >> 31));
 }
 
-static inline kb kb_neg(kb a) { return kb_sub(KB_ZERO, a); }
+static inline kb kb_neg(kb a)
+{
+    return kb_sub(KB_ZERO, a);
+}
 
-static inline kb kb_mul(kb a, kb b) { return kb_mont_reduce((uint64_t)a * b); }
+static inline kb kb_mul(kb a, kb b)
+{
+    return kb_mont_reduce((uint64_t)a * b);
+}
 
-static inline kb kb_sqr(kb a) { return kb_mul(a, a); }
+static inline kb kb_sqr(kb a)
+{
+    return kb_mul(a, a);
+}
 
-static inline kb kb_double(kb a) { return kb_add(a, a); }
+static inline kb kb_double(kb a)
+{
+    return kb_add(a, a);
+}
 
 /* x must be < p. */
-static inline kb kb_from_canonical(uint32_t x) { return kb_mul(x, KB_MONT_R2); }
+static inline kb kb_from_canonical(uint32_t x)
+{
+    return kb_mul(x, KB_MONT_R2);
+}
 
-static inline uint32_t kb_to_canonical(kb a) { return kb_mont_reduce(a); }
+static inline uint32_t kb_to_canonical(kb a)
+{
+    return kb_mont_reduce(a);
+}
 
 /* Any 32-bit value, reduced mod p first. */
-static inline kb kb_from_u32(uint32_t x) { return kb_from_canonical(x % KB_P); }
+static inline kb kb_from_u32(uint32_t x)
+{
+    return kb_from_canonical(x % KB_P);
+}
 
 /* Any 64-bit value, reduced mod p first. */
-static inline kb kb_from_u64(uint64_t x) { return kb_from_canonical((uint32_t)(x % KB_P)); }
+static inline kb kb_from_u64(uint64_t x)
+{
+    return kb_from_canonical((uint32_t)(x % KB_P));
+}
 
-static inline int kb_eq(kb a, kb b) { return a == b; }
-static inline int kb_is_zero(kb a) { return a == 0; }
+static inline int kb_eq(kb a, kb b)
+{
+    return a == b;
+}
+static inline int kb_is_zero(kb a)
+{
+    return a == 0;
+}
 
 /* Decodes a canonical wire value. Returns 0 and sets *out, or -1 when x >= p. */
 static inline int kb_decode(kb *out, uint32_t x)
