@@ -7,6 +7,8 @@
 #include <sqlite3.h>
 
 #include "cli/cli.h"
+#include "common/error.h"
+#include "prover/gpu.h"
 
 #ifndef ZKGATE_VERSION
 #define ZKGATE_VERSION "unknown"
@@ -25,10 +27,12 @@ int cmd_version(int argc, char **argv)
     printf("  jansson       %s\n", jansson_version_str());
     printf("  libmicrohttpd %s\n", MHD_get_version());
     printf("  libcurl       %s\n", curl_version_info(CURLVERSION_NOW)->version);
-#ifdef ZKGATE_HAVE_CUDA
-    printf("  cuda backend  built\n");
-#else
-    printf("  cuda backend  not built\n");
-#endif
+    gpu_info g;
+    if (gpu_probe(&g) == 0)
+        printf("  cuda backend  built; device %d: %s (sm_%d%d, %.0f GiB)\n", g.ordinal, g.name,
+               g.cc_major, g.cc_minor, (double)g.total_mem / (1u << 30));
+    else
+        printf("  cuda backend  %s; %s\n", gpu_backend_built() ? "built" : "not built",
+               zk_err_detail());
     return CLI_EXIT_OK;
 }

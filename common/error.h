@@ -13,6 +13,10 @@
 
 #include <stdarg.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum zk_err {
     ZK_OK = 0,
     ZK_ERR_NOMEM = 1,        /* an allocation failed */
@@ -65,5 +69,9 @@ const char *zk_err_detail(void);
 
 /* Forgets this thread's detail. */
 void zk_err_clear(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
