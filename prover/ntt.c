@@ -1,0 +1,907 @@
+/* NTT over KoalaBear: a radix-2 decimation-in-frequency transform (natural ->
+ * bit-reversed) and a decimation-in-time one (bit-reversed -> natural), blocked so
+ * that data crosses memory about twice per transform whatever its size.
+ *
+ * Everything works on "rows of width w": n = 2^L rows of w contiguous elements,
+ * where a butterfly combines two whole rows with one twiddle. A column-major
+ * column is the case w = 1; a row-major matrix is one call with w = cols.
+ *
+ * Twiddles: a layer whose butterflies pair rows i and i + h (h a power of two)
+ * uses w_2h^(i mod h), where w_2h is the primitive 2h-th root. Those values do not
+ * depend on n, so one table tw[h + j] = w_2h^j (j < h, h = 1, 2, 4, ...) serves
+ * every size, and the layer's twiddles are the contiguous slice tw[h .. 2h).
+ *
+ * Blocking (the "four-step" split done in place): view the n rows as R blocks of
+ * C consecutive rows. The top log R layers pair rows in different blocks at the
+ * same offset; they are done tile by tile, a tile being one 16-element-wide slice
+ * of the C*w elements of a block across all R blocks, copied to a small buffer
+ * (so its rows do not all map to the same cache sets), transformed through every
+ * top layer in L1/L2 and copied back. The remaining layers act inside one block,
+ * which is itself a smaller transform of the same kind, done recursively until a
+ * block fits in L1. A DIT transform does the same steps in the opposite order.
+ */
+#include "prover/ntt.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/par.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+/* A block of at most this many elements (16 KiB) is transformed in place in L1. */
+#define LEAF_ELEMS 4096u
+/* At most this many layers in one tiled pass: a tile of 2^10 x 16 elements is
+ * 64 KiB, kept on the stack and in L2. */
+#define OUTER_MAX_LOG 10u
+#define TILE          16u
+/* Below this much work a parallel loop costs more than it saves. */
+#define PAR_MIN_ELEMS ((size_t)1 << 14)
+
+struct ntt_plan {
+    unsigned max_log;
+    kb *fwd; /* fwd[h + j] = w_2h^j, for h = 2^0 .. 2^(max_log-1), j < h */
+    kb *inv; /* inv[h + j] = w_2h^-j */
+};
+
+/* ---- scalar helpers ----------------------------------------------------------- */
+
+static kb pow_kb(kb a, uint64_t e)
+{
+    kb r = KB_ONE;
+    while (e) {
+        if (e & 1)
+            r = kb_mul(r, a);
+        a = kb_mul(a, a);
+        e >>= 1;
+    }
+    return r;
+}
+
+/* a^(p-2); only called with a != 0 (shifts are checked, roots are non-zero). */
+static kb inv_kb(kb a)
+{
+    return pow_kb(a, KB_P - 2);
+}
+
+static kb root_kb(unsigned log_n)
+{
+    kb r = kb_from_canonical(KB_TWO_ADIC_ROOT);
+    for (unsigned i = log_n; i < KB_TWO_ADICITY; i++)
+        r = kb_mul(r, r);
+    return r;
+}
+
+static size_t bitrev(size_t i, unsigned bits)
+{
+    uint32_t x = (uint32_t)i;
+    x = ((x >> 1) & 0x55555555u) | ((x & 0x55555555u) << 1);
+    x = ((x >> 2) & 0x33333333u) | ((x & 0x33333333u) << 2);
+    x = ((x >> 4) & 0x0f0f0f0fu) | ((x & 0x0f0f0f0fu) << 4);
+    x = __builtin_bswap32(x);
+    return bits ? (size_t)(x >> (32 - bits)) : 0;
+}
+
+/* ---- kernels -------------------------------------------------------------------
+ * dif: (a, b) <- (a + b, (a - b) * t);   dit: (a, b) <- (a + t*b, a - t*b);
+ * over len consecutive elements, where element k uses t = tw[(t0 + k) / w]. */
+
+typedef void (*bfly_fn)(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0);
+/* One layer with h*w = hh < vector width over a region of len elements (a
+ * multiple of 32), w a power of two; lane twiddles come from tw (the layer's
+ * slice). */
+typedef void (*small_fn)(kb *x, size_t len, size_t hh, size_t w, const kb *tw);
+typedef void (*scale_fn)(kb *x, size_t len, kb c);
+
+typedef struct kernels {
+    bfly_fn dif, dit;
+    small_fn dif_small, dit_small; /* NULL: the layer falls back to dif/dit */
+    scale_fn scale;
+    size_t lanes; /* vector width; the bfly kernels are used when h*w >= lanes */
+    const char *name;
+} kernels;
+
+static void s_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
+{
+    if (w == 1) {
+        for (size_t k = 0; k < len; k++) {
+            kb x = a[k], y = b[k];
+            a[k] = kb_add(x, y);
+            b[k] = kb_mul(kb_sub(x, y), tw[t0 + k]);
+        }
+        return;
+    }
+    size_t k = 0;
+    while (k < len) {
+        size_t j = (t0 + k) / w, end = (j + 1) * w - t0;
+        kb t = tw[j];
+        if (end > len)
+            end = len;
+        for (; k < end; k++) {
+            kb x = a[k], y = b[k];
+            a[k] = kb_add(x, y);
+            b[k] = kb_mul(kb_sub(x, y), t);
+        }
+    }
+}
+
+static void s_dit(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
+{
+    if (w == 1) {
+        for (size_t k = 0; k < len; k++) {
+            kb x = a[k], y = kb_mul(b[k], tw[t0 + k]);
+            a[k] = kb_add(x, y);
+            b[k] = kb_sub(x, y);
+        }
+        return;
+    }
+    size_t k = 0;
+    while (k < len) {
+        size_t j = (t0 + k) / w, end = (j + 1) * w - t0;
+        kb t = tw[j];
+        if (end > len)
+            end = len;
+        for (; k < end; k++) {
+            kb x = a[k], y = kb_mul(b[k], t);
+            a[k] = kb_add(x, y);
+            b[k] = kb_sub(x, y);
+        }
+    }
+}
+
+static void s_scale(kb *x, size_t len, kb c)
+{
+    for (size_t k = 0; k < len; k++)
+        x[k] = kb_mul(x[k], c);
+}
+
+static const kernels k_scalar = {s_dif, s_dit, NULL, NULL, s_scale, 1, "scalar"};
+
+#if defined(__x86_64__)
+
+#define T_AVX2   __attribute__((target("avx2")))
+#define T_AVX512 __attribute__((target("avx512f")))
+/* p^-1 mod 2^32: the Montgomery product below subtracts q*p with q = t * p^-1, so
+ * the low halves cancel and the result is hi(t) - hi(q*p), in (-p, p). */
+#define MONT_MU 0x81000001u
+
+/* ---- AVX2: 8 lanes ---- */
+
+T_AVX2 static inline __m256i v8_add(__m256i a, __m256i b)
+{
+    __m256i s = _mm256_add_epi32(a, b);
+    return _mm256_min_epu32(s, _mm256_sub_epi32(s, _mm256_set1_epi32((int)KB_P)));
+}
+
+T_AVX2 static inline __m256i v8_sub(__m256i a, __m256i b)
+{
+    __m256i d = _mm256_sub_epi32(a, b);
+    return _mm256_min_epu32(d, _mm256_add_epi32(d, _mm256_set1_epi32((int)KB_P)));
+}
+
+T_AVX2 static inline __m256i v8_mul(__m256i a, __m256i b)
+{
+    const __m256i p = _mm256_set1_epi32((int)KB_P), mu = _mm256_set1_epi32((int)MONT_MU);
+    __m256i te = _mm256_mul_epu32(a, b);
+    __m256i to = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(b, 32));
+    __m256i qe = _mm256_mul_epu32(_mm256_mul_epu32(te, mu), p);
+    __m256i qo = _mm256_mul_epu32(_mm256_mul_epu32(to, mu), p);
+    /* the high 32-bit lane of each 64-bit product pair holds hi(t) and hi(q*p) */
+    __m256i th = _mm256_blend_epi32(_mm256_srli_epi64(te, 32), to, 0xaa);
+    __m256i qh = _mm256_blend_epi32(_mm256_srli_epi64(qe, 32), qo, 0xaa);
+    __m256i r = _mm256_sub_epi32(th, qh);
+    /* r wrapped iff th < qh; then r + p is the reduced value and the smaller one */
+    return _mm256_min_epu32(r, _mm256_add_epi32(r, p));
+}
+
+#define L8(p)    _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define S8(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
+
+T_AVX2 static __m256i tw8(const kb *tw, size_t w, size_t i)
+{
+    if (w == 1)
+        return L8(tw + i);
+    if (w % 8 == 0 && i % 8 == 0)
+        return _mm256_set1_epi32((int)tw[i / w]);
+    uint32_t t[8];
+    for (size_t l = 0; l < 8; l++)
+        t[l] = tw[(i + l) / w];
+    return L8(t);
+}
+
+T_AVX2 static void a2_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
+{
+    size_t k = 0;
+    for (; k + 8 <= len; k += 8) {
+        __m256i x = L8(a + k), y = L8(b + k), t = tw8(tw, w, t0 + k);
+        S8(a + k, v8_add(x, y));
+        S8(b + k, v8_mul(v8_sub(x, y), t));
+    }
+    s_dif(a + k, b + k, tw, len - k, w, t0 + k);
+}
+
+T_AVX2 static void a2_dit(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
+{
+    size_t k = 0;
+    for (; k + 8 <= len; k += 8) {
+        __m256i x = L8(a + k), y = v8_mul(L8(b + k), tw8(tw, w, t0 + k));
+        S8(a + k, v8_add(x, y));
+        S8(b + k, v8_sub(x, y));
+    }
+    s_dit(a + k, b + k, tw, len - k, w, t0 + k);
+}
+
+T_AVX2 static void a2_scale(kb *x, size_t len, kb c)
+{
+    __m256i cv = _mm256_set1_epi32((int)c);
+    size_t k = 0;
+    for (; k + 8 <= len; k += 8)
+        S8(x + k, v8_mul(L8(x + k), cv));
+    s_scale(x + k, len - k, c);
+}
+
+static const kernels k_avx2 = {a2_dif, a2_dit, NULL, NULL, a2_scale, 8, "avx2"};
+
+/* ---- AVX-512: 16 lanes ---- */
+
+T_AVX512 static inline __m512i v16_add(__m512i a, __m512i b)
+{
+    __m512i s = _mm512_add_epi32(a, b);
+    return _mm512_min_epu32(s, _mm512_sub_epi32(s, _mm512_set1_epi32((int)KB_P)));
+}
+
+T_AVX512 static inline __m512i v16_sub(__m512i a, __m512i b)
+{
+    __m512i d = _mm512_sub_epi32(a, b);
+    return _mm512_min_epu32(d, _mm512_add_epi32(d, _mm512_set1_epi32((int)KB_P)));
+}
+
+T_AVX512 static inline __m512i v16_mul(__m512i a, __m512i b)
+{
+    const __m512i p = _mm512_set1_epi32((int)KB_P), mu = _mm512_set1_epi32((int)MONT_MU);
+    __m512i te = _mm512_mul_epu32(a, b);
+    __m512i to = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(b, 32));
+    __m512i qe = _mm512_mul_epu32(_mm512_mul_epu32(te, mu), p);
+    __m512i qo = _mm512_mul_epu32(_mm512_mul_epu32(to, mu), p);
+    __m512i th = _mm512_mask_blend_epi32(0xaaaa, _mm512_srli_epi64(te, 32), to);
+    __m512i qh = _mm512_mask_blend_epi32(0xaaaa, _mm512_srli_epi64(qe, 32), qo);
+    __m512i r = _mm512_sub_epi32(th, qh);
+    return _mm512_min_epu32(r, _mm512_add_epi32(r, p));
+}
+
+#define L16(p)    _mm512_loadu_si512((const void *)(p))
+#define S16(p, v) _mm512_storeu_si512((void *)(p), (v))
+
+T_AVX512 static __m512i tw16(const kb *tw, size_t w, size_t i)
+{
+    if (w == 1)
+        return L16(tw + i);
+    if (w % 16 == 0 && i % 16 == 0)
+        return _mm512_set1_epi32((int)tw[i / w]);
+    uint32_t t[16];
+    for (size_t l = 0; l < 16; l++)
+        t[l] = tw[(i + l) / w];
+    return L16(t);
+}
+
+T_AVX512 static void a5_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
+{
+    size_t k = 0;
+    for (; k + 16 <= len; k += 16) {
+        __m512i x = L16(a + k), y = L16(b + k), t = tw16(tw, w, t0 + k);
+        S16(a + k, v16_add(x, y));
+        S16(b + k, v16_mul(v16_sub(x, y), t));
+    }
+    s_dif(a + k, b + k, tw, len - k, w, t0 + k);
+}
+
+T_AVX512 static void a5_dit(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
+{
+    size_t k = 0;
+    for (; k + 16 <= len; k += 16) {
+        __m512i x = L16(a + k), y = v16_mul(L16(b + k), tw16(tw, w, t0 + k));
+        S16(a + k, v16_add(x, y));
+        S16(b + k, v16_sub(x, y));
+    }
+    s_dit(a + k, b + k, tw, len - k, w, t0 + k);
+}
+
+/* Index vectors for a layer with hh < 16 on a 32-element chunk (A = 0..15,
+ * B = 16..31): X gathers the upper halves of each butterfly (positions with bit hh
+ * clear), Y the lower halves, lane for lane; back_a/back_b undo it. */
+typedef struct perm32 {
+    uint32_t x[16], y[16], back_a[16], back_b[16], tw[16];
+} perm32;
+
+static void perm32_init(perm32 *pm, size_t hh, size_t w, const kb *tw)
+{
+    for (size_t k = 0; k < 16; k++) {
+        size_t t = (k / hh) * 2 * hh + k % hh;
+        pm->x[k] = (uint32_t)t;
+        pm->y[k] = (uint32_t)(t + hh);
+        pm->tw[k] = tw[(k % hh) / w];
+    }
+    for (size_t q = 0; q < 32; q++) {
+        size_t base = q & ~hh, lane = (base / (2 * hh)) * hh + base % hh;
+        uint32_t src = (uint32_t)(q & hh ? 16 + lane : lane);
+        if (q < 16)
+            pm->back_a[q] = src;
+        else
+            pm->back_b[q - 16] = src;
+    }
+}
+
+T_AVX512 static void a5_dif_small(kb *x, size_t len, size_t hh, size_t w, const kb *tw)
+{
+    perm32 pm;
+    perm32_init(&pm, hh, w, tw);
+    __m512i ix = L16(pm.x), iy = L16(pm.y), ia = L16(pm.back_a), ib = L16(pm.back_b);
+    __m512i t = L16(pm.tw);
+    for (size_t k = 0; k + 32 <= len; k += 32) {
+        __m512i a = L16(x + k), b = L16(x + k + 16);
+        __m512i u = _mm512_permutex2var_epi32(a, ix, b), v = _mm512_permutex2var_epi32(a, iy, b);
+        __m512i s = v16_add(u, v), d = v16_mul(v16_sub(u, v), t);
+        S16(x + k, _mm512_permutex2var_epi32(s, ia, d));
+        S16(x + k + 16, _mm512_permutex2var_epi32(s, ib, d));
+    }
+}
+
+T_AVX512 static void a5_dit_small(kb *x, size_t len, size_t hh, size_t w, const kb *tw)
+{
+    perm32 pm;
+    perm32_init(&pm, hh, w, tw);
+    __m512i ix = L16(pm.x), iy = L16(pm.y), ia = L16(pm.back_a), ib = L16(pm.back_b);
+    __m512i t = L16(pm.tw);
+    for (size_t k = 0; k + 32 <= len; k += 32) {
+        __m512i a = L16(x + k), b = L16(x + k + 16);
+        __m512i u = _mm512_permutex2var_epi32(a, ix, b);
+        __m512i v = v16_mul(_mm512_permutex2var_epi32(a, iy, b), t);
+        __m512i s = v16_add(u, v), d = v16_sub(u, v);
+        S16(x + k, _mm512_permutex2var_epi32(s, ia, d));
+        S16(x + k + 16, _mm512_permutex2var_epi32(s, ib, d));
+    }
+}
+
+T_AVX512 static void a5_scale(kb *x, size_t len, kb c)
+{
+    __m512i cv = _mm512_set1_epi32((int)c);
+    size_t k = 0;
+    for (; k + 16 <= len; k += 16)
+        S16(x + k, v16_mul(L16(x + k), cv));
+    s_scale(x + k, len - k, c);
+}
+
+static const kernels k_avx512 = {a5_dif,   a5_dit, a5_dif_small, a5_dit_small,
+                                 a5_scale, 16,     "avx512"};
+#endif
+
+/* ---- back-end selection ------------------------------------------------------- */
+
+static int g_forced = -1; /* -1: best available */
+
+static int cpu_level(void)
+{
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+        return 2;
+    if (__builtin_cpu_supports("avx2"))
+        return 1;
+#endif
+    return 0;
+}
+
+static int level_now(void)
+{
+    int best = cpu_level();
+    return (g_forced >= 0 && g_forced < best) ? g_forced : best;
+}
+
+int ntt_simd_force(int level)
+{
+    g_forced = level < 0 ? -1 : level;
+    return level_now();
+}
+
+static const kernels *kern(void)
+{
+#if defined(__x86_64__)
+    switch (level_now()) {
+    case 2: return &k_avx512;
+    case 1: return &k_avx2;
+    default: break;
+    }
+#endif
+    return &k_scalar;
+}
+
+const char *ntt_backend_name(void)
+{
+    return kern()->name;
+}
+
+/* ---- plan --------------------------------------------------------------------- */
+
+static void fill_table(kb *t, unsigned max_log, int inverse)
+{
+    for (unsigned k = 0; k < max_log; k++) {
+        size_t h = (size_t)1 << k;
+        kb w = root_kb(k + 1);
+        if (inverse)
+            w = inv_kb(w);
+        kb x = KB_ONE;
+        for (size_t j = 0; j < h; j++) {
+            t[h + j] = x;
+            x = kb_mul(x, w);
+        }
+    }
+    t[0] = KB_ONE;
+}
+
+int ntt_plan_new(ntt_plan **out, unsigned max_log_n)
+{
+    if (!out)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "ntt_plan_new: out is NULL");
+    *out = NULL;
+    if (max_log_n > KB_TWO_ADICITY)
+        return zk_err_set(ZK_ERR_RANGE, "ntt_plan_new: log size %u exceeds the two-adicity %u",
+                          max_log_n, (unsigned)KB_TWO_ADICITY);
+    ntt_plan *p = calloc(1, sizeof *p);
+    size_t n = (size_t)1 << max_log_n;
+    if (p) {
+        p->fwd = aligned_alloc(64, (n * sizeof(kb) + 63) & ~(size_t)63);
+        p->inv = aligned_alloc(64, (n * sizeof(kb) + 63) & ~(size_t)63);
+    }
+    if (!p || !p->fwd || !p->inv) {
+        ntt_plan_free(p);
+        return zk_err_set(ZK_ERR_NOMEM, "ntt_plan_new: twiddle tables for 2^%u", max_log_n);
+    }
+    p->max_log = max_log_n;
+    fill_table(p->fwd, max_log_n, 0);
+    fill_table(p->inv, max_log_n, 1);
+    *out = p;
+    return ZK_OK;
+}
+
+void ntt_plan_free(ntt_plan *plan)
+{
+    if (!plan)
+        return;
+    free(plan->fwd);
+    free(plan->inv);
+    free(plan);
+}
+
+unsigned ntt_plan_max_log(const ntt_plan *plan)
+{
+    return plan ? plan->max_log : 0;
+}
+
+/* ---- the blocked transforms --------------------------------------------------- */
+
+typedef struct job {
+    const kernels *k;
+    const kb *tw; /* forward or inverse table */
+    kb scale;     /* applied to every element in the leaves (KB_ONE: none) */
+    size_t min_h; /* DIT only: layers with h < min_h are skipped (LDE) */
+    size_t w;     /* row width */
+} job;
+
+/* Layers h = hs down to 1 (DIF) or 1 up to hs (DIT) of an in-L1 block of n rows. */
+static void leaf(const job *jb, kb *x, size_t n, int dit)
+{
+    const kernels *k = jb->k;
+    size_t w = jb->w, total = n * w;
+    if (dit && jb->scale != KB_ONE)
+        k->scale(x, total, jb->scale);
+    for (size_t step = 1; step < n; step <<= 1) {
+        size_t h = dit ? step : n / (2 * step);
+        if (dit && h < jb->min_h)
+            continue;
+        size_t hh = h * w;
+        const kb *tw = jb->tw + h;
+        small_fn sm = dit ? k->dit_small : k->dif_small;
+        if (hh < k->lanes && sm && (w & (w - 1)) == 0 && total % 32 == 0) {
+            sm(x, total, hh, w, tw);
+            continue;
+        }
+        bfly_fn f = hh >= k->lanes ? (dit ? k->dit : k->dif) : (dit ? s_dit : s_dif);
+        for (size_t base = 0; base < total; base += 2 * hh)
+            f(x + base, x + base + hh, tw, hh, w, 0);
+    }
+    if (!dit && jb->scale != KB_ONE)
+        k->scale(x, total, jb->scale);
+}
+
+typedef struct outer_ctx {
+    const job *jb;
+    kb *x;
+    size_t span;     /* C * w: elements per block */
+    size_t c_rows;   /* C */
+    size_t r_blocks; /* R */
+    int dit;
+} outer_ctx;
+
+/* The top log R layers on tiles [b, e) of 16 elements across the R blocks. */
+static void outer_tiles(void *arg, size_t b, size_t e)
+{
+    const outer_ctx *o = arg;
+    const job *jb = o->jb;
+    kb buf[(1u << OUTER_MAX_LOG) * TILE] __attribute__((aligned(64)));
+    size_t R = o->r_blocks, C = o->c_rows, span = o->span;
+    bfly_fn f = o->dit ? jb->k->dit : jb->k->dif;
+    for (size_t tile = b; tile < e; tile++) {
+        size_t t0 = tile * TILE, lanes = span - t0 < TILE ? span - t0 : TILE;
+        for (size_t r = 0; r < R; r++)
+            memcpy(buf + r * TILE, o->x + r * span + t0, lanes * sizeof(kb));
+        for (size_t step = 1; step < R; step <<= 1) {
+            size_t hr = o->dit ? step : R / (2 * step), h = hr * C;
+            if (o->dit && h < jb->min_h)
+                continue;
+            for (size_t r = 0; r < R; r++) {
+                if (r & hr)
+                    continue;
+                f(buf + r * TILE, buf + (r + hr) * TILE, jb->tw + h + (r & (hr - 1)) * C, lanes,
+                  jb->w, t0);
+            }
+        }
+        for (size_t r = 0; r < R; r++)
+            memcpy(o->x + r * span + t0, buf + r * TILE, lanes * sizeof(kb));
+    }
+}
+
+static void transform(const job *jb, kb *x, unsigned L, int dit);
+
+typedef struct inner_ctx {
+    const job *jb;
+    kb *x;
+    size_t span;
+    unsigned c_log;
+    int dit;
+} inner_ctx;
+
+static void inner_blocks(void *arg, size_t b, size_t e)
+{
+    const inner_ctx *in = arg;
+    for (size_t i = b; i < e; i++)
+        transform(in->jb, in->x + i * in->span, in->c_log, in->dit);
+}
+
+static size_t chunk_for(size_t work_per_item)
+{
+    return work_per_item >= PAR_MIN_ELEMS ? 1 : PAR_MIN_ELEMS / (work_per_item ? work_per_item : 1);
+}
+
+/* A DIF (natural -> bit-reversed) or DIT (bit-reversed -> natural) transform of
+ * 2^L rows of width jb->w at x. */
+static void transform(const job *jb, kb *x, unsigned L, int dit)
+{
+    size_t w = jb->w, n = (size_t)1 << L;
+    if (n * w <= LEAF_ELEMS || L == 0) {
+        leaf(jb, x, n, dit);
+        return;
+    }
+    unsigned c = 0;
+    while (c < L && (w << (c + 1)) <= LEAF_ELEMS)
+        c++;
+    if (L - c > OUTER_MAX_LOG)
+        c = L - OUTER_MAX_LOG;
+    size_t C = (size_t)1 << c, R = n >> c, span = C * w;
+    outer_ctx oc = {jb, x, span, C, R, dit};
+    inner_ctx ic = {jb, x, span, c, dit};
+    size_t ntiles = (span + TILE - 1) / TILE;
+    if (dit)
+        zk_par_for(R, chunk_for(span), inner_blocks, &ic);
+    zk_par_for(ntiles, chunk_for(R * TILE), outer_tiles, &oc);
+    if (!dit)
+        zk_par_for(R, chunk_for(span), inner_blocks, &ic);
+}
+
+/* ---- permutation and coset scaling -------------------------------------------- */
+
+typedef struct perm_ctx {
+    kb *x;
+    unsigned L;
+    size_t w;
+} perm_ctx;
+
+static void perm_rows(void *arg, size_t b, size_t e)
+{
+    const perm_ctx *pc = arg;
+    size_t w = pc->w;
+    for (size_t i = b; i < e; i++) {
+        size_t j = bitrev(i, pc->L);
+        if (i >= j)
+            continue;
+        kb *a = pc->x + i * w, *c = pc->x + j * w;
+        for (size_t k = 0; k < w; k++) {
+            kb t = a[k];
+            a[k] = c[k];
+            c[k] = t;
+        }
+    }
+}
+
+static void permute_rows(kb *x, unsigned L, size_t w)
+{
+    perm_ctx pc = {x, L, w};
+    zk_par_for((size_t)1 << L, chunk_for(w), perm_rows, &pc);
+}
+
+/* Row i is multiplied by c0 * s^idx(i), idx(i) = i (natural) or bitrev_L(i).
+ * Splitting i = hi * 2^lb + lo makes s^idx(i) = A(hi) * T[lo] with a small table T,
+ * so the pass costs two products per row, not a power. */
+#define SCALE_LOG 8u
+typedef struct scale_ctx {
+    const kernels *k;
+    kb *x;
+    unsigned L, lb;
+    size_t w;
+    kb c0, s;
+    int brev;
+    kb t[1u << SCALE_LOG]; /* T[lo] */
+} scale_ctx;
+
+static void scale_rows(void *arg, size_t b, size_t e)
+{
+    const scale_ctx *sc = arg;
+    size_t m = (size_t)1 << sc->lb, w = sc->w;
+    kb step = pow_kb(sc->s, m);
+    for (size_t hi = b; hi < e; hi++) {
+        kb a = sc->brev ? pow_kb(sc->s, bitrev(hi, sc->L - sc->lb)) : pow_kb(step, hi);
+        a = kb_mul(a, sc->c0);
+        kb *x = sc->x + hi * m * w;
+        if (w == 1) {
+            for (size_t lo = 0; lo < m; lo++)
+                x[lo] = kb_mul(x[lo], kb_mul(a, sc->t[lo]));
+        } else {
+            for (size_t lo = 0; lo < m; lo++)
+                sc->k->scale(x + lo * w, w, kb_mul(a, sc->t[lo]));
+        }
+    }
+}
+
+static void scale_powers(const kernels *k, kb *x, unsigned L, size_t w, kb c0, kb s, int brev)
+{
+    scale_ctx sc;
+    sc.k = k;
+    sc.x = x;
+    sc.L = L;
+    sc.lb = L < SCALE_LOG ? L : SCALE_LOG;
+    sc.w = w;
+    sc.c0 = c0;
+    sc.s = s;
+    sc.brev = brev;
+    size_t m = (size_t)1 << sc.lb;
+    /* natural: T[lo] = s^lo; bit-reversed: T[lo] = (s^(2^(L-lb)))^bitrev_lb(lo) */
+    kb base = brev ? pow_kb(s, (uint64_t)1 << (L - sc.lb)) : s;
+    for (size_t lo = 0; lo < m; lo++)
+        sc.t[lo] = pow_kb(base, brev ? bitrev(lo, sc.lb) : lo);
+    zk_par_for((size_t)1 << (L - sc.lb), chunk_for(m * w), scale_rows, &sc);
+}
+
+/* ---- public entry points ------------------------------------------------------ */
+
+static int check_args(const ntt_plan *plan, const void *data, unsigned log_n, size_t cols,
+                      ntt_layout layout, const char *fn)
+{
+    if (!plan || !data)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: NULL %s", fn, plan ? "data" : "plan");
+    if (cols == 0)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: zero columns", fn);
+    if (layout != NTT_COL_MAJOR && layout != NTT_ROW_MAJOR)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: unknown layout %d", fn, (int)layout);
+    if (log_n > plan->max_log)
+        return zk_err_set(ZK_ERR_RANGE, "%s: log size %u exceeds the plan's %u", fn, log_n,
+                          plan->max_log);
+    if (cols > (SIZE_MAX / sizeof(kb)) >> log_n)
+        return zk_err_set(ZK_ERR_RANGE, "%s: %zu columns of 2^%u elements overflow", fn, cols,
+                          log_n);
+    return ZK_OK;
+}
+
+static int check_order(ntt_order o, const char *fn)
+{
+    if (o != NTT_NATURAL && o != NTT_BITREV)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: unknown order %d", fn, (int)o);
+    return ZK_OK;
+}
+
+typedef struct batch_ctx {
+    const ntt_plan *plan;
+    const kernels *k;
+    kb *data;
+    const kb *src; /* LDE input */
+    unsigned L, lb;
+    ntt_order in, out;
+    int inverse;
+    kb shift;
+} batch_ctx;
+
+/* A whole transform of one column (stride-1 rows, w = 1) or of the row-major
+ * matrix (w = cols). DIF takes natural input; DIT takes bit-reversed input. */
+static void run_one(const batch_ctx *bc, kb *x, size_t w)
+{
+    job jb = {bc->k, bc->inverse ? bc->plan->inv : bc->plan->fwd, KB_ONE, 0, w};
+    if (bc->inverse)
+        jb.scale = pow_kb(kb_from_canonical((KB_P + 1) / 2), bc->L);
+    if (bc->in == NTT_NATURAL) {
+        transform(&jb, x, bc->L, 0);
+        if (bc->out == NTT_NATURAL)
+            permute_rows(x, bc->L, w);
+    } else {
+        transform(&jb, x, bc->L, 1);
+        if (bc->out == NTT_BITREV)
+            permute_rows(x, bc->L, w);
+    }
+}
+
+static void cols_run(void *arg, size_t b, size_t e)
+{
+    const batch_ctx *bc = arg;
+    size_t n = (size_t)1 << bc->L;
+    for (size_t c = b; c < e; c++)
+        run_one(bc, bc->data + c * n, 1);
+}
+
+static void run_batch(const batch_ctx *bc, size_t cols, ntt_layout layout)
+{
+    if (layout == NTT_ROW_MAJOR || cols == 1)
+        run_one(bc, bc->data, layout == NTT_ROW_MAJOR ? cols : 1);
+    else
+        zk_par_for(cols, 1, cols_run, (void *)bc);
+}
+
+static int ntt_any(const ntt_plan *plan, kb *data, unsigned log_n, size_t cols, ntt_layout layout,
+                   ntt_order in, ntt_order out, int inverse, const char *fn)
+{
+    int rc = check_args(plan, data, log_n, cols, layout, fn);
+    if (rc == ZK_OK)
+        rc = check_order(in, fn);
+    if (rc == ZK_OK)
+        rc = check_order(out, fn);
+    if (rc)
+        return rc;
+    batch_ctx bc = {plan, kern(), data, NULL, log_n, 0, in, out, inverse, KB_ONE};
+    run_batch(&bc, cols, layout);
+    return ZK_OK;
+}
+
+int ntt_forward(const ntt_plan *plan, kb *data, unsigned log_n, size_t cols, ntt_layout layout,
+                ntt_order in, ntt_order out)
+{
+    return ntt_any(plan, data, log_n, cols, layout, in, out, 0, "ntt_forward");
+}
+
+int ntt_inverse(const ntt_plan *plan, kb *data, unsigned log_n, size_t cols, ntt_layout layout,
+                ntt_order in, ntt_order out)
+{
+    return ntt_any(plan, data, log_n, cols, layout, in, out, 1, "ntt_inverse");
+}
+
+static void scale_batch(const kernels *k, kb *data, unsigned L, size_t cols, ntt_layout layout,
+                        kb s)
+{
+    size_t n = (size_t)1 << L;
+    if (layout == NTT_ROW_MAJOR) {
+        scale_powers(k, data, L, cols, KB_ONE, s, 0);
+        return;
+    }
+    for (size_t c = 0; c < cols; c++)
+        scale_powers(k, data + c * n, L, 1, KB_ONE, s, 0);
+}
+
+int ntt_coset_forward(const ntt_plan *plan, kb *data, unsigned log_n, size_t cols,
+                      ntt_layout layout, kb shift, ntt_order out)
+{
+    int rc = check_args(plan, data, log_n, cols, layout, "ntt_coset_forward");
+    if (rc == ZK_OK)
+        rc = check_order(out, "ntt_coset_forward");
+    if (rc)
+        return rc;
+    if (shift == KB_ZERO || shift >= KB_P)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "ntt_coset_forward: shift is zero or not reduced");
+    scale_batch(kern(), data, log_n, cols, layout, shift);
+    return ntt_forward(plan, data, log_n, cols, layout, NTT_NATURAL, out);
+}
+
+int ntt_coset_inverse(const ntt_plan *plan, kb *data, unsigned log_n, size_t cols,
+                      ntt_layout layout, kb shift, ntt_order in)
+{
+    int rc = check_args(plan, data, log_n, cols, layout, "ntt_coset_inverse");
+    if (rc == ZK_OK)
+        rc = check_order(in, "ntt_coset_inverse");
+    if (rc)
+        return rc;
+    if (shift == KB_ZERO || shift >= KB_P)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "ntt_coset_inverse: shift is zero or not reduced");
+    rc = ntt_inverse(plan, data, log_n, cols, layout, in, NTT_NATURAL);
+    if (rc)
+        return rc;
+    scale_batch(kern(), data, log_n, cols, layout, inv_kb(shift));
+    return ZK_OK;
+}
+
+/* LDE of one column or of the row-major matrix: copy, inverse DIF (natural
+ * evaluations -> bit-reversed coefficients), scale coefficient bitrev(i) by
+ * s^bitrev(i) / n, then a DIT of size N whose input is the coefficients spread out
+ * with stride 2^lb (coefficient j < n sits at bitrev_N(j) = bitrev_n(j) * 2^lb).
+ * Its first lb layers would only copy each coefficient across its stride-block
+ * (the other inputs are zero), so the block is filled with copies and those layers
+ * are skipped. */
+static void lde_one(const batch_ctx *bc, kb *out, const kb *in, size_t w)
+{
+    size_t n = (size_t)1 << bc->L, rep = (size_t)1 << bc->lb;
+    memcpy(out, in, n * w * sizeof(kb));
+    job jb = {bc->k, bc->plan->inv, KB_ONE, 0, w};
+    transform(&jb, out, bc->L, 0);
+    kb inv_n = pow_kb(kb_from_canonical((KB_P + 1) / 2), bc->L);
+    scale_powers(bc->k, out, bc->L, w, inv_n, bc->shift, 1);
+    for (size_t i = n; i-- > 0;) {
+        const kb *src = out + i * w;
+        for (size_t r = rep; r-- > 0;)
+            if (i * rep + r != i)
+                memcpy(out + (i * rep + r) * w, src, w * sizeof(kb));
+    }
+    job jf = {bc->k, bc->plan->fwd, KB_ONE, rep, w};
+    transform(&jf, out, bc->L + bc->lb, 1);
+}
+
+static void lde_cols(void *arg, size_t b, size_t e)
+{
+    const batch_ctx *bc = arg;
+    size_t n = (size_t)1 << bc->L, N = n << bc->lb;
+    for (size_t c = b; c < e; c++)
+        lde_one(bc, bc->data + c * N, bc->src + c * n, 1);
+}
+
+int ntt_lde(const ntt_plan *plan, kb *out, const kb *in, unsigned log_n, unsigned log_blowup,
+            size_t cols, ntt_layout layout, kb shift)
+{
+    int rc = check_args(plan, in, log_n, cols, layout, "ntt_lde");
+    if (rc)
+        return rc;
+    if (!out)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "ntt_lde: NULL out");
+    if (log_blowup > plan->max_log || log_n > plan->max_log - log_blowup)
+        return zk_err_set(ZK_ERR_RANGE, "ntt_lde: extended log size %u + %u exceeds the plan's %u",
+                          log_n, log_blowup, plan->max_log);
+    rc = check_args(plan, out, log_n + log_blowup, cols, layout, "ntt_lde");
+    if (rc)
+        return rc;
+    if (shift == KB_ZERO || shift >= KB_P)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "ntt_lde: shift is zero or not reduced");
+    size_t in_len = cols << log_n, out_len = cols << (log_n + log_blowup);
+    if ((uintptr_t)out < (uintptr_t)(in + in_len) && (uintptr_t)in < (uintptr_t)(out + out_len))
+        return zk_err_set(ZK_ERR_INVALID_ARG, "ntt_lde: out overlaps in");
+    batch_ctx bc = {plan, kern(), out, in, log_n, log_blowup, NTT_NATURAL, NTT_NATURAL, 0, shift};
+    if (layout == NTT_ROW_MAJOR || cols == 1)
+        lde_one(&bc, out, in, layout == NTT_ROW_MAJOR ? cols : 1);
+    else
+        zk_par_for(cols, 1, lde_cols, &bc);
+    return ZK_OK;
+}
+
+int ntt_bitrev_permute(kb *data, unsigned log_n, size_t cols, ntt_layout layout)
+{
+    if (!data || cols == 0)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "ntt_bitrev_permute: NULL data or zero columns");
+    if (log_n > KB_TWO_ADICITY)
+        return zk_err_set(ZK_ERR_RANGE, "ntt_bitrev_permute: log size %u exceeds %u", log_n,
+                          (unsigned)KB_TWO_ADICITY);
+    if (layout != NTT_COL_MAJOR && layout != NTT_ROW_MAJOR)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "ntt_bitrev_permute: unknown layout %d", (int)layout);
+    if (cols > (SIZE_MAX / sizeof(kb)) >> log_n)
+        return zk_err_set(ZK_ERR_RANGE, "ntt_bitrev_permute: size overflows");
+    if (layout == NTT_ROW_MAJOR) {
+        permute_rows(data, log_n, cols);
+        return ZK_OK;
+    }
+    for (size_t c = 0; c < cols; c++)
+        permute_rows(data + (c << log_n), log_n, 1);
+    return ZK_OK;
+}
