@@ -220,6 +220,8 @@ void eth_address_checksum(const uint8_t addr[ETH_ADDRESS_LEN], char out[ETH_ADDR
 
 int eth_address_parse(const char *s, uint8_t addr[ETH_ADDRESS_LEN])
 {
+    if (!s || !addr)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "address: NULL argument");
     size_t len = strnlen(s, ETH_ADDRESS_STR_LEN);
     if (len < 2 || s[0] != '0' || s[1] != 'x')
         return zk_err_set(ZK_ERR_PARSE, "address: must start with 0x");

@@ -1,6 +1,7 @@
 /* Tests for common/secp: ethereum.json key-to-address vectors (EIP-55 exact), the
  * EIP-55 examples, sign/recover round trips, tampered signatures, invalid keys. */
 #include <jansson.h>
+#include <pthread.h>
 
 #include "common/bytes.h"
 #include "common/error.h"
@@ -222,9 +223,38 @@ static void test_sign_recover(void)
     }
 }
 
+/* Several threads make the first calls at once: the shared context must be
+ * created exactly once and then be safe to use concurrently. */
+static void *thread_body(void *arg)
+{
+    int *bad = arg;
+    for (int i = 0; i < 50; i++) {
+        uint8_t priv[32], pub[64], rec[64], sig[65], hash[32];
+        memset(hash, i, sizeof hash);
+        if (ecc_keygen(priv) || ecc_pubkey(priv, pub, NULL) ||
+            ecc_sign_recoverable(priv, hash, sig) || ecc_recover(hash, sig, rec) ||
+            memcmp(pub, rec, 64) != 0)
+            (*bad)++;
+    }
+    return NULL;
+}
+
+static void test_threads_first_use(void)
+{
+    pthread_t th[4];
+    int bad[4] = {0};
+    for (int i = 0; i < 4; i++)
+        CHECK(pthread_create(&th[i], NULL, thread_body, &bad[i]) == 0);
+    for (int i = 0; i < 4; i++) {
+        CHECK(pthread_join(th[i], NULL) == 0);
+        CHECK_EQ(bad[i], 0);
+    }
+}
+
 int main(void)
 {
     t_seed();
+    test_threads_first_use();
     test_vectors_file();
     test_eip55_examples();
     test_invalid_keys();
