@@ -24,8 +24,9 @@
  * inside a list inside the top list is depth 2. */
 #define RLP_MAX_DEPTH 32
 
-/* Appends the encoding of the byte string p[0..n). Returns ZK_OK or the errors of
- * zk_buf_append (ZK_ERR_TOO_LARGE at the cap, ZK_ERR_NOMEM). */
+/* Appends the encoding of the byte string p[0..n); p must not point into b, whose
+ * memory may move. Returns ZK_OK or the errors of zk_buf_append (ZK_ERR_TOO_LARGE
+ * at the cap, ZK_ERR_NOMEM), leaving b unchanged on error. */
 int rlp_put_bytes(zk_buf *b, const uint8_t *p, size_t n) __attribute__((warn_unused_result));
 
 /* Appends v as a minimal big-endian byte string (0 is the empty string). Returns
