@@ -1,0 +1,70 @@
+/* Building Merkle trees over matrices, and opening them. The construction (mixed
+ * heights, leaf hashing, caps) is the one verifier/merkle.h checks and
+ * docs/PROTOCOL.md, "Merkle trees", specifies.
+ *
+ * Leaves are hashed many at a time with p2_permute_many and the levels are built
+ * with zk_par_for; the result does not depend on the thread count or the vector
+ * back end.
+ */
+#ifndef ZKGATE_PROVER_MTREE_H
+#define ZKGATE_PROVER_MTREE_H
+
+#include <stddef.h>
+
+#include "verifier/kb.h"
+#include "verifier/merkle.h"
+#include "verifier/p2.h"
+
+/* A matrix to commit: row i is data[i*width .. i*width + width) (row-major, the
+ * layout ntt_lde writes with NTT_ROW_MAJOR). height is a power of two. */
+typedef struct mt_matrix {
+    const kb *data; /* borrowed: must stay unchanged while the tree lives */
+    size_t height;  /* rows */
+    size_t width;   /* elements per row */
+} mt_matrix;
+
+typedef struct mt_tree mt_tree;
+
+/* Builds the tree of mats (in commitment order) with a cap of 2^cap_log digests.
+ * Returns ZK_OK, ZK_ERR_INVALID_ARG (a shape mk_shape_check refuses, a height that
+ * is not a power of two, NULL data) or ZK_ERR_NOMEM.
+ * Out: *out, to free with mt_free. */
+int mt_build(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_log)
+    __attribute__((warn_unused_result));
+
+/* Frees a tree (not the matrices); NULL is fine. */
+void mt_free(mt_tree *tree);
+
+/* Returns: the shape the verifier needs (valid while the tree lives). */
+const mk_shape *mt_shape(const mt_tree *tree);
+
+/* Returns: the cap (2^cap_log digests); *len, when not NULL, gets its length. */
+const p2_digest *mt_cap(const mt_tree *tree, size_t *len);
+
+/* Returns: D, the tree's log height (leaf indices are < 2^D). */
+unsigned mt_log_height(const mt_tree *tree);
+
+/* Returns: the sum of the widths: the elements one opening's rows take. */
+size_t mt_row_len(const mt_tree *tree);
+
+/* Returns: D - cap_log, the siblings in one opening's path. */
+size_t mt_path_len(const mt_tree *tree);
+
+/* Opens leaf index.
+ * Returns ZK_OK, ZK_ERR_RANGE (index >= 2^D) or ZK_ERR_INVALID_ARG (a buffer is
+ * NULL or has the wrong length).
+ * Out: rows[0..mt_row_len): matrix 0's row, then matrix 1's, ...;
+ * path[0..mt_path_len): siblings from the leaf level up. */
+int mt_open(const mt_tree *tree, size_t index, kb *rows, size_t rows_len, p2_digest *path,
+            size_t path_len) __attribute__((warn_unused_result));
+
+/* Opens strictly increasing leaf indices in one batch (see mk_verify_batch for the
+ * order of the siblings).
+ * Returns ZK_OK, ZK_ERR_PROOF (indices not strictly increasing or out of range:
+ * the errors of mk_batch_sibling_count), ZK_ERR_INVALID_ARG (NULL, rows_len is not
+ * n * mt_row_len) or ZK_ERR_TOO_LARGE (sib_cap is below the count).
+ * Out: rows: n * mt_row_len elements, index by index; sib[0..*nsib). */
+int mt_open_batch(const mt_tree *tree, const size_t *indices, size_t n, kb *rows, size_t rows_len,
+                  p2_digest *sib, size_t sib_cap, size_t *nsib) __attribute__((warn_unused_result));
+
+#endif
