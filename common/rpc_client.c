@@ -271,6 +271,19 @@ static void sleep_ms(long ms)
         ;
 }
 
+/* Some servers send JSON-RPC errors with HTTP 500 (the "JSON-RPC over HTTP" draft
+ * asks for it): such an answer is the application's verdict, not a transient
+ * failure, so it is reported rather than retried. */
+static int is_rpc_error(const rpcc_client *c)
+{
+    if (!c->resp.len)
+        return 0;
+    json_t *doc = json_loadb((const char *)c->resp.data, c->resp.len, 0, NULL);
+    int yes = json_is_object(json_object_get(doc, "error"));
+    json_decref(doc);
+    return yes;
+}
+
 enum attempt_outcome { A_DONE, A_RETRY };
 
 /* One HTTP exchange. Returns A_RETRY with *rc set to the error to report if no
@@ -321,7 +334,7 @@ static enum attempt_outcome attempt(rpcc_client *c, const char *method, long *st
                          c->url_log);
         return A_RETRY;
     }
-    if (*status >= 500) {
+    if (*status >= 500 && !is_rpc_error(c)) {
         *rc = zk_err_set(ZK_ERR_NETWORK, "rpc %.64s to %s: HTTP %ld", method, c->url_log, *status);
         return A_RETRY;
     }

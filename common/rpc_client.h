@@ -10,7 +10,8 @@
  * Retries, with exponential backoff and jitter, happen only when the request did
  * not reach the server or the server said to come back later: connect failures
  * (including a connect timeout), a connection dropped before any answer, HTTP 5xx
- * and HTTP 429. A JSON-RPC error answer, another HTTP status, a timeout after the
+ * without a JSON-RPC error body, and HTTP 429. A JSON-RPC error answer (with any
+ * HTTP status but 429), another HTTP status, a timeout after the
  * request was sent and an oversized answer are never retried. Methods called through
  * a client with retries must therefore be idempotent, which zkgate's writes are.
  *

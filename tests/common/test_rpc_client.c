@@ -229,6 +229,7 @@ static void test_retries(void)
 {
     const reply ok = {R_HTTP, 200, NULL, OK_BODY, 0, 0};
     const reply e503 = {R_HTTP, 503, NULL, "busy", 0, 0};
+    const reply e502 = {R_HTTP, 502, NULL, "<html>bad gateway</html>", 0, 0};
     const reply e500j = {R_HTTP,
                          500,
                          NULL,
@@ -249,7 +250,9 @@ static void test_retries(void)
                            0};
 
     scripted("503 then ok", (reply[]){e503, e503, ok}, 3, 3, 1 << 20, ZK_OK, 3);
-    scripted("500 (with a JSON-RPC body) then ok", (reply[]){e500j, ok}, 2, 3, 1 << 20, ZK_OK, 2);
+    scripted("502 then ok", (reply[]){e502, ok}, 2, 3, 1 << 20, ZK_OK, 2);
+    /* a JSON-RPC error sent with HTTP 500 is an answer, not a transient failure */
+    scripted("500 with a JSON-RPC error", (reply[]){e500j, ok}, 2, 3, 1 << 20, ZK_ERR_RPC, 1);
     scripted("503 until out of retries", (reply[]){e503}, 1, 2, 1 << 20, ZK_ERR_NETWORK, 3);
     scripted("429 then ok", (reply[]){e429, ok}, 2, 2, 1 << 20, ZK_OK, 2);
     scripted("429 until out of retries", (reply[]){e429}, 1, 1, 1 << 20, ZK_ERR_BUSY, 2);
