@@ -51,6 +51,30 @@ T static inline void full16(__m512i v[P2_WIDTH], const kb rc[P2_WIDTH])
     ext16(v);
 }
 
+/* x / 2: (x + p) / 2 when x is odd, which stays below p. */
+T static inline __m512i half16(__m512i x)
+{
+    __mmask16 odd = _mm512_test_epi32_mask(x, _mm512_set1_epi32(1));
+    return _mm512_mask_add_epi32(_mm512_srli_epi32(x, 1), odd, _mm512_srli_epi32(x, 1),
+                                 _mm512_set1_epi32((int)((KB_P + 1) / 2)));
+}
+
+/* x * 2^-k for 1 <= k <= 24: with x = hi 2^k + lo, x 2^-k = hi + lo 2^-k and
+ * 2^-k = -127 * 2^(24-k) (p = 127 * 2^24 + 1), so the result is
+ * hi - lo * 127 * 2^(24-k), where both terms are below p. */
+T static inline __m512i div2k16(__m512i x, int k)
+{
+    __m512i hi = _mm512_srli_epi32(x, (unsigned)k);
+    __m512i lo = _mm512_and_si512(x, _mm512_set1_epi32((1 << k) - 1));
+    __m512i l127 = _mm512_sub_epi32(_mm512_slli_epi32(lo, 7), lo);
+    return kb16_sub(hi, _mm512_slli_epi32(l127, (unsigned)(24 - k)));
+}
+
+/* The internal layer: state[i] = total + diag[i] * state[i], with the diagonal
+ * [-2, 1, 2, 1/2, 3, 4, -1/2, -3, -4, 1/2^8, 1/8, 1/2^24, -1/2^8, -1/8, -1/16,
+ * -1/2^24] applied by additions and shifts instead of multiplications. Every
+ * step is an exact field operation on reduced values, so the result equals the
+ * multiplications of the scalar code bit for bit. */
 T static inline void partial16(__m512i v[P2_WIDTH], kb rc)
 {
     v[0] = cube16(kb16_add(v[0], _mm512_set1_epi32((int)rc)));
@@ -60,15 +84,25 @@ T static inline void partial16(__m512i v[P2_WIDTH], kb rc)
 #pragma GCC unroll 8
     for (int i = 0; i < 8; i++)
         s[i] = kb16_add(v[i], v[i + 8]);
-    __m512i total = kb16_add(kb16_add(kb16_add(s[0], s[1]), kb16_add(s[2], s[3])),
-                             kb16_add(kb16_add(s[4], s[5]), kb16_add(s[6], s[7])));
-    v[1] = kb16_add(total, v[1]); /* diag[1] = 1 */
-#pragma GCC unroll 16
-    for (int i = 0; i < P2_WIDTH; i++) {
-        if (i == 1)
-            continue;
-        v[i] = kb16_add(total, kb16_mul(v[i], _mm512_set1_epi32((int)p2_diag[i])));
-    }
+    __m512i t = kb16_add(kb16_add(kb16_add(s[0], s[1]), kb16_add(s[2], s[3])),
+                         kb16_add(kb16_add(s[4], s[5]), kb16_add(s[6], s[7])));
+    __m512i d4 = dbl16(v[4]);
+    v[0] = kb16_sub(t, dbl16(v[0]));
+    v[1] = kb16_add(t, v[1]);
+    v[2] = kb16_add(t, dbl16(v[2]));
+    v[3] = kb16_add(t, half16(v[3]));
+    v[4] = kb16_add(t, kb16_add(d4, v[4]));
+    v[5] = kb16_add(t, dbl16(dbl16(v[5])));
+    v[6] = kb16_sub(t, half16(v[6]));
+    v[7] = kb16_sub(t, kb16_add(dbl16(v[7]), v[7]));
+    v[8] = kb16_sub(t, dbl16(dbl16(v[8])));
+    v[9] = kb16_add(t, div2k16(v[9], 8));
+    v[10] = kb16_add(t, div2k16(v[10], 3));
+    v[11] = kb16_add(t, div2k16(v[11], 24));
+    v[12] = kb16_sub(t, div2k16(v[12], 8));
+    v[13] = kb16_sub(t, div2k16(v[13], 3));
+    v[14] = kb16_sub(t, div2k16(v[14], 4));
+    v[15] = kb16_sub(t, div2k16(v[15], 24));
 }
 
 /* 16x16 transpose of 32-bit lanes: stage k swaps bit k of the row index with bit k
