@@ -39,7 +39,7 @@ void zk_buf_free_secret(zk_buf *b)
 
 int zk_buf_reserve(zk_buf *b, size_t extra)
 {
-    if (extra > b->cap || b->len > b->cap - extra)
+    if (extra > b->cap || b->len > b->cap - extra || extra >= SIZE_MAX - b->len)
         return zk_err_set(ZK_ERR_TOO_LARGE, "buffer would exceed its cap of %zu bytes", b->cap);
     size_t need = b->len + extra + 1; /* room for a trailing NUL */
     if (need <= b->alloc)
@@ -47,8 +47,8 @@ int zk_buf_reserve(zk_buf *b, size_t extra)
     size_t n = b->alloc ? b->alloc : 64;
     while (n < need)
         n = n > SIZE_MAX / 2 ? need : n * 2;
-    if (n > b->cap + 1)
-        n = b->cap + 1;
+    if (b->cap < SIZE_MAX && n > b->cap + 1)
+        n = b->cap + 1; /* never more than the cap allows (+1 for the NUL) */
     uint8_t *p = realloc(b->data, n);
     if (!p)
         return zk_err_set(ZK_ERR_NOMEM, "buffer of %zu bytes", n);

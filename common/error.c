@@ -74,7 +74,6 @@ int zk_err_set(int code, const char *fmt, ...)
 
 int zk_err_wrap(int code, const char *fmt, ...)
 {
-    char prefix[DETAIL_CAP];
     char old[DETAIL_CAP];
     va_list ap;
 
@@ -82,9 +81,16 @@ int zk_err_wrap(int code, const char *fmt, ...)
     if (!old[0] && g_code)
         snprintf(old, sizeof old, "%s", zk_strerror(g_code));
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    int n = vsnprintf(g_detail, sizeof g_detail, fmt, ap);
     va_end(ap);
-    snprintf(g_detail, sizeof g_detail, "%s%s", prefix, old);
+    /* the prefix first, then as much of the old detail as fits */
+    size_t used = n < 0 ? 0 : (size_t)n < sizeof g_detail ? (size_t)n : sizeof g_detail - 1;
+    size_t room = sizeof g_detail - 1 - used;
+    size_t len = strnlen(old, sizeof old - 1);
+    if (len > room)
+        len = room;
+    memcpy(g_detail + used, old, len);
+    g_detail[used + len] = '\0';
     g_code = code;
     return code;
 }
