@@ -19,6 +19,7 @@ int cmd_hash_keccak(int argc, char **argv);
 int cmd_hash_poseidon2(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_privacy(int argc, char **argv);
+int cmd_tx(int argc, char **argv);
 int cmd_devnet(int argc, char **argv);
 
 /* Prints "zkgate <cmd>: <detail of the last error>" to stderr and returns

@@ -21,6 +21,7 @@ static const subcommand k_commands[] = {
     {"config", cmd_config, "check a configuration file (config check FILE)", NULL},
     {"hash", cmd_hash, "hash data: keccak (Ethereum), poseidon2", NULL},
     {"bench", cmd_bench, "run benchmarks: field, ntt, poseidon2, merkle", NULL},
+    {"tx", cmd_tx, "decode or sign Ethereum transactions (legacy EIP-155, EIP-1559)", NULL},
     {"privacy", cmd_privacy, "encrypt, decrypt, commit, open, disclose", NULL},
     {"devnet", cmd_devnet, "run a local devnet of what this build contains", NULL},
     {"prove", NULL, "prove a circuit", "the proof system (issue 4) has not landed yet"},
