@@ -463,6 +463,55 @@ static void test_params(uint16_t port)
 #undef CALL
 }
 
+/* The getters called directly, on both params shapes. */
+static void test_getters(void)
+{
+    rpcs_error e = {0};
+    uint64_t u;
+    json_t *arr =
+        json_pack("[s,I,s,b,s]", "0xffffffffffffffff", (json_int_t)INT64_MAX, "0X1aB", 0, "0x00ff");
+    CHECK_OK(rpcs_param_uint64(arr, 0, NULL, &u, &e));
+    CHECK(u == UINT64_MAX);
+    CHECK_OK(rpcs_param_uint64(arr, 1, NULL, &u, &e));
+    CHECK(u == (uint64_t)INT64_MAX);
+    CHECK_OK(rpcs_param_uint64(arr, 2, NULL, &u, &e));
+    CHECK_EQ(u, 0x1ab);
+    int flag = 1;
+    CHECK_OK(rpcs_param_bool(arr, 3, NULL, &flag, &e));
+    CHECK_EQ(flag, 0);
+    uint8_t two[2];
+    CHECK_OK(rpcs_param_hex(arr, 4, NULL, two, 2, &e));
+    CHECK(two[0] == 0 && two[1] == 0xff);
+    CHECK_EQ(e.code, 0);
+    CHECK_ERR(rpcs_param_uint64(arr, 5, NULL, &u, &e), ZK_ERR_INVALID_ARG);
+    CHECK_EQ(e.code, RPCS_INVALID_PARAMS);
+    CHECK(strcmp(e.message, "Invalid params: param 5: missing") == 0);
+    CHECK_ERR(rpcs_param_count(arr, 1, 4, &e), ZK_ERR_INVALID_ARG);
+    CHECK_OK(rpcs_param_count(arr, 5, 5, &e));
+    CHECK_ERR(rpcs_param_count(NULL, 1, 1, &e), ZK_ERR_INVALID_ARG);
+    CHECK_OK(rpcs_param_count(NULL, 0, 1, &e));
+    json_t *obj = json_pack("{s:s}", "who", "me");
+    const char *str;
+    CHECK_OK(rpcs_param_string(obj, 0, "who", &str, &e));
+    CHECK(strcmp(str, "me") == 0);
+    CHECK_ERR(rpcs_param_string(obj, 0, NULL, &str, &e), ZK_ERR_INVALID_ARG);
+    CHECK(strstr(e.message, "positional params only") != NULL);
+    CHECK_ERR(rpcs_param_string(NULL, 0, "who", &str, &e), ZK_ERR_INVALID_ARG);
+    CHECK(strstr(e.message, "missing") != NULL);
+    json_t *dummy;
+    CHECK_ERR(rpcs_param_get(obj, RPCS_NAMED, "nobody", &dummy, &e), ZK_ERR_INVALID_ARG);
+    CHECK(strcmp(e.message, "Invalid params: param 'nobody': missing") == 0);
+    /* a long message is cut, never overflowed */
+    char longname[400];
+    memset(longname, 'n', sizeof longname - 1);
+    longname[sizeof longname - 1] = 0;
+    rpcs_param_error(&e, 3, longname, "%s", longname);
+    CHECK(strlen(e.message) < sizeof e.message);
+    CHECK(rpcs_error_set(NULL, 1, "x") == NULL);
+    json_decref(arr);
+    json_decref(obj);
+}
+
 static void test_ids_and_notifications(uint16_t port)
 {
     struct {
@@ -651,6 +700,20 @@ static void test_malformed(uint16_t port)
     http_raw(port, "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n", 22, &r);
     free(r.body);
     check_alive(port);
+    /* a body that never completes is dropped after the idle timeout */
+    http_raw(port,
+             "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+             "Content-Length: 100\r\n\r\n{\"jsonrpc\"",
+             strlen("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: 100\r\n\r\n{\"jsonrpc\""),
+             &r);
+    free(r.body);
+    check_alive(port);
+    /* HEAD of the health page has headers only */
+    CHECK_EQ(http_req(port, "HEAD", "/health", NULL, "", 0, NULL, &r), 0);
+    CHECK_EQ(r.status, 200);
+    CHECK_EQ(r.body_len, 0);
+    free(r.body);
     /* a request line without a version, headers never finished */
     http_raw(port, "POST /\r\n", 8, &r);
     free(r.body);
@@ -1099,6 +1162,7 @@ int main(void)
     zk_log_set_level(ZK_LOG_INFO);
 
     test_config();
+    test_getters();
     rpcs_server *s = start_server(0);
     uint16_t port = rpcs_port(s);
     test_valid_calls(port);
