@@ -77,7 +77,11 @@ KB_TARGET_AVX512 static inline __m512i kb16_mul(__m512i a, __m512i b)
     const __m512i p = _mm512_set1_epi32((int)KB_P);
     const __m512i mu = _mm512_set1_epi32((int)KB_MONT_MU);
     __m512i t_e = _mm512_mul_epu32(a, b);
-    __m512i t_o = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(b, 32));
+    /* movehdup copies odd lanes down on the shuffle port, leaving the shift port
+     * to the reduction. */
+    __m512i a_o = _mm512_castps_si512(_mm512_movehdup_ps(_mm512_castsi512_ps(a)));
+    __m512i b_o = _mm512_castps_si512(_mm512_movehdup_ps(_mm512_castsi512_ps(b)));
+    __m512i t_o = _mm512_mul_epu32(a_o, b_o);
     __m512i qp_e = _mm512_mul_epu32(_mm512_mul_epu32(t_e, mu), p);
     __m512i qp_o = _mm512_mul_epu32(_mm512_mul_epu32(t_o, mu), p);
     __m512i r_e = _mm512_srli_epi64(_mm512_sub_epi64(t_e, qp_e), 32);
