@@ -273,7 +273,18 @@ static void count_error_code(rpcs_server *s, int code)
 
 static json_t *make_error(json_t *id, int code, const char *message, json_t *data)
 {
-    json_t *e = json_pack("{s:i,s:s}", "code", code, "message", message);
+    json_t *msg = json_string(message);
+    if (!msg) {
+        /* A handler's message cut at the buffer size can end inside a UTF-8
+         * sequence, which JSON cannot carry: fall back to its ASCII. */
+        char ascii[sizeof((rpcs_error *)0)->message];
+        size_t i = 0;
+        for (; message[i] && i + 1 < sizeof ascii; i++)
+            ascii[i] = (unsigned char)message[i] < 0x80 ? message[i] : '?';
+        ascii[i] = '\0';
+        msg = json_string(ascii);
+    }
+    json_t *e = json_pack("{s:i,s:o}", "code", code, "message", msg);
     if (e && data)
         json_object_set(e, "data", data);
     return json_pack("{s:s,s:o,s:O}", "jsonrpc", "2.0", "error", e, "id", id ? id : json_null());

@@ -52,6 +52,19 @@ static json_t *h_fail(void *ctx, const json_t *params, const rpcs_auth *auth, rp
     return NULL;
 }
 
+/* A message whose cut falls inside a UTF-8 sequence. */
+static json_t *h_utf8(void *ctx, const json_t *params, const rpcs_auth *auth, rpcs_error *err)
+{
+    char msg[400];
+    size_t n = 0;
+    while (n + 2 < sizeof msg) {
+        msg[n++] = '\xc3';
+        msg[n++] = '\xa9';
+    }
+    msg[n] = 0;
+    return rpcs_error_set(err, -32011, "xy%s", msg);
+}
+
 static json_t *h_internal(void *ctx, const json_t *params, const rpcs_auth *auth, rpcs_error *err)
 {
     return rpcs_error_set(err, RPCS_INTERNAL_ERROR, "open /var/lib/secret-store.db failed");
@@ -133,6 +146,7 @@ static void register_all(rpcs_server *s)
     CHECK_OK(rpcs_register(s, "hex4", h_hex4, NULL));
     CHECK_OK(rpcs_register(s, "hexbuf", h_hexbuf, NULL));
     CHECK_OK(rpcs_register(s, "whoami", h_whoami, NULL));
+    CHECK_OK(rpcs_register(s, "utf8", h_utf8, NULL));
 }
 
 static rpcs_server *start_server(unsigned threads)
@@ -414,6 +428,11 @@ static void test_valid_calls(uint16_t port)
     CHECK(strstr(zk_err_detail(), "secret") == NULL);
     CHECK_ERR(rpcc_call(c, "nullret", NULL, &res, &e), ZK_ERR_RPC);
     CHECK_EQ(e.code, RPCS_INTERNAL_ERROR);
+
+    CHECK_ERR(rpcc_call(c, "utf8", NULL, &res, &e), ZK_ERR_RPC);
+    CHECK_EQ(e.code, -32011);
+    CHECK_EQ(e.http_status, 200);
+    CHECK(e.message[0] == 'x');
 
     CHECK_ERR(rpcc_call(c, "no_such_method", NULL, &res, &e), ZK_ERR_RPC);
     CHECK_EQ(e.code, RPCS_METHOD_NOT_FOUND);
