@@ -841,7 +841,14 @@ static void lde_one(const batch_ctx *bc, kb *out, const kb *in, size_t w)
     transform(&jb, out, bc->L, 0);
     kb inv_n = pow_kb(kb_from_canonical((KB_P + 1) / 2), bc->L);
     scale_powers(bc->k, out, bc->L, w, inv_n, bc->shift, 1);
-    for (size_t i = n; i-- > 0;) {
+    if (w == 1) {
+        for (size_t i = n; i-- > 0;) {
+            kb v = out[i];
+            for (size_t r = 0; r < rep; r++)
+                out[i * rep + r] = v;
+        }
+    }
+    for (size_t i = w == 1 ? 0 : n; i-- > 0;) {
         const kb *src = out + i * w;
         for (size_t r = rep; r-- > 0;)
             if (i * rep + r != i)
