@@ -345,7 +345,7 @@ static void test_timeout(void)
     double t0 = now_s();
     CHECK_ERR(rpcc_call(c, "m", NULL, &res, NULL), ZK_ERR_TIMEOUT);
     double dt = now_s() - t0;
-    CHECK_MSG(dt >= 0.25 && dt < 2.0, "timeout took %.3f s", dt);
+    CHECK_MSG(dt >= 0.25 && dt < 5.0, "timeout took %.3f s", dt); /* loose: shared CI machines */
     /* the request reached the server, so it is not retried */
     CHECK_EQ(rpcc_last_attempts(c), 1);
     CHECK(strstr(zk_err_detail(), "127.0.0.1") != NULL);
