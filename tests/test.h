@@ -20,58 +20,58 @@ static int t_failures;
 static int t_checks;
 static uint64_t t_rng_state;
 
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        t_checks++;                                                                  \
-        if (!(cond)) {                                                               \
-            t_failures++;                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-        }                                                                            \
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        t_checks++;                                                                                \
+        if (!(cond)) {                                                                             \
+            t_failures++;                                                                          \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_MSG(cond, ...)                                                         \
-    do {                                                                             \
-        t_checks++;                                                                  \
-        if (!(cond)) {                                                               \
-            t_failures++;                                                            \
-            fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                            \
-            fputc('\n', stderr);                                                     \
-        }                                                                            \
+#define CHECK_MSG(cond, ...)                                                                       \
+    do {                                                                                           \
+        t_checks++;                                                                                \
+        if (!(cond)) {                                                                             \
+            t_failures++;                                                                          \
+            fprintf(stderr, "%s:%d: CHECK failed: %s: ", __FILE__, __LINE__, #cond);               \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_EQ(a, b)                                                                 \
-    do {                                                                               \
-        long long _a = (long long)(a), _b = (long long)(b);                            \
-        t_checks++;                                                                    \
-        if (_a != _b) {                                                                \
-            t_failures++;                                                                \
-            fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (%lld != %lld)\n",        \
-                    __FILE__, __LINE__, #a, #b, _a, _b);                                \
-        }                                                                              \
+#define CHECK_EQ(a, b)                                                                             \
+    do {                                                                                           \
+        long long _a = (long long)(a), _b = (long long)(b);                                        \
+        t_checks++;                                                                                \
+        if (_a != _b) {                                                                            \
+            t_failures++;                                                                          \
+            fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (%lld != %lld)\n", __FILE__,         \
+                    __LINE__, #a, #b, _a, _b);                                                     \
+        }                                                                                          \
     } while (0)
 
 /* expr returns an int error code; the check wants zero and prints the detail. */
-#define CHECK_OK(expr)                                                               \
-    do {                                                                             \
-        int _rc = (expr);                                                            \
-        t_checks++;                                                                  \
-        if (_rc != 0) {                                                              \
-            t_failures++;                                                            \
-            fprintf(stderr, "%s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #expr, \
-                    _rc, zk_err_detail());                                           \
-        }                                                                            \
+#define CHECK_OK(expr)                                                                             \
+    do {                                                                                           \
+        int _rc = (expr);                                                                          \
+        t_checks++;                                                                                \
+        if (_rc != 0) {                                                                            \
+            t_failures++;                                                                          \
+            fprintf(stderr, "%s:%d: %s returned %d: %s\n", __FILE__, __LINE__, #expr, _rc,         \
+                    zk_err_detail());                                                              \
+        }                                                                                          \
     } while (0)
 
-#define CHECK_ERR(expr, code)                                                        \
-    do {                                                                             \
-        int _rc = (expr);                                                            \
-        t_checks++;                                                                  \
-        if (_rc != (code)) {                                                         \
-            t_failures++;                                                            \
-            fprintf(stderr, "%s:%d: %s returned %d, wanted %d (%s)\n", __FILE__,       \
-                    __LINE__, #expr, _rc, (int)(code), #code);                       \
-        }                                                                            \
+#define CHECK_ERR(expr, code)                                                                      \
+    do {                                                                                           \
+        int _rc = (expr);                                                                          \
+        t_checks++;                                                                                \
+        if (_rc != (code)) {                                                                       \
+            t_failures++;                                                                          \
+            fprintf(stderr, "%s:%d: %s returned %d, wanted %d (%s)\n", __FILE__, __LINE__, #expr,  \
+                    _rc, (int)(code), #code);                                                      \
+        }                                                                                          \
     } while (0)
 
 #define CHECK_MEM(a, b, n) CHECK(memcmp((a), (b), (n)) == 0)

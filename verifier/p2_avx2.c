@@ -86,7 +86,7 @@ T static inline void partial8(__m256i v[P2_WIDTH], kb rc)
     for (int i = 0; i < 8; i++)
         s[i] = kb8_add(v[i], v[i + 8]);
     __m256i t = kb8_add(kb8_add(kb8_add(s[0], s[1]), kb8_add(s[2], s[3])),
-                         kb8_add(kb8_add(s[4], s[5]), kb8_add(s[6], s[7])));
+                        kb8_add(kb8_add(s[4], s[5]), kb8_add(s[6], s[7])));
     __m256i d4 = dbl8(v[4]);
     v[0] = kb8_sub(t, dbl8(v[0]));
     v[1] = kb8_add(t, v[1]);

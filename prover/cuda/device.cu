@@ -8,11 +8,11 @@
 #include "common/error.h"
 #include "prover/cuda/zkc.h"
 
-#define ZKC_CHECK(call)                                                                 \
-    do {                                                                                \
-        cudaError_t e_ = (call);                                                        \
-        if (e_ != cudaSuccess)                                                          \
-            return zk_err_set(ZK_ERR_DEVICE, "%s failed: %s", #call, cudaGetErrorString(e_)); \
+#define ZKC_CHECK(call)                                                                            \
+    do {                                                                                           \
+        cudaError_t e_ = (call);                                                                   \
+        if (e_ != cudaSuccess)                                                                     \
+            return zk_err_set(ZK_ERR_DEVICE, "%s failed: %s", #call, cudaGetErrorString(e_));      \
     } while (0)
 
 extern "C" int zkc_probe(gpu_info *out)
