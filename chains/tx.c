@@ -47,6 +47,47 @@ void u256_to_quantity(const u256 *x, char out[67])
     out[o] = '\0';
 }
 
+int u256_parse(const char *s, u256 *out)
+{
+    u256 v;
+    memset(v.b, 0, 32);
+    if (!s[0])
+        return zk_err_set(ZK_ERR_PARSE, "empty number");
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        size_t n = strlen(s + 2);
+        if (n == 0 || n > 64)
+            return zk_err_set(n ? ZK_ERR_RANGE : ZK_ERR_PARSE,
+                              "hex number must have 1 to 64 digits, has %zu", n);
+        for (size_t i = 0; i < n; i++) {
+            char c = s[2 + n - 1 - i];
+            int d = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+            if (d < 0)
+                return zk_err_set(ZK_ERR_PARSE, "not a hex digit at position %zu", n - 1 - i + 2);
+            v.b[31 - i / 2] |= (uint8_t)(d << (4 * (i % 2)));
+        }
+        *out = v;
+        return ZK_OK;
+    }
+    for (size_t i = 0; s[i]; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return zk_err_set(ZK_ERR_PARSE, "not a decimal digit at position %zu", i);
+        /* v = v * 10 + digit, with the carry out of the top byte meaning overflow */
+        unsigned carry = (unsigned)(s[i] - '0');
+        for (int k = 31; k >= 0; k--) {
+            unsigned x = v.b[k] * 10u + carry;
+            v.b[k] = (uint8_t)x;
+            carry = x >> 8;
+        }
+        if (carry)
+            return zk_err_set(ZK_ERR_RANGE, "number larger than 2^256 - 1");
+    }
+    *out = v;
+    return ZK_OK;
+}
+
 /* The field names of each type, in order, for error details. */
 static const char *const k_legacy_fields[9] = {"nonce", "gasPrice", "gas", "to", "value",
                                                "data",  "v",        "r",   "s"};

@@ -91,6 +91,9 @@ void u256_from_u64(u256 *out, uint64_t v);
 int u256_to_u64(const u256 *x, uint64_t *v);
 /* Returns: -1, 0 or 1 as a <, ==, > b. */
 int u256_cmp(const u256 *a, const u256 *b);
+/* Parses a decimal number or 0x-prefixed hex (at most 256 bits, no sign, no
+ * spaces). Returns: ZK_OK or ZK_ERR_PARSE / ZK_ERR_RANGE naming the problem. */
+int u256_parse(const char *s, u256 *out) __attribute__((warn_unused_result));
 /* Writes x as an Ethereum quantity ("0x0", "0x1f", no leading zeros) to out
  * (67 bytes). */
 void u256_to_quantity(const u256 *x, char out[67]);

@@ -27,7 +27,8 @@ static void usage(void)
            "        prints the raw transaction as 0x-hex. Defaults: type 2, gas 21000,\n"
            "        max fee 1 gwei, tip 0, value 0, no data; without --to it creates a\n"
            "        contract. For type 0, --max-fee is the gas price.\n"
-           "Values are decimal (or 0x hex) and at most 2^64 - 1 here.\n");
+           "Numbers are decimal or 0x hex; --value up to 2^256 - 1, the others up to\n"
+           "2^64 - 1.\n");
 }
 
 static int decode(const char *hex)
@@ -72,7 +73,7 @@ static int decode(const char *hex)
     return CLI_EXIT_OK;
 }
 
-static int parse_u64(const char *flag, const char *s, uint64_t *out)
+static int parse_u64(const char *s, uint64_t *out)
 {
     char *end;
     errno = 0;
@@ -81,7 +82,6 @@ static int parse_u64(const char *flag, const char *s, uint64_t *out)
     unsigned long long v = strtoull(s, &end, 0);
     if (!*s || *end || errno)
         return -1;
-    (void)flag;
     *out = v;
     return 0;
 }
@@ -91,15 +91,16 @@ static int sign(int argc, char **argv)
     tx_fields f = {.type = TX_EIP1559, .gas_limit = 21000, .gas_price = 1000000000ull};
     const char *key_path = NULL, *data_hex = NULL;
     int have_chain = 0, have_nonce = 0;
-    uint64_t value = 0;
+    const char *value = "0";
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (i + 1 >= argc)
             return cli_usage("tx", "%s needs a value", a);
         const char *v = argv[++i];
         uint64_t n = 0;
-        int is_num = strcmp(a, "--key") && strcmp(a, "--to") && strcmp(a, "--data");
-        if (is_num && parse_u64(a, v, &n))
+        int is_num =
+            strcmp(a, "--key") && strcmp(a, "--to") && strcmp(a, "--data") && strcmp(a, "--value");
+        if (is_num && parse_u64(v, &n))
             return cli_usage("tx", "%s: '%s' is not a number in 0..2^64-1", a, v);
         if (!strcmp(a, "--key")) {
             key_path = v;
@@ -116,7 +117,7 @@ static int sign(int argc, char **argv)
             f.nonce = n;
             have_nonce = 1;
         } else if (!strcmp(a, "--value")) {
-            value = n;
+            value = v;
         } else if (!strcmp(a, "--type")) {
             if (n != 0 && n != 2)
                 return cli_usage("tx", "--type must be 0 (legacy) or 2 (EIP-1559)");
@@ -133,7 +134,8 @@ static int sign(int argc, char **argv)
     }
     if (!key_path || !have_chain || !have_nonce)
         return cli_usage("tx", "sign needs --key, --chain-id and --nonce");
-    u256_from_u64(&f.value, value);
+    if (u256_parse(value, &f.value))
+        return cli_usage("tx", "--value: %s", zk_err_detail());
     zk_buf data, raw;
     zk_buf_init(&data, TX_MAX_RAW);
     zk_buf_init(&raw, TX_MAX_RAW + 1024);

@@ -224,6 +224,37 @@ static void test_u256(void)
     CHECK_EQ(strlen(q), 66);
     uint64_t v;
     CHECK(!u256_to_u64(&a, &v));
+
+    /* parsing: decimal and hex agree, 2^256 - 1 fits, 2^256 does not */
+    u256 x, y;
+    CHECK_OK(u256_parse("1000000000000000000000", &x)); /* 1000 ether in wei */
+    CHECK_OK(u256_parse("0x3635c9adc5dea00000", &y));
+    CHECK_MEM(x.b, y.b, 32);
+    u256_to_quantity(&x, q);
+    CHECK(strcmp(q, "0x3635c9adc5dea00000") == 0);
+    CHECK_OK(u256_parse(
+        "115792089237316195423570985008687907853269984665640564039457584007913129639935", &x));
+    CHECK_MEM(x.b, a.b, 32);
+    CHECK_ERR(
+        u256_parse("115792089237316195423570985008687907853269984665640564039457584007913129639936",
+                   &x),
+        ZK_ERR_RANGE);
+    CHECK_ERR(u256_parse("0x1"
+                         "0000000000000000000000000000000000000000000000000000000000000000",
+                         &x),
+              ZK_ERR_RANGE);
+    CHECK_ERR(u256_parse("", &x), ZK_ERR_PARSE);
+    CHECK_ERR(u256_parse("0x", &x), ZK_ERR_PARSE);
+    CHECK_ERR(u256_parse("12a", &x), ZK_ERR_PARSE);
+    CHECK_ERR(u256_parse("-1", &x), ZK_ERR_PARSE);
+    CHECK_ERR(u256_parse("0xfg", &x), ZK_ERR_PARSE);
+    for (int i = 0; i < 100; i++) {
+        uint64_t r = t_rand();
+        char d[32];
+        snprintf(d, sizeof d, "%llu", (unsigned long long)r);
+        CHECK_OK(u256_parse(d, &x));
+        CHECK(u256_to_u64(&x, &v) && v == r);
+    }
 }
 
 int main(void)

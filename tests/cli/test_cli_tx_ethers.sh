@@ -58,12 +58,12 @@ expect_ok "keygen" "$ZKGATE" keygen --out "$tmp/k.key"
 addr=$(sed -n 's/^address: //p' "$tmp/out")
 for type in 0 2; do
   expect_ok "sign type $type" "$ZKGATE" tx sign --key "$tmp/k.key" --type $type --chain-id 31337 \
-    --nonce 4 --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --value 1000000000000000000 \
+    --nonce 4 --to 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --value 1000000000000000000000 \
     --data 0xdeadbeef
   raw=$(cat "$tmp/out")
   got=$(node -e 'const {Transaction}=require("ethers"); const t=Transaction.from(process.argv[1]);
     console.log([t.from, t.type, t.chainId, t.nonce, t.value, t.data].map(String).join(" "))' "$raw" 2>&1)
-  [ "$got" = "$addr $type 31337 4 1000000000000000000 0xdeadbeef" ] && pass "ethers reads type $type" \
+  [ "$got" = "$addr $type 31337 4 1000000000000000000000 0xdeadbeef" ] && pass "ethers reads type $type" \
     || fail "ethers read type $type as: $got (want sender $addr)"
 done
 
