@@ -120,12 +120,55 @@ static const p2_digest *cache_find(const smt *t, uint64_t key)
     }
 }
 
-/* The cache only ever speeds things up, so when it cannot grow (memory, or its
- * cap) it is dropped rather than failing the caller. */
+/* At the cap, keeps the upper levels (which every update reads) and drops the
+ * deepest ones until at most half the cap is left: one pass to count per level,
+ * one to rebuild the table in place of the old one. */
+static void cache_evict(smt *t)
+{
+    size_t per_level[SMT_DEPTH + 1] = {0};
+    for (size_t i = 0; i < t->nslots; i++)
+        if (t->slots[i].key)
+            per_level[(t->slots[i].key - 1) >> 32]++;
+    size_t kept = 0;
+    unsigned keep = 0; /* levels < keep stay */
+    while (keep <= SMT_DEPTH && kept + per_level[keep] <= t->cache_max / 2)
+        kept += per_level[keep++];
+    smt_slot *old = t->slots;
+    size_t n = t->nslots;
+    t->slots = NULL;
+    t->nslots = 0;
+    t->nused = 0;
+    if (!keep) {
+        free(old);
+        return;
+    }
+    size_t want = 4096;
+    while (want < 2 * (kept + 1))
+        want *= 2;
+    t->slots = calloc(want, sizeof *t->slots);
+    if (!t->slots) {
+        free(old);
+        return;
+    }
+    t->nslots = want;
+    for (size_t i = 0; i < n; i++) {
+        if (!old[i].key || ((old[i].key - 1) >> 32) >= keep)
+            continue;
+        size_t s = slot_of(old[i].key, want - 1);
+        while (t->slots[s].key)
+            s = (s + 1) & (want - 1);
+        t->slots[s] = old[i];
+        t->nused++;
+    }
+    free(old);
+}
+
+/* The cache only ever speeds things up, so when it cannot grow (memory) it is
+ * dropped rather than failing the caller. */
 static void cache_put(smt *t, uint64_t key, const p2_digest *d)
 {
     if (t->nused + 1 > t->cache_max)
-        cache_clear(t);
+        cache_evict(t);
     if (2 * (t->nused + 1) > t->nslots) {
         size_t n = t->nslots ? 2 * t->nslots : 4096;
         smt_slot *ns = calloc(n, sizeof *ns);

@@ -190,7 +190,8 @@ static void test_random_updates(zk_db *db)
     static ref_tree r;
     memset(&r, 0, sizeof r);
     smt *t = NULL;
-    CHECK_OK(smt_new(&t, db, 1, 0));
+    /* a cache far smaller than the tree, so eviction runs all the time */
+    CHECK_OK(smt_new(&t, db, 1, 100));
     /* a second tree in the same database stays independent */
     smt *other = NULL;
     CHECK_OK(smt_new(&other, db, 2, 0));
@@ -405,9 +406,18 @@ static void measure(void)
     smt *t = NULL;
     uint32_t *idx = malloc(2048 * sizeof *idx);
     p2_digest *lv = malloc(2048 * sizeof *lv);
+    const char *c = getenv("ZK_SMT_BENCH_CACHE");
+    size_t cache = c ? strtoul(c, NULL, 10) : 0;
+    if (cache > SMT_CACHE_MAX)
+        cache = 0;
+    const char *pc = getenv("ZK_SMT_BENCH_PAGE_CACHE_KIB");
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%lu", pc ? strtoul(pc, NULL, 10) : 2000ul);
     CHECK_OK(db_open(&db, path, DB_DURABLE, 0));
     if (db)
-        CHECK_OK(smt_new(&t, db, 1, 0));
+        CHECK_OK(db_exec(db, pragma));
+    if (db)
+        CHECK_OK(smt_new(&t, db, 1, cache));
     if (!t || !idx || !lv)
         goto out;
     double t0 = now_s();
@@ -438,8 +448,9 @@ static void measure(void)
     }
     double single = now_s() - t0;
     printf("smt bench: leaves=%zu fill_updates_per_s=%.0f batch2048_updates_per_s=%.0f "
-           "single_tx_updates_per_s=%.0f (durable file, synchronous=FULL)\n",
-           nleaves, (double)nleaves / fill, rounds * 2048.0 / batched, singles / single);
+           "single_tx_updates_per_s=%.0f cache_nodes=%zu %s (durable file, synchronous=FULL)\n",
+           nleaves, (double)nleaves / fill, rounds * 2048.0 / batched, singles / single,
+           cache ? cache : (size_t)SMT_CACHE_DEFAULT, pragma);
 out:
     free(idx);
     free(lv);
