@@ -104,13 +104,15 @@ TI static inline __m512i half16(__m512i x)
 
 /* x * 2^-k for 1 <= k <= 24: with x = hi 2^k + lo, x 2^-k = hi + lo 2^-k and
  * 2^-k = -127 * 2^(24-k) (p = 127 * 2^24 + 1), so the result is
- * hi - lo * 127 * 2^(24-k), where both terms are below p; the low product is one
- * vpmulld, which the partial rounds leave idle. */
-TI static inline __m512i div2k16(__m512i x, int k)
+ * hi - lo * 127 * 2^(24-k), where both terms are below p. m holds 127 * 2^(24-k)
+ * read from memory (rcm_tab), so the compiler keeps the one vpmulld, on the
+ * multiplier that the partial rounds leave idle, instead of turning it into two
+ * shifts and a subtraction on the busy ALUs. */
+TI static inline __m512i div2k16(__m512i x, int k, __m512i m)
 {
     __m512i hi = _mm512_srli_epi32(x, (unsigned)k);
     __m512i lo = _mm512_and_si512(x, _mm512_set1_epi32((1 << k) - 1));
-    return kb16_sub(hi, _mm512_mullo_epi32(lo, _mm512_set1_epi32(127 << (24 - k))));
+    return kb16_sub(hi, _mm512_mullo_epi32(lo, m));
 }
 
 /* v[1] + ... + v[15] as a balanced tree: short dependency chains, and the same
@@ -130,7 +132,7 @@ TI static inline __m512i sum15(const __m512i v[P2_WIDTH])
  * 1/2^8, 1/8, 1/2^24, -1/2^8, -1/8, -1/16, -1/2^24] is applied with additions and
  * shifts; every step is an exact field operation, so the result equals the
  * multiplications of the scalar code bit for bit. */
-TI static inline void partial16(__m512i v[P2_WIDTH], __m512i *so, __m512i rcm)
+TI static inline void partial16(__m512i v[P2_WIDTH], __m512i *so, __m512i rcm, const __m512i m[4])
 {
     __m512i s = sbox16(v[0], rcm);
     __m512i t = kb16_add(*so, s);
@@ -143,13 +145,13 @@ TI static inline void partial16(__m512i v[P2_WIDTH], __m512i *so, __m512i rcm)
     v[6] = kb16_sub(t, half16(v[6]));
     v[7] = kb16_sub(t, kb16_add(dbl16(v[7]), v[7]));
     v[8] = kb16_sub(t, dbl16(dbl16(v[8])));
-    v[9] = kb16_add(t, div2k16(v[9], 8));
-    v[10] = kb16_add(t, div2k16(v[10], 3));
-    v[11] = kb16_add(t, div2k16(v[11], 24));
-    v[12] = kb16_sub(t, div2k16(v[12], 8));
-    v[13] = kb16_sub(t, div2k16(v[13], 3));
-    v[14] = kb16_sub(t, div2k16(v[14], 4));
-    v[15] = kb16_sub(t, div2k16(v[15], 24));
+    v[9] = kb16_add(t, div2k16(v[9], 8, m[0]));
+    v[10] = kb16_add(t, div2k16(v[10], 3, m[1]));
+    v[11] = kb16_add(t, div2k16(v[11], 24, m[2]));
+    v[12] = kb16_sub(t, div2k16(v[12], 8, m[0]));
+    v[13] = kb16_sub(t, div2k16(v[13], 3, m[1]));
+    v[14] = kb16_sub(t, div2k16(v[14], 4, m[3]));
+    v[15] = kb16_sub(t, div2k16(v[15], 24, m[2]));
     *so = sum15(v);
 }
 
@@ -178,12 +180,14 @@ T static inline void transpose16(__m512i r[16])
     }
 }
 
-/* The round constants minus p, as int32 (see sbox16). */
+/* The round constants minus p, as int32 (see sbox16), and the multipliers
+ * 127 * 2^(24-k) of div2k16 for k = 8, 3, 24, 4. */
 typedef struct rcm_tab {
     kb init[4][P2_WIDTH], part[20], fin[4][P2_WIDTH];
+    kb inv2k[4];
 } rcm_tab;
 
-T static void permute_block16(kb *states, const rcm_tab *rc)
+T __attribute__((noinline)) static void permute_block16(kb *states, const rcm_tab *rc)
 {
     __m512i v[P2_WIDTH];
 #pragma GCC unroll 16
@@ -194,8 +198,11 @@ T static void permute_block16(kb *states, const rcm_tab *rc)
     for (int r = 0; r < 4; r++)
         full16(v, rc->init[r]);
     __m512i so = sum15(v);
+    __m512i m[4];
+    for (int j = 0; j < 4; j++)
+        m[j] = _mm512_set1_epi32((int)rc->inv2k[j]);
     for (int r = 0; r < 20; r++)
-        partial16(v, &so, _mm512_set1_epi32((int)rc->part[r]));
+        partial16(v, &so, _mm512_set1_epi32((int)rc->part[r]), m);
     for (int r = 0; r < 4; r++)
         full16(v, rc->fin[r]);
     transpose16(v);
@@ -214,6 +221,9 @@ T void p2_avx512_permute_many(kb *states, size_t n)
         }
     for (int r = 0; r < 20; r++)
         rc.part[r] = p2_rc_int[r] - KB_P;
+    static const int ks[4] = {8, 3, 24, 4};
+    for (int j = 0; j < 4; j++)
+        rc.inv2k[j] = 127u << (24 - ks[j]);
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
         permute_block16(states + P2_WIDTH * i, &rc);
