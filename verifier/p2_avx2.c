@@ -11,26 +11,56 @@
 
 #define T KB_TARGET_AVX2
 
-T static inline __m256i cube8(__m256i x)
+#define TI KB_TARGET_AVX2 __attribute__((always_inline))
+
+TI static inline __m256i odd8(__m256i x)
 {
-    return kb8_mul(kb8_mul(x, x), x);
+    return _mm256_castps_si256(_mm256_movehdup_ps(_mm256_castsi256_ps(x)));
 }
 
-T static inline __m256i dbl8(__m256i x)
+/* Signed Montgomery product, as mont16 in p2_avx512.c: a and b any int32 with
+ * |a b| < 2^31 p, a_o and b_o their odd lanes, the result in (-p, p), not reduced.
+ * The 32-bit differences of the high halves need no borrow because the low halves
+ * of t and q p are equal. */
+TI static inline __m256i mont8(__m256i a, __m256i a_o, __m256i b, __m256i b_o)
+{
+    const __m256i p = _mm256_set1_epi32((int)KB_P);
+    const __m256i mu = _mm256_set1_epi32((int)KB_MONT_MU);
+    __m256i t_e = _mm256_mul_epi32(a, b);
+    __m256i t_o = _mm256_mul_epi32(a_o, b_o);
+    __m256i d_e = _mm256_sub_epi32(t_e, _mm256_mul_epi32(_mm256_mul_epu32(t_e, mu), p));
+    __m256i d_o = _mm256_sub_epi32(t_o, _mm256_mul_epi32(_mm256_mul_epu32(t_o, mu), p));
+    return _mm256_blend_epi32(odd8(d_e), d_o, 0xaa);
+}
+
+/* (x + rc)^3 in [0, p) for x in [0, p) and rcm = rc - p; see sbox16. */
+TI static inline __m256i sbox8(__m256i x, __m256i rcm)
+{
+    __m256i s = _mm256_add_epi32(x, rcm);
+    __m256i s_o = odd8(s);
+    __m256i x2 = mont8(s, s_o, s, s_o);
+    __m256i x3 = mont8(x2, odd8(x2), s, s_o);
+    return _mm256_min_epu32(x3, _mm256_add_epi32(x3, _mm256_set1_epi32((int)KB_P)));
+}
+
+TI static inline __m256i dbl8(__m256i x)
 {
     return kb8_add(x, x);
 }
 
-T static inline void ext8(__m256i v[P2_WIDTH])
+/* The external layer, in the additions of ext16 (p2_avx512.c). */
+TI static inline void ext8(__m256i v[P2_WIDTH])
 {
 #pragma GCC unroll 4
     for (int c = 0; c < 16; c += 4) {
         __m256i x0 = v[c], x1 = v[c + 1], x2 = v[c + 2], x3 = v[c + 3];
-        __m256i t = kb8_add(kb8_add(x0, x1), kb8_add(x2, x3));
-        v[c] = kb8_add(kb8_add(t, x0), dbl8(x1));
-        v[c + 1] = kb8_add(kb8_add(t, x1), dbl8(x2));
-        v[c + 2] = kb8_add(kb8_add(t, x2), dbl8(x3));
-        v[c + 3] = kb8_add(kb8_add(t, x3), dbl8(x0));
+        __m256i s01 = kb8_add(x0, x1), s23 = kb8_add(x2, x3);
+        __m256i t = kb8_add(s01, s23);
+        __m256i u = kb8_add(t, x1), w = kb8_add(t, x3);
+        v[c] = kb8_add(u, s01);
+        v[c + 1] = kb8_add(u, dbl8(x2));
+        v[c + 2] = kb8_add(w, s23);
+        v[c + 3] = kb8_add(w, dbl8(x0));
     }
 #pragma GCC unroll 4
     for (int i = 0; i < 4; i++) {
@@ -42,11 +72,11 @@ T static inline void ext8(__m256i v[P2_WIDTH])
     }
 }
 
-T static inline void full8(__m256i v[P2_WIDTH], const kb rc[P2_WIDTH])
+TI static inline void full8(__m256i v[P2_WIDTH], const kb rcm[P2_WIDTH])
 {
 #pragma GCC unroll 16
     for (int i = 0; i < P2_WIDTH; i++)
-        v[i] = cube8(kb8_add(v[i], _mm256_set1_epi32((int)rc[i])));
+        v[i] = sbox8(v[i], _mm256_set1_epi32((int)rcm[i]));
     ext8(v);
 }
 
@@ -71,28 +101,29 @@ T static inline __m256i div2k8(__m256i x, int k)
     return kb8_sub(hi, _mm256_slli_epi32(l127, 24 - k));
 }
 
-/* The internal layer: state[i] = total + diag[i] * state[i], with the diagonal
- * [-2, 1, 2, 1/2, 3, 4, -1/2, -3, -4, 1/2^8, 1/8, 1/2^24, -1/2^8, -1/8, -1/16,
- * -1/2^24] applied by additions and shifts instead of multiplications. Every
- * step is an exact field operation on reduced values, so the result equals the
- * multiplications of the scalar code bit for bit. */
-T static inline void partial8(__m256i v[P2_WIDTH], kb rc)
+/* v[1] + ... + v[15], balanced (field addition is exact, so any order agrees). */
+TI static inline __m256i sum15_8(const __m256i v[P2_WIDTH])
 {
-    v[0] = cube8(kb8_add(v[0], _mm256_set1_epi32((int)rc)));
-    /* A balanced sum tree: shorter dependency chains than the scalar left fold,
-     * same value because field addition is exact. */
-    __m256i s[8];
-#pragma GCC unroll 8
-    for (int i = 0; i < 8; i++)
-        s[i] = kb8_add(v[i], v[i + 8]);
-    __m256i t = kb8_add(kb8_add(kb8_add(s[0], s[1]), kb8_add(s[2], s[3])),
-                        kb8_add(kb8_add(s[4], s[5]), kb8_add(s[6], s[7])));
-    __m256i d4 = dbl8(v[4]);
-    v[0] = kb8_sub(t, dbl8(v[0]));
+    __m256i a = kb8_add(kb8_add(v[1], v[2]), kb8_add(v[3], v[4]));
+    __m256i b = kb8_add(kb8_add(v[5], v[6]), kb8_add(v[7], v[8]));
+    __m256i c = kb8_add(kb8_add(v[9], v[10]), kb8_add(v[11], v[12]));
+    __m256i d = kb8_add(kb8_add(v[13], v[14]), v[15]);
+    return kb8_add(kb8_add(a, b), kb8_add(c, d));
+}
+
+/* One partial round, as partial16 in p2_avx512.c: so is the sum of v[1..15] on
+ * entry and exit, the internal diagonal [-2, 1, 2, 1/2, 3, 4, -1/2, -3, -4, 1/2^8,
+ * 1/8, 1/2^24, -1/2^8, -1/8, -1/16, -1/2^24] goes by additions and shifts, and
+ * every step is exact, so the result equals the scalar code bit for bit. */
+TI static inline void partial8(__m256i v[P2_WIDTH], __m256i *so, __m256i rcm)
+{
+    __m256i s = sbox8(v[0], rcm);
+    __m256i t = kb8_add(*so, s);
+    v[0] = kb8_sub(*so, s);
     v[1] = kb8_add(t, v[1]);
     v[2] = kb8_add(t, dbl8(v[2]));
     v[3] = kb8_add(t, half8(v[3]));
-    v[4] = kb8_add(t, kb8_add(d4, v[4]));
+    v[4] = kb8_add(t, kb8_add(dbl8(v[4]), v[4]));
     v[5] = kb8_add(t, dbl8(dbl8(v[5])));
     v[6] = kb8_sub(t, half8(v[6]));
     v[7] = kb8_sub(t, kb8_add(dbl8(v[7]), v[7]));
@@ -104,9 +135,15 @@ T static inline void partial8(__m256i v[P2_WIDTH], kb rc)
     v[13] = kb8_sub(t, div2k8(v[13], 3));
     v[14] = kb8_sub(t, div2k8(v[14], 4));
     v[15] = kb8_sub(t, div2k8(v[15], 24));
+    *so = sum15_8(v);
 }
 
-T static void permute_block8(kb *states)
+/* The round constants minus p, as int32 (see sbox8). */
+typedef struct rcm_tab8 {
+    kb init[4][P2_WIDTH], part[20], fin[4][P2_WIDTH];
+} rcm_tab8;
+
+T static void permute_block8(kb *states, const rcm_tab8 *rc)
 {
     /* AVX2 has no two-source 32-bit permute, so the transpose goes through a
      * small buffer. */
@@ -120,11 +157,12 @@ T static void permute_block8(kb *states)
         v[i] = _mm256_loadu_si256((const __m256i *)t[i]);
     ext8(v);
     for (int r = 0; r < 4; r++)
-        full8(v, p2_rc_ext_init[r]);
+        full8(v, rc->init[r]);
+    __m256i so = sum15_8(v);
     for (int r = 0; r < 20; r++)
-        partial8(v, p2_rc_int[r]);
+        partial8(v, &so, _mm256_set1_epi32((int)rc->part[r]));
     for (int r = 0; r < 4; r++)
-        full8(v, p2_rc_ext_final[r]);
+        full8(v, rc->fin[r]);
 #pragma GCC unroll 16
     for (int i = 0; i < P2_WIDTH; i++)
         _mm256_storeu_si256((__m256i *)t[i], v[i]);
@@ -135,15 +173,23 @@ T static void permute_block8(kb *states)
 
 T void p2_avx2_permute_many(kb *states, size_t n)
 {
+    rcm_tab8 rc;
+    for (int r = 0; r < 4; r++)
+        for (int i = 0; i < P2_WIDTH; i++) {
+            rc.init[r][i] = p2_rc_ext_init[r][i] - KB_P;
+            rc.fin[r][i] = p2_rc_ext_final[r][i] - KB_P;
+        }
+    for (int r = 0; r < 20; r++)
+        rc.part[r] = p2_rc_int[r] - KB_P;
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
-        permute_block8(states + P2_WIDTH * i);
+        permute_block8(states + P2_WIDTH * i, &rc);
     if (i < n) {
         kb tmp[8 * P2_WIDTH];
         size_t rest = n - i;
         memset(tmp, 0, sizeof tmp);
         memcpy(tmp, states + P2_WIDTH * i, rest * P2_WIDTH * sizeof(kb));
-        permute_block8(tmp);
+        permute_block8(tmp, &rc);
         memcpy(states + P2_WIDTH * i, tmp, rest * P2_WIDTH * sizeof(kb));
     }
 }
