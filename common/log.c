@@ -71,7 +71,9 @@ typedef struct line {
 
 static void put(line *l, const char *s, size_t n)
 {
-    if (l->len + n > LINE_CAP - 2) /* keep room for "\n" */
+    if (l->len >= LINE_CAP - 2) /* keep room for "\n" */
+        return;
+    if (n > LINE_CAP - 2 - l->len)
         n = LINE_CAP - 2 - l->len;
     memcpy(l->buf + l->len, s, n);
     l->len += n;

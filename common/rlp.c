@@ -174,7 +174,7 @@ static int check_list(const rlp_item *list)
 
 int rlp_decode(const uint8_t *buf, size_t len, rlp_item *out)
 {
-    rlp_item top;
+    rlp_item top = {0};
     if (!buf && len)
         return zk_err_set(ZK_ERR_INVALID_ARG, "rlp: NULL buffer of %zu bytes", len);
     int rc = read_header(buf, 0, len, 0, &top);
@@ -222,7 +222,7 @@ int rlp_iter_next(rlp_iter *it, rlp_item *item)
 size_t rlp_list_count(const rlp_item *list)
 {
     rlp_iter it;
-    rlp_item item;
+    rlp_item item = {0};
     size_t n = 0;
     if (!list->is_list || rlp_iter_init(&it, list) != ZK_OK)
         return 0;
