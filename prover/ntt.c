@@ -28,6 +28,7 @@
 
 #include "common/error.h"
 #include "common/par.h"
+#include "verifier/kb_simd.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -163,40 +164,12 @@ static const kernels k_scalar = {s_dif, s_dit, NULL, NULL, s_scale, 1, "scalar"}
 
 #if defined(__x86_64__)
 
-#define T_AVX2   __attribute__((target("avx2")))
-#define T_AVX512 __attribute__((target("avx512f")))
-/* p^-1 mod 2^32: the Montgomery product below subtracts q*p with q = t * p^-1, so
- * the low halves cancel and the result is hi(t) - hi(q*p), in (-p, p). */
-#define MONT_MU 0x81000001u
+/* The lane arithmetic (Montgomery products, modular add/sub) is the field's own,
+ * shared with verifier/: one implementation to test and to speed up. */
+#define T_AVX2   KB_TARGET_AVX2
+#define T_AVX512 KB_TARGET_AVX512
 
 /* ---- AVX2: 8 lanes ---- */
-
-T_AVX2 static inline __m256i v8_add(__m256i a, __m256i b)
-{
-    __m256i s = _mm256_add_epi32(a, b);
-    return _mm256_min_epu32(s, _mm256_sub_epi32(s, _mm256_set1_epi32((int)KB_P)));
-}
-
-T_AVX2 static inline __m256i v8_sub(__m256i a, __m256i b)
-{
-    __m256i d = _mm256_sub_epi32(a, b);
-    return _mm256_min_epu32(d, _mm256_add_epi32(d, _mm256_set1_epi32((int)KB_P)));
-}
-
-T_AVX2 static inline __m256i v8_mul(__m256i a, __m256i b)
-{
-    const __m256i p = _mm256_set1_epi32((int)KB_P), mu = _mm256_set1_epi32((int)MONT_MU);
-    __m256i te = _mm256_mul_epu32(a, b);
-    __m256i to = _mm256_mul_epu32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(b, 32));
-    __m256i qe = _mm256_mul_epu32(_mm256_mul_epu32(te, mu), p);
-    __m256i qo = _mm256_mul_epu32(_mm256_mul_epu32(to, mu), p);
-    /* the high 32-bit lane of each 64-bit product pair holds hi(t) and hi(q*p) */
-    __m256i th = _mm256_blend_epi32(_mm256_srli_epi64(te, 32), to, 0xaa);
-    __m256i qh = _mm256_blend_epi32(_mm256_srli_epi64(qe, 32), qo, 0xaa);
-    __m256i r = _mm256_sub_epi32(th, qh);
-    /* r wrapped iff th < qh; then r + p is the reduced value and the smaller one */
-    return _mm256_min_epu32(r, _mm256_add_epi32(r, p));
-}
 
 #define L8(p)    _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define S8(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
@@ -218,8 +191,8 @@ T_AVX2 static void a2_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, size
     size_t k = 0;
     for (; k + 8 <= len; k += 8) {
         __m256i x = L8(a + k), y = L8(b + k), t = tw8(tw, w, t0 + k);
-        S8(a + k, v8_add(x, y));
-        S8(b + k, v8_mul(v8_sub(x, y), t));
+        S8(a + k, kb8_add(x, y));
+        S8(b + k, kb8_mul(kb8_sub(x, y), t));
     }
     s_dif(a + k, b + k, tw, len - k, w, t0 + k);
 }
@@ -228,9 +201,9 @@ T_AVX2 static void a2_dit(kb *a, kb *b, const kb *tw, size_t len, size_t w, size
 {
     size_t k = 0;
     for (; k + 8 <= len; k += 8) {
-        __m256i x = L8(a + k), y = v8_mul(L8(b + k), tw8(tw, w, t0 + k));
-        S8(a + k, v8_add(x, y));
-        S8(b + k, v8_sub(x, y));
+        __m256i x = L8(a + k), y = kb8_mul(L8(b + k), tw8(tw, w, t0 + k));
+        S8(a + k, kb8_add(x, y));
+        S8(b + k, kb8_sub(x, y));
     }
     s_dit(a + k, b + k, tw, len - k, w, t0 + k);
 }
@@ -240,38 +213,13 @@ T_AVX2 static void a2_scale(kb *x, size_t len, kb c)
     __m256i cv = _mm256_set1_epi32((int)c);
     size_t k = 0;
     for (; k + 8 <= len; k += 8)
-        S8(x + k, v8_mul(L8(x + k), cv));
+        S8(x + k, kb8_mul(L8(x + k), cv));
     s_scale(x + k, len - k, c);
 }
 
 static const kernels k_avx2 = {a2_dif, a2_dit, NULL, NULL, a2_scale, 8, "avx2"};
 
 /* ---- AVX-512: 16 lanes ---- */
-
-T_AVX512 static inline __m512i v16_add(__m512i a, __m512i b)
-{
-    __m512i s = _mm512_add_epi32(a, b);
-    return _mm512_min_epu32(s, _mm512_sub_epi32(s, _mm512_set1_epi32((int)KB_P)));
-}
-
-T_AVX512 static inline __m512i v16_sub(__m512i a, __m512i b)
-{
-    __m512i d = _mm512_sub_epi32(a, b);
-    return _mm512_min_epu32(d, _mm512_add_epi32(d, _mm512_set1_epi32((int)KB_P)));
-}
-
-T_AVX512 static inline __m512i v16_mul(__m512i a, __m512i b)
-{
-    const __m512i p = _mm512_set1_epi32((int)KB_P), mu = _mm512_set1_epi32((int)MONT_MU);
-    __m512i te = _mm512_mul_epu32(a, b);
-    __m512i to = _mm512_mul_epu32(_mm512_srli_epi64(a, 32), _mm512_srli_epi64(b, 32));
-    __m512i qe = _mm512_mul_epu32(_mm512_mul_epu32(te, mu), p);
-    __m512i qo = _mm512_mul_epu32(_mm512_mul_epu32(to, mu), p);
-    __m512i th = _mm512_mask_blend_epi32(0xaaaa, _mm512_srli_epi64(te, 32), to);
-    __m512i qh = _mm512_mask_blend_epi32(0xaaaa, _mm512_srli_epi64(qe, 32), qo);
-    __m512i r = _mm512_sub_epi32(th, qh);
-    return _mm512_min_epu32(r, _mm512_add_epi32(r, p));
-}
 
 #define L16(p)    _mm512_loadu_si512((const void *)(p))
 #define S16(p, v) _mm512_storeu_si512((void *)(p), (v))
@@ -293,8 +241,8 @@ T_AVX512 static void a5_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, si
     size_t k = 0;
     for (; k + 16 <= len; k += 16) {
         __m512i x = L16(a + k), y = L16(b + k), t = tw16(tw, w, t0 + k);
-        S16(a + k, v16_add(x, y));
-        S16(b + k, v16_mul(v16_sub(x, y), t));
+        S16(a + k, kb16_add(x, y));
+        S16(b + k, kb16_mul(kb16_sub(x, y), t));
     }
     s_dif(a + k, b + k, tw, len - k, w, t0 + k);
 }
@@ -303,9 +251,9 @@ T_AVX512 static void a5_dit(kb *a, kb *b, const kb *tw, size_t len, size_t w, si
 {
     size_t k = 0;
     for (; k + 16 <= len; k += 16) {
-        __m512i x = L16(a + k), y = v16_mul(L16(b + k), tw16(tw, w, t0 + k));
-        S16(a + k, v16_add(x, y));
-        S16(b + k, v16_sub(x, y));
+        __m512i x = L16(a + k), y = kb16_mul(L16(b + k), tw16(tw, w, t0 + k));
+        S16(a + k, kb16_add(x, y));
+        S16(b + k, kb16_sub(x, y));
     }
     s_dit(a + k, b + k, tw, len - k, w, t0 + k);
 }
@@ -344,7 +292,7 @@ T_AVX512 static void a5_dif_small(kb *x, size_t len, size_t hh, size_t w, const 
     for (size_t k = 0; k + 32 <= len; k += 32) {
         __m512i a = L16(x + k), b = L16(x + k + 16);
         __m512i u = _mm512_permutex2var_epi32(a, ix, b), v = _mm512_permutex2var_epi32(a, iy, b);
-        __m512i s = v16_add(u, v), d = v16_mul(v16_sub(u, v), t);
+        __m512i s = kb16_add(u, v), d = kb16_mul(kb16_sub(u, v), t);
         S16(x + k, _mm512_permutex2var_epi32(s, ia, d));
         S16(x + k + 16, _mm512_permutex2var_epi32(s, ib, d));
     }
@@ -359,8 +307,8 @@ T_AVX512 static void a5_dit_small(kb *x, size_t len, size_t hh, size_t w, const 
     for (size_t k = 0; k + 32 <= len; k += 32) {
         __m512i a = L16(x + k), b = L16(x + k + 16);
         __m512i u = _mm512_permutex2var_epi32(a, ix, b);
-        __m512i v = v16_mul(_mm512_permutex2var_epi32(a, iy, b), t);
-        __m512i s = v16_add(u, v), d = v16_sub(u, v);
+        __m512i v = kb16_mul(_mm512_permutex2var_epi32(a, iy, b), t);
+        __m512i s = kb16_add(u, v), d = kb16_sub(u, v);
         S16(x + k, _mm512_permutex2var_epi32(s, ia, d));
         S16(x + k + 16, _mm512_permutex2var_epi32(s, ib, d));
     }
@@ -371,7 +319,7 @@ T_AVX512 static void a5_scale(kb *x, size_t len, kb c)
     __m512i cv = _mm512_set1_epi32((int)c);
     size_t k = 0;
     for (; k + 16 <= len; k += 16)
-        S16(x + k, v16_mul(L16(x + k), cv));
+        S16(x + k, kb16_mul(L16(x + k), cv));
     s_scale(x + k, len - k, c);
 }
 
@@ -387,7 +335,8 @@ static int cpu_level(void)
 {
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f"))
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
         return 2;
     if (__builtin_cpu_supports("avx2"))
         return 1;
