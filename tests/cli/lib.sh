@@ -33,3 +33,28 @@ finish() {
   echo "all checks passed"
   exit 0
 }
+
+# npm_ensure DIR SPEC NAME: installs the npm package SPEC into DIR once. Tests that
+# share DIR may run at the same time (ctest -j), so the install holds a lock and
+# marks itself complete only after npm succeeded. Exits 77 (skipped) when node/npm
+# are missing or the registry cannot be reached.
+npm_ensure() {
+  local dir=$1 spec=$2 name=$3
+  if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
+    echo "SKIP: npm/node not installed"
+    exit 77
+  fi
+  mkdir -p "$dir"
+  if ! (
+    flock 9
+    if [ ! -f "$dir/.installed-$name" ]; then
+      timeout 180 npm install --prefix "$dir" "$spec" --no-audit --no-fund \
+        >"$dir/npm-$name.log" 2>&1 || exit 1
+      touch "$dir/.installed-$name"
+    fi
+  ) 9>"$dir/.lock"; then
+    echo "SKIP: npm install $spec failed (no network?):"
+    tail -5 "$dir/npm-$name.log"
+    exit 77
+  fi
+}

@@ -4,19 +4,8 @@
 # (exit 77) when npm or node is missing or the package cannot be installed.
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
-  echo "SKIP: npm/node not installed"
-  exit 77
-fi
 npmdir="$ZKGATE_BUILD/npm"
-if [ ! -f "$npmdir/node_modules/ethers/package.json" ]; then
-  if ! timeout 180 npm install --prefix "$npmdir" ethers@6 --no-audit --no-fund \
-    >"$tmp/npm.log" 2>&1; then
-    echo "SKIP: npm install ethers@6 failed (no network?):"
-    tail -5 "$tmp/npm.log"
-    exit 77
-  fi
-fi
+npm_ensure "$npmdir" ethers@6 ethers
 
 # ethers reads the key from stdin so it never shows in a process listing.
 ethers_identity() {

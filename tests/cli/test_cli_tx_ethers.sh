@@ -5,19 +5,8 @@
 # ethers must parse to the same sender. Skipped (77) without npm/node or network.
 . "$(dirname "$0")/lib.sh"
 
-if ! command -v npm >/dev/null || ! command -v node >/dev/null; then
-  echo "SKIP: npm/node not installed"
-  exit 77
-fi
 npmdir="$ZKGATE_BUILD/npm"
-if [ ! -f "$npmdir/node_modules/ethers/package.json" ]; then
-  if ! timeout 180 npm install --prefix "$npmdir" ethers@6 --no-audit --no-fund \
-    >"$tmp/npm.log" 2>&1; then
-    echo "SKIP: npm install ethers@6 failed (no network?):"
-    tail -5 "$tmp/npm.log"
-    exit 77
-  fi
-fi
+npm_ensure "$npmdir" ethers@6 ethers
 export NODE_PATH="$npmdir/node_modules"
 
 # ethers -> zkgate: ethers signs, prints "raw from hash chainId nonce value" per line.
