@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "common/par.h"
+#include "verifier/p2.h"
 
 double bench_now(void)
 {
@@ -118,4 +119,40 @@ const char *bench_cpu_name(void)
     }
     fclose(f);
     return name;
+}
+
+#define PERM_BATCH 1024u
+
+typedef struct perm_arg {
+    kb *states;
+    size_t batches;
+} perm_arg;
+
+static void perm_chunk(void *ctx, size_t b, size_t e)
+{
+    perm_arg *a = ctx;
+    for (size_t i = b; i < e; i++)
+        p2_permute_many(a->states + i * PERM_BATCH * P2_WIDTH, PERM_BATCH);
+}
+
+static void perm_run(void *p)
+{
+    perm_arg *a = p;
+    zk_par_for(a->batches, 1, perm_chunk, a);
+}
+
+double bench_p2_rate(int threads)
+{
+    if (threads < 1)
+        threads = 1;
+    size_t batches = (size_t)threads * 8;
+    perm_arg a = {calloc(batches * PERM_BATCH * P2_WIDTH, sizeof(kb)), batches};
+    if (!a.states)
+        return 0;
+    int saved = zk_par_threads();
+    zk_par_set_threads(threads);
+    double t = bench_time(perm_run, &a, 5, 0.2);
+    zk_par_set_threads(saved);
+    free(a.states);
+    return (double)(batches * PERM_BATCH) / t;
 }

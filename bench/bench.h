@@ -45,6 +45,10 @@ double bench_time(void (*fn)(void *arg), void *arg, int min_runs, double min_sec
  * result is cached per thread count. */
 double bench_mem_bandwidth(int threads);
 
+/* Poseidon2 permutations per second with p2_permute_many on batches of 1024
+ * states spread over `threads` threads: the bound of everything that hashes. */
+double bench_p2_rate(int threads);
+
 /* A short description of the CPU ("model name" and vector features). */
 const char *bench_cpu_name(void);
 
@@ -53,5 +57,6 @@ int bench_field(const bench_ctx *ctx);
 int bench_ntt(const bench_ctx *ctx);
 int bench_poseidon2(const bench_ctx *ctx);
 int bench_merkle(const bench_ctx *ctx);
+int bench_smt(const bench_ctx *ctx);
 
 #endif

@@ -13,37 +13,6 @@
 #include "common/par.h"
 #include "prover/mtree.h"
 
-#define PERM_BATCH 1024u
-
-typedef struct perm_arg {
-    kb *states;
-    size_t batches;
-} perm_arg;
-
-static void perm_chunk(void *ctx, size_t b, size_t e)
-{
-    perm_arg *a = ctx;
-    for (size_t i = b; i < e; i++)
-        p2_permute_many(a->states + i * PERM_BATCH * P2_WIDTH, PERM_BATCH);
-}
-
-static void perm_run(void *p)
-{
-    perm_arg *a = p;
-    zk_par_for(a->batches, 1, perm_chunk, a);
-}
-
-/* Permutations per second on all of zk_par_for's threads. */
-static double perm_rate(size_t batches)
-{
-    perm_arg a = {calloc(batches * PERM_BATCH * P2_WIDTH, sizeof(kb)), batches};
-    if (!a.states)
-        return 0;
-    double t = bench_time(perm_run, &a, 5, 0.2);
-    free(a.states);
-    return (double)(batches * PERM_BATCH) / t;
-}
-
 typedef struct tree_arg {
     mt_matrix m;
     int rc;
@@ -59,7 +28,7 @@ static void build_run(void *p)
 
 int bench_merkle(const bench_ctx *ctx)
 {
-    double rate = perm_rate((size_t)ctx->threads * 8);
+    double rate = bench_p2_rate(ctx->threads);
     if (rate <= 0)
         return zk_err_set(ZK_ERR_NOMEM, "bench merkle: permutation buffer");
     if (!ctx->json)

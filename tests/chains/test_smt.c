@@ -383,87 +383,6 @@ static void test_append(zk_db *db)
     smt_free(t);
 }
 
-/* Throughput of leaf updates, printed for docs/PERFORMANCE.md (never asserted):
- * single updates each in its own transaction and batches of 2048 in one, over an
- * account tree whose indices are handed out in order (as the sequencer does). */
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void measure(void)
-{
-    const char *q = getenv("ZK_SMT_BENCH_LEAVES");
-    size_t nleaves = q ? strtoul(q, NULL, 10) : 16384;
-    if (nleaves < 2048 || nleaves > (1u << 22))
-        nleaves = 16384;
-    char path[64];
-    snprintf(path, sizeof path, "/tmp/zk_test_smt_bench_%d.db", (int)getpid());
-    unlink(path);
-    zk_db *db = NULL;
-    smt *t = NULL;
-    uint32_t *idx = malloc(2048 * sizeof *idx);
-    p2_digest *lv = malloc(2048 * sizeof *lv);
-    const char *c = getenv("ZK_SMT_BENCH_CACHE");
-    size_t cache = c ? strtoul(c, NULL, 10) : 0;
-    if (cache > SMT_CACHE_MAX)
-        cache = 0;
-    const char *pc = getenv("ZK_SMT_BENCH_PAGE_CACHE_KIB");
-    char pragma[64];
-    snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%lu", pc ? strtoul(pc, NULL, 10) : 2000ul);
-    CHECK_OK(db_open(&db, path, DB_DURABLE, 0));
-    if (db)
-        CHECK_OK(db_exec(db, pragma));
-    if (db)
-        CHECK_OK(smt_new(&t, db, 1, cache));
-    if (!t || !idx || !lv)
-        goto out;
-    double t0 = now_s();
-    for (size_t base = 0; base < nleaves; base += 2048) {
-        for (size_t k = 0; k < 2048; k++) {
-            idx[k] = (uint32_t)(base + k);
-            rand_digest(&lv[k]);
-        }
-        CHECK_OK(smt_update(t, idx, lv, 2048));
-    }
-    double fill = now_s() - t0;
-    /* random updates of existing leaves: a transfer touches two */
-    int rounds = 8;
-    t0 = now_s();
-    for (int rd = 0; rd < rounds; rd++) {
-        for (size_t k = 0; k < 2048; k++) {
-            idx[k] = (uint32_t)(t_rand() % nleaves);
-            rand_digest(&lv[k]);
-        }
-        CHECK_OK(smt_update(t, idx, lv, 2048));
-    }
-    double batched = now_s() - t0;
-    int singles = 2000;
-    t0 = now_s();
-    for (int k = 0; k < singles; k++) {
-        rand_digest(&lv[0]);
-        CHECK_OK(smt_set(t, (uint32_t)(t_rand() % nleaves), &lv[0]));
-    }
-    double single = now_s() - t0;
-    printf("smt bench: leaves=%zu fill_updates_per_s=%.0f batch2048_updates_per_s=%.0f "
-           "single_tx_updates_per_s=%.0f cache_nodes=%zu %s (durable file, synchronous=FULL)\n",
-           nleaves, (double)nleaves / fill, rounds * 2048.0 / batched, singles / single,
-           cache ? cache : (size_t)SMT_CACHE_DEFAULT, pragma);
-out:
-    free(idx);
-    free(lv);
-    smt_free(t);
-    db_close(db);
-    unlink(path);
-    char wal[80];
-    snprintf(wal, sizeof wal, "%s-wal", path);
-    unlink(wal);
-    snprintf(wal, sizeof wal, "%s-shm", path);
-    unlink(wal);
-}
-
 int main(void)
 {
     t_seed();
@@ -477,6 +396,5 @@ int main(void)
     }
     db_close(db);
     test_persistence_and_rollback();
-    measure();
     return t_report("test_smt");
 }
