@@ -3,7 +3,7 @@
 # not already present. Idempotent: a second run installs nothing and says so.
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config git curl ca-certificates
+pkgs=(build-essential cmake pkg-config git curl ca-certificates jq
       libcurl4-openssl-dev libssl-dev libsecp256k1-dev libsqlite3-dev
       libjansson-dev libmicrohttpd-dev)
 # Optional tools used by some tests when present; never required.
