@@ -125,7 +125,7 @@ static void test_empty(zk_db *db)
     /* nothing is stored for an empty tree */
     sqlite3_stmt *st;
     int row = 0;
-    CHECK_OK(db_stmt(db, "SELECT COUNT(*) FROM smt_node WHERE tree = 10", &st));
+    CHECK_OK(db_stmt(db, "SELECT COUNT(*) FROM smt_page WHERE id >> 31 = 10", &st));
     CHECK_OK(db_step(db, st, &row));
     CHECK(row && sqlite3_column_int64(st, 0) == 0);
     sqlite3_reset(st);
@@ -231,7 +231,7 @@ static void test_random_updates(zk_db *db)
     CHECK(digest_eq(&root, &g_empty[0]));
     sqlite3_stmt *st;
     int row = 0;
-    CHECK_OK(db_stmt(db, "SELECT COUNT(*) FROM smt_node WHERE tree = 1", &st));
+    CHECK_OK(db_stmt(db, "SELECT COUNT(*) FROM smt_page WHERE id >> 31 = 1", &st));
     CHECK_OK(db_step(db, st, &row));
     CHECK(row && sqlite3_column_int64(st, 0) == 0);
     sqlite3_reset(st);
@@ -339,8 +339,24 @@ static void test_persistence_and_rollback(void)
         CHECK_MEM(p, paths[i], sizeof p);
         CHECK_OK(smt_verify_path(&leaf, r.idx[i], p, SMT_DEPTH, &root2));
     }
-    /* a corrupted stored node is reported, never used */
-    CHECK_OK(db_exec(db, "UPDATE smt_node SET digest = x'ffffffff' WHERE tree = 3 AND level = 0"));
+    /* a corrupted stored page is reported, never used: a bottom page when a leaf
+     * is read, the top page (which gives the root) when the tree is reloaded */
+    {
+        char sql[200];
+        uint32_t leaf_page = r.idx[0] >> 4; /* page (28, idx >> 4) has code 7 */
+        snprintf(sql, sizeof sql, "UPDATE smt_page SET nodes = x'01000000ffffffff' WHERE id = %lld",
+                 (long long)((3ll << 31) | (7ll << 28) | leaf_page));
+        CHECK_OK(db_exec(db, sql));
+        CHECK_OK(smt_reload(t));
+        CHECK_ERR(smt_get(t, r.idx[0], &leaf), ZK_ERR_DB);
+        /* a mask with more digests than the row holds */
+        snprintf(sql, sizeof sql, "UPDATE smt_page SET nodes = x'03000000' WHERE id = %lld",
+                 (long long)((3ll << 31) | (7ll << 28) | leaf_page));
+        CHECK_OK(db_exec(db, sql));
+        CHECK_OK(smt_reload(t));
+        CHECK_ERR(smt_get(t, r.idx[0], &leaf), ZK_ERR_DB);
+    }
+    CHECK_OK(db_exec(db, "UPDATE smt_page SET nodes = x'ffffffff' WHERE id = 3 << 31"));
     CHECK_ERR(smt_reload(t), ZK_ERR_DB);
 out:
     smt_free(t);
