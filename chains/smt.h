@@ -10,10 +10,10 @@
  *     up to level 1.
  *
  * One database holds several trees (account tree, exit tree, local balance tree),
- * each named by a tree id. Only nodes that differ from the empty node of their
- * level are stored: table smt_node (tree, level, idx, digest), digest as 8
- * canonical elements of 4 bytes little-endian. An in-memory cache of nodes (and of
- * known-empty positions) makes repeated updates near each other cheap.
+ * each named by a tree id. Nodes are stored in pages of 4 levels (30 nodes), one
+ * row per page that holds a non-empty node, so that a batch writes one row per
+ * page it touches rather than one per node (layout: docs/PROTOCOL.md). An
+ * in-memory cache of pages keeps the upper levels, which every update reads.
  *
  * Transactions: an update that finds no transaction open on the connection runs
  * in its own (all of a batch or none of it). One that finds the caller's
@@ -35,7 +35,8 @@
 #define SMT_DEPTH 32
 /* The most leaves one smt_update call takes. */
 #define SMT_MAX_BATCH (1u << 20)
-/* Default and largest number of nodes the in-memory cache holds. */
+/* Default and largest number of nodes the in-memory cache holds (in pages of 30,
+ * trimmed to half between page levels of an update when over). */
 #define SMT_CACHE_DEFAULT (1u << 20)
 #define SMT_CACHE_MAX     (1u << 26)
 

@@ -399,6 +399,72 @@ static void test_append(zk_db *db)
     smt_free(t);
 }
 
+/* A database in the first layout (one smt_node row per non-empty node, written
+ * here from the reference) is moved into pages when a handle opens it: the same
+ * root, leaves and paths, and the old table is gone. */
+static void test_migrate_old_rows(void)
+{
+    static ref_tree r;
+    memset(&r, 0, sizeof r);
+    zk_db *db = NULL;
+    smt *t = NULL;
+    CHECK_OK(db_open(&db, NULL, DB_MEMORY, 0));
+    if (!db)
+        return;
+    CHECK_OK(db_exec(db, "CREATE TABLE smt_tree (tree INTEGER PRIMARY KEY, next INTEGER NOT NULL);"
+                         "CREATE TABLE smt_node (tree INTEGER NOT NULL, level INTEGER NOT NULL,"
+                         " idx INTEGER NOT NULL, digest BLOB NOT NULL,"
+                         " PRIMARY KEY (tree, level, idx)) WITHOUT ROWID;"
+                         "INSERT INTO smt_tree VALUES (6, 9);"));
+    for (int k = 0; k < 30; k++) {
+        p2_digest d;
+        rand_digest(&d);
+        ref_set(&r, k < 10 ? (uint32_t)(100 + k) : rand_index(), &d);
+    }
+    /* every non-empty node above the leaves, in the old encoding */
+    for (size_t i = 0; i < r.n; i++) {
+        for (int level = 32; level >= 0; level--) {
+            uint64_t pos = (uint64_t)r.idx[i] >> (32 - level);
+            p2_digest d;
+            ref_node(&r, (unsigned)level, pos, &d);
+            uint8_t blob[32];
+            for (int e = 0; e < P2_DIGEST_LEN; e++) {
+                uint32_t c = kb_to_canonical(d.v[e]);
+                memcpy(blob + 4 * e, &c, 4); /* little-endian hosts only, as the tree */
+            }
+            sqlite3_stmt *st;
+            CHECK_OK(db_stmt(db, "INSERT OR REPLACE INTO smt_node VALUES (6, ?, ?, ?)", &st));
+            CHECK_OK(db_bind(st, "iib", (int64_t)level, (int64_t)pos, blob, sizeof blob));
+            CHECK_OK(db_step(db, st, NULL));
+        }
+    }
+    CHECK_OK(smt_new(&t, db, 6, 0));
+    if (!t)
+        goto out;
+    p2_digest root, want;
+    smt_root(t, &root);
+    ref_node(&r, 0, 0, &want);
+    CHECK(digest_eq(&root, &want));
+    CHECK_EQ(smt_count(t), 9);
+    check_paths(t, &r, 4);
+    sqlite3_stmt *st;
+    int row = 1;
+    CHECK_OK(db_stmt(db, "SELECT 1 FROM sqlite_master WHERE name = 'smt_node'", &st));
+    CHECK_OK(db_step(db, st, &row));
+    CHECK(!row);
+    /* and it keeps working: an update matches the reference */
+    p2_digest d;
+    rand_digest(&d);
+    CHECK_OK(smt_set(t, 101, &d));
+    ref_set(&r, 101, &d);
+    smt_root(t, &root);
+    ref_node(&r, 0, 0, &want);
+    CHECK(digest_eq(&root, &want));
+out:
+    smt_free(t);
+    db_close(db);
+}
+
 int main(void)
 {
     t_seed();
@@ -412,5 +478,6 @@ int main(void)
     }
     db_close(db);
     test_persistence_and_rollback();
+    test_migrate_old_rows();
     return t_report("test_smt");
 }
