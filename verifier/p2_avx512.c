@@ -115,44 +115,70 @@ TI static inline __m512i div2k16(__m512i x, int k, __m512i m)
     return kb16_sub(hi, _mm512_mullo_epi32(lo, m));
 }
 
-/* v[1] + ... + v[15] as a balanced tree: short dependency chains, and the same
- * value as any order because field addition is exact. */
-TI static inline __m512i sum15(const __m512i v[P2_WIDTH])
+/* x * 2^k for x in [0, p) and 1 <= k <= 6: with x = hi 2^(31-k) + lo,
+ * x 2^k = lo 2^k + hi 2^31 and 2^31 = 2^24 - 1 mod p, so the result is
+ * lo 2^k + hi (2^24 - 1) < 2^31 + 2^30 < 2p, reduced once; 7 instructions where
+ * k doublings take 3k. m holds 2^24 - 1, read from memory like div2k16's. */
+TI static inline __m512i mul2k16(__m512i x, int k, __m512i m)
 {
-    __m512i a = kb16_add(kb16_add(v[1], v[2]), kb16_add(v[3], v[4]));
-    __m512i b = kb16_add(kb16_add(v[5], v[6]), kb16_add(v[7], v[8]));
-    __m512i c = kb16_add(kb16_add(v[9], v[10]), kb16_add(v[11], v[12]));
-    __m512i d = kb16_add(kb16_add(v[13], v[14]), v[15]);
-    return kb16_add(kb16_add(a, b), kb16_add(c, d));
+    __m512i lo = _mm512_and_si512(x, _mm512_set1_epi32((1 << (31 - k)) - 1));
+    __m512i hi = _mm512_srli_epi32(x, (unsigned)(31 - k));
+    __m512i r = _mm512_add_epi32(_mm512_slli_epi32(lo, (unsigned)k), _mm512_mullo_epi32(hi, m));
+    return _mm512_min_epu32(r, _mm512_sub_epi32(r, _mm512_set1_epi32((int)KB_P)));
 }
 
-/* One partial round. so holds the sum of v[1..15] on entry and on exit, so the
- * S-box output only has to meet it once: total = so + s, and the new v[0] is
- * total - 2 s = so - s. The internal diagonal [-2, 1, 2, 1/2, 3, 4, -1/2, -3, -4,
- * 1/2^8, 1/8, 1/2^24, -1/2^8, -1/8, -1/16, -1/2^24] is applied with additions and
- * shifts; every step is an exact field operation, so the result equals the
- * multiplications of the scalar code bit for bit. */
-TI static inline void partial16(__m512i v[P2_WIDTH], __m512i *so, __m512i rcm, const __m512i m[4])
+/* The partial rounds in sum/difference form. Six pairs of diagonal entries are
+ * a and -a (slots i and j below): with P = x_i + x_j and M = x_i - x_j, a round
+ * maps them to P' = 2T + a M and M' = a P, where T = sum of the whole state after
+ * the S-box. Keeping D = M / a instead of M makes that P' = 2T + a^2 D and D' = P:
+ * one multiplication by a^2 and one addition per pair instead of two of each, and
+ * the next round's sum needs P' only, not both halves. The multipliers a^2
+ * (1/4, 9, 16, 2^-16, 2^-6, 2^-48) are all shifts of the kinds below. */
+enum { P2_PAIRS = 6 };
+static const int pair_i[P2_PAIRS] = {3, 4, 5, 9, 10, 11};
+static const int pair_j[P2_PAIRS] = {6, 7, 8, 12, 13, 15};
+
+/* Multipliers read from memory (see div2k16): 127 * 2^(24-k) for k = 2, 16, 6,
+ * 24, 4, and 2^24 - 1 for mul2k16. */
+enum { M_K2, M_K16, M_K6, M_K24, M_K4, M_2P24M1, M_COUNT };
+
+TI static inline __m512i mul_a2(int k, __m512i d, const __m512i m[M_COUNT])
 {
-    __m512i s = sbox16(v[0], rcm);
+    switch (k) {
+    case 0: return div2k16(d, 2, m[M_K2]);
+    case 1: return kb16_add(mul2k16(d, 3, m[M_2P24M1]), d);
+    case 2: return mul2k16(d, 4, m[M_2P24M1]);
+    case 3: return div2k16(d, 16, m[M_K16]);
+    case 4: return div2k16(d, 6, m[M_K6]);
+    default: return div2k16(div2k16(d, 24, m[M_K24]), 24, m[M_K24]);
+    }
+}
+
+/* One partial round on x0, the three unpaired slots (x1, x2, x14: entries 1, 2,
+ * -1/16) and the pairs. so holds the sum of slots 1..15 (x1 + x2 + x14 + the P)
+ * on entry and on exit, so total T = so + s and the new x0 = T - 2 s = so - s.
+ * Every step is an exact field operation, so the permutation's result equals the
+ * scalar code's bit for bit. */
+TI static inline void partial16(__m512i *x0, __m512i u[3], __m512i pp[P2_PAIRS],
+                                __m512i dd[P2_PAIRS], __m512i *so, __m512i rcm,
+                                const __m512i m[M_COUNT])
+{
+    __m512i s = sbox16(*x0, rcm);
     __m512i t = kb16_add(*so, s);
-    v[0] = kb16_sub(*so, s);
-    v[1] = kb16_add(t, v[1]);
-    v[2] = kb16_add(t, dbl16(v[2]));
-    v[3] = kb16_add(t, half16(v[3]));
-    v[4] = kb16_add(t, kb16_add(dbl16(v[4]), v[4]));
-    v[5] = kb16_add(t, dbl16(dbl16(v[5])));
-    v[6] = kb16_sub(t, half16(v[6]));
-    v[7] = kb16_sub(t, kb16_add(dbl16(v[7]), v[7]));
-    v[8] = kb16_sub(t, dbl16(dbl16(v[8])));
-    v[9] = kb16_add(t, div2k16(v[9], 8, m[0]));
-    v[10] = kb16_add(t, div2k16(v[10], 3, m[1]));
-    v[11] = kb16_add(t, div2k16(v[11], 24, m[2]));
-    v[12] = kb16_sub(t, div2k16(v[12], 8, m[0]));
-    v[13] = kb16_sub(t, div2k16(v[13], 3, m[1]));
-    v[14] = kb16_sub(t, div2k16(v[14], 4, m[3]));
-    v[15] = kb16_sub(t, div2k16(v[15], 24, m[2]));
-    *so = sum15(v);
+    *x0 = kb16_sub(*so, s);
+    __m512i t2 = dbl16(t);
+    u[0] = kb16_add(t, u[0]);
+    u[1] = kb16_add(kb16_add(t, u[1]), u[1]);
+    u[2] = kb16_sub(t, div2k16(u[2], 4, m[M_K4]));
+    __m512i acc[3] = {u[0], u[1], u[2]};
+#pragma GCC unroll 6
+    for (int k = 0; k < P2_PAIRS; k++) {
+        __m512i np = kb16_add(t2, mul_a2(k, dd[k], m));
+        dd[k] = pp[k];
+        pp[k] = np;
+        acc[k % 3] = kb16_add(acc[k % 3], np);
+    }
+    *so = kb16_add(kb16_add(acc[0], acc[1]), acc[2]);
 }
 
 /* 16x16 transpose of 32-bit lanes: stage k swaps bit k of the row index with bit k
@@ -180,11 +206,13 @@ T static inline void transpose16(__m512i r[16])
     }
 }
 
-/* The round constants minus p, as int32 (see sbox16), and the multipliers
- * 127 * 2^(24-k) of div2k16 for k = 8, 3, 24, 4. */
+/* The round constants minus p, as int32 (see sbox16), the multipliers of
+ * mul_a2 and the pair scalings: D = (x_i - x_j) * to_d[k] = M / a on entry to the
+ * partial rounds, M = D * from_d[k] on exit (Montgomery form). */
 typedef struct rcm_tab {
     kb init[4][P2_WIDTH], part[20], fin[4][P2_WIDTH];
-    kb inv2k[4];
+    kb mul[M_COUNT];
+    kb to_d[P2_PAIRS], from_d[P2_PAIRS];
 } rcm_tab;
 
 T __attribute__((noinline)) static void permute_block16(kb *states, const rcm_tab *rc)
@@ -197,12 +225,34 @@ T __attribute__((noinline)) static void permute_block16(kb *states, const rcm_ta
     ext16(v);
     for (int r = 0; r < 4; r++)
         full16(v, rc->init[r]);
-    __m512i so = sum15(v);
-    __m512i m[4];
-    for (int j = 0; j < 4; j++)
-        m[j] = _mm512_set1_epi32((int)rc->inv2k[j]);
+
+    __m512i m[M_COUNT];
+    for (int j = 0; j < M_COUNT; j++)
+        m[j] = _mm512_set1_epi32((int)rc->mul[j]);
+    __m512i x0 = v[0], u[3] = {v[1], v[2], v[14]}, pp[P2_PAIRS], dd[P2_PAIRS];
+    __m512i so = kb16_add(kb16_add(u[0], u[1]), u[2]);
+#pragma GCC unroll 6
+    for (int k = 0; k < P2_PAIRS; k++) {
+        __m512i a = v[pair_i[k]], b = v[pair_j[k]];
+        pp[k] = kb16_add(a, b);
+        dd[k] = kb16_mul(kb16_sub(a, b), _mm512_set1_epi32((int)rc->to_d[k]));
+        so = kb16_add(so, pp[k]);
+    }
+#pragma GCC unroll 2
     for (int r = 0; r < 20; r++)
-        partial16(v, &so, _mm512_set1_epi32((int)rc->part[r]), m);
+        partial16(&x0, u, pp, dd, &so, _mm512_set1_epi32((int)rc->part[r]), m);
+    v[0] = x0;
+    v[1] = u[0];
+    v[2] = u[1];
+    v[14] = u[2];
+    /* x_i = (P + M) / 2, x_j = (P - M) / 2 */
+#pragma GCC unroll 6
+    for (int k = 0; k < P2_PAIRS; k++) {
+        __m512i mm = kb16_mul(dd[k], _mm512_set1_epi32((int)rc->from_d[k]));
+        v[pair_i[k]] = half16(kb16_add(pp[k], mm));
+        v[pair_j[k]] = half16(kb16_sub(pp[k], mm));
+    }
+
     for (int r = 0; r < 4; r++)
         full16(v, rc->fin[r]);
     transpose16(v);
@@ -221,9 +271,20 @@ T void p2_avx512_permute_many(kb *states, size_t n)
         }
     for (int r = 0; r < 20; r++)
         rc.part[r] = p2_rc_int[r] - KB_P;
-    static const int ks[4] = {8, 3, 24, 4};
-    for (int j = 0; j < 4; j++)
-        rc.inv2k[j] = 127u << (24 - ks[j]);
+    static const int ks[M_2P24M1] = {2, 16, 6, 24, 4};
+    for (int j = 0; j < M_2P24M1; j++)
+        rc.mul[j] = 127u << (24 - ks[j]);
+    rc.mul[M_2P24M1] = (1u << 24) - 1;
+    /* a = 1/2, 3, 4, 2^-8, 2^-3, 2^-24 for the pairs, in canonical form as the
+     * powers 2^e (e < 0 for the inverses) or 3. */
+    static const int a_pow2[P2_PAIRS] = {-1, 0, 2, -8, -3, -24};
+    for (int k = 0; k < P2_PAIRS; k++) {
+        kb a = a_pow2[k] == 0 ? kb_from_u32(3)
+                              : (a_pow2[k] > 0 ? kb_from_u32(1u << a_pow2[k])
+                                               : kb_inv(kb_from_u32(1u << -a_pow2[k])));
+        rc.from_d[k] = a;
+        rc.to_d[k] = kb_inv(a);
+    }
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
         permute_block16(states + P2_WIDTH * i, &rc);
