@@ -1,0 +1,177 @@
+/* The chain's ledger: the state machine a sequencer drives. It keeps native-coin
+ * balances and nonces (one leaf per address in the Poseidon2 account tree of
+ * chains/state.h), blocks, transactions and receipts in one SQLite store, and
+ * applies a block of decoded Ethereum transactions in one SQLite transaction, so a
+ * crash leaves a whole block or none of it.
+ *
+ * The fee rule, the block header encoding and what is not supported are in
+ * docs/CHAIN.md. In short: gas used = 21000 + calldata cost; the sender pays
+ * gas used * effective gas price + value; the operator receives the whole fee, so
+ * the sum of all balances never changes after genesis.
+ *
+ * A handle is used by one thread at a time.
+ */
+#ifndef ZKGATE_CHAINS_LEDGER_H
+#define ZKGATE_CHAINS_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chains/tx.h"
+#include "common/bytes.h"
+
+/* Gas of a plain transfer, and of each calldata byte (Ethereum, EIP-2028). */
+#define LEDGER_TX_GAS           21000u
+#define LEDGER_DATA_ZERO_GAS    4u
+#define LEDGER_DATA_NONZERO_GAS 16u
+/* The most genesis allocations, and the most transactions one block takes. */
+#define LEDGER_MAX_ALLOC     65536u
+#define LEDGER_MAX_BLOCK_TXS 65536u
+
+typedef struct ledger ledger;
+
+/* One genesis allocation. */
+typedef struct ledger_alloc {
+    uint8_t address[20];
+    u256 balance; /* below 2^128, and all of them together too */
+} ledger_alloc;
+
+/* What a chain starts from. A store remembers it; reopening it with another one is
+ * refused. */
+typedef struct ledger_genesis {
+    uint64_t chain_id;         /* nonzero */
+    uint8_t operator_addr[20]; /* receives every fee */
+    uint64_t base_fee;         /* wei per gas, fixed */
+    uint64_t timestamp;        /* of block 0 */
+    const ledger_alloc *alloc; /* applied once, as block 0 */
+    size_t n_alloc;            /* at most LEDGER_MAX_ALLOC; no address twice */
+} ledger_genesis;
+
+/* A block header and what the store knows about it. */
+typedef struct ledger_block {
+    uint64_t number;
+    uint8_t parent_hash[32]; /* zero for block 0 */
+    uint64_t timestamp;      /* seconds; never below the parent's */
+    uint8_t state_root[32];  /* account-tree root: 8 canonical elements, 4 bytes LE each */
+    uint8_t tx_root[32];     /* Keccak-256 of the applied tx hashes, in order */
+    uint64_t gas_used;
+    uint64_t base_fee;
+    uint32_t tx_count;
+    uint8_t hash[32]; /* Keccak-256 of the RLP of the header fields (docs/CHAIN.md) */
+} ledger_block;
+
+/* A stored transaction's place and its receipt. */
+typedef struct ledger_receipt {
+    uint8_t tx_hash[32];
+    uint64_t block_number;
+    uint8_t block_hash[32];
+    uint32_t index; /* in its block */
+    uint8_t sender[20];
+    int has_to;
+    uint8_t to[20];
+    int status; /* 1: success (a stored transaction always succeeded) */
+    uint64_t gas_used;
+    u256 effective_gas_price;
+    uint64_t cumulative_gas; /* gas used by the block up to and including this tx */
+} ledger_receipt;
+
+/* One transaction of a block to apply: raw is what the sender signed and sent,
+ * tx its decoding (tx_decode of raw). */
+typedef struct ledger_item {
+    const uint8_t *raw;
+    size_t raw_len;
+    const eth_tx *tx;
+} ledger_item;
+
+/* What became of one item of ledger_apply_block. */
+typedef struct ledger_tx_result {
+    int code;           /* ZK_OK: applied; otherwise why it was skipped */
+    const char *reason; /* NULL when applied; else the Ethereum error string */
+} ledger_tx_result;
+
+/* A fault hook for tests: called at named steps of ledger_apply_block ("tx" before
+ * each transaction's writes, "tree" before the tree update, "commit" before the
+ * commit); a nonzero return makes the step fail with that code. */
+typedef int (*ledger_fault_fn)(void *arg, const char *step);
+
+/* Opens the store at path (NULL: in memory), creating it from g, or reopening it
+ * and checking that g is the genesis it was created with.
+ * Returns: ZK_OK and *out; ZK_ERR_INVALID_ARG; ZK_ERR_CONFIG (a bad genesis, or
+ * one that differs from the store's: the detail says which field);
+ * ZK_ERR_RANGE (a balance or the supply at or above 2^128); ZK_ERR_STATE (the
+ * stored tree root is not the head block's); ZK_ERR_DB; ZK_ERR_NOMEM. */
+int ledger_open(ledger **out, const char *path, const ledger_genesis *g)
+    __attribute__((warn_unused_result));
+
+/* NULL is fine. */
+void ledger_free(ledger *l);
+
+/* Installs (fn non-NULL) or removes the test fault hook. */
+void ledger_set_fault(ledger *l, ledger_fault_fn fn, void *arg);
+
+uint64_t ledger_chain_id(const ledger *l);
+uint64_t ledger_base_fee(const ledger *l);
+/* Out: the operator (fee recipient) address. */
+void ledger_operator(const ledger *l, uint8_t addr[20]);
+/* Returns: the number of the latest block (0 right after genesis). */
+uint64_t ledger_head(const ledger *l);
+/* Out: the current account-tree root as 32 bytes (canonical LE elements). */
+void ledger_state_root(const ledger *l, uint8_t root[32]);
+
+/* Reads an address's native balance and nonce (0 and 0 for an unknown address).
+ * Either output may be NULL.
+ * Returns: ZK_OK or ZK_ERR_DB. */
+int ledger_account(ledger *l, const uint8_t addr[20], u256 *balance, uint64_t *nonce)
+    __attribute__((warn_unused_result));
+
+/* The checks a pool makes before accepting tx, against the current state (the
+ * nonce must equal the account nonce; a pool that holds future nonces reads the
+ * account nonce with ledger_account and calls this when a tx is next).
+ * Out: *reason, when rejected: the string Ethereum clients give ("invalid chain
+ * id", "nonce too low", "nonce too high", "insufficient funds for gas * price +
+ * value", "intrinsic gas too low", "max fee per gas less than block base fee",
+ * "max priority fee per gas higher than max fee per gas", "transaction type not
+ * supported", "already known").
+ * Returns: ZK_OK; ZK_ERR_UNSUPPORTED, ZK_ERR_EXISTS or ZK_ERR_RANGE with *reason;
+ * ZK_ERR_DB. */
+int ledger_check_tx(ledger *l, const eth_tx *tx, const char **reason)
+    __attribute__((warn_unused_result));
+
+/* Applies items in order as the next block, with timestamp. An item that fails
+ * its checks at its turn is skipped (res[k].reason says why) and changes nothing;
+ * the block (possibly with no transactions) is stored either way.
+ * Args: res: n results, or NULL.
+ * Out: *block (may be NULL): the new head.
+ * Returns: ZK_OK; ZK_ERR_INVALID_ARG (n too large, an item whose raw bytes do not
+ * hash to its tx hash, a timestamp below the parent's); ZK_ERR_DB or the fault
+ * hook's code, with the store unchanged. */
+int ledger_apply_block(ledger *l, const ledger_item *items, size_t n, uint64_t timestamp,
+                       ledger_tx_result *res, ledger_block *block)
+    __attribute__((warn_unused_result));
+
+/* Reads block number / the block with hash.
+ * Returns: ZK_OK; ZK_ERR_NOT_FOUND; ZK_ERR_DB. */
+int ledger_block_by_number(ledger *l, uint64_t number, ledger_block *out)
+    __attribute__((warn_unused_result));
+int ledger_block_by_hash(ledger *l, const uint8_t hash[32], ledger_block *out)
+    __attribute__((warn_unused_result));
+
+/* Out: hash of the index-th transaction of block number.
+ * Returns: ZK_OK; ZK_ERR_NOT_FOUND; ZK_ERR_DB. */
+int ledger_block_tx(ledger *l, uint64_t number, uint32_t index, uint8_t hash[32])
+    __attribute__((warn_unused_result));
+
+/* Reads the stored transaction with hash: its receipt (may be NULL) and its raw
+ * bytes appended to raw (may be NULL; its cap bounds them).
+ * Returns: ZK_OK; ZK_ERR_NOT_FOUND; ZK_ERR_DB; the errors of zk_buf_append. */
+int ledger_tx_by_hash(ledger *l, const uint8_t hash[32], ledger_receipt *receipt, zk_buf *raw)
+    __attribute__((warn_unused_result));
+
+/* Rebuilds the state of the store at path from its genesis by re-applying every
+ * stored block's raw transactions in a scratch in-memory ledger, and compares each
+ * block's state root, header and hash with the stored one.
+ * Returns: ZK_OK; ZK_ERR_STATE naming the first block that differs and how;
+ * ZK_ERR_NOT_FOUND (no store); ZK_ERR_DB; ZK_ERR_NOMEM. */
+int ledger_verify_replay(const char *path) __attribute__((warn_unused_result));
+
+#endif
