@@ -54,6 +54,25 @@ TI static inline __m512i sbox16(__m512i x, __m512i rcm)
     return _mm512_min_epu32(x3, _mm512_add_epi32(x3, _mm512_set1_epi32((int)KB_P)));
 }
 
+/* The partial rounds' S-box, whose latency is the round's critical path: y is
+ * the S-box input (x + rc, any int32 of magnitude below p). The second product's
+ * q = x2 y mu comes from x2 (y mu mod 2^32), computed beside the squaring, so it
+ * runs beside x2 y instead of after it. */
+TI static inline __m512i sbox16_lat(__m512i y)
+{
+    const __m512i p = _mm512_set1_epi32((int)KB_P);
+    __m512i y_o = odd16(y);
+    __m512i ymu = _mm512_mullo_epi32(y, _mm512_set1_epi32((int)KB_MONT_MU));
+    __m512i ymu_o = odd16(ymu);
+    __m512i x2 = mont16(y, y_o, y, y_o);
+    __m512i x2_o = odd16(x2);
+    __m512i t_e = _mm512_mul_epi32(x2, y), t_o = _mm512_mul_epi32(x2_o, y_o);
+    __m512i qp_e = _mm512_mul_epi32(_mm512_mul_epu32(x2, ymu), p);
+    __m512i qp_o = _mm512_mul_epi32(_mm512_mul_epu32(x2_o, ymu_o), p);
+    __m512i x3 = _mm512_sub_epi32(hi16(t_e, t_o), hi16(qp_e, qp_o));
+    return _mm512_min_epu32(x3, _mm512_add_epi32(x3, p));
+}
+
 TI static inline __m512i dbl16(__m512i x)
 {
     return kb16_add(x, x);
@@ -154,18 +173,21 @@ TI static inline __m512i mul_a2(int k, __m512i d, const __m512i m[M_COUNT])
     }
 }
 
-/* One partial round on x0, the three unpaired slots (x1, x2, x14: entries 1, 2,
+/* One partial round on the three unpaired slots (x1, x2, x14: entries 1, 2,
  * -1/16) and the pairs. so holds the sum of slots 1..15 (x1 + x2 + x14 + the P)
  * on entry and on exit, so total T = so + s and the new x0 = T - 2 s = so - s.
- * Every step is an exact field operation, so the permutation's result equals the
- * scalar code's bit for bit. */
-TI static inline void partial16(__m512i *x0, __m512i u[3], __m512i pp[P2_PAIRS],
-                                __m512i dd[P2_PAIRS], __m512i *so, __m512i rcm,
+ * x0 is carried as the next S-box input y = (so + rc_next) - s, in (-p, p): the
+ * constant meets so beside the S-box, leaving one subtraction on the chain from
+ * one S-box to the next. Every step is an exact field operation, so the
+ * permutation's result equals the scalar code's bit for bit. */
+TI static inline void partial16(__m512i *y, __m512i u[3], __m512i pp[P2_PAIRS],
+                                __m512i dd[P2_PAIRS], __m512i *so, __m512i rc_next,
                                 const __m512i m[M_COUNT])
 {
-    __m512i s = sbox16(*x0, rcm);
+    __m512i a = kb16_add(*so, rc_next);
+    __m512i s = sbox16_lat(*y);
     __m512i t = kb16_add(*so, s);
-    *x0 = kb16_sub(*so, s);
+    *y = _mm512_sub_epi32(a, s);
     __m512i t2 = dbl16(t);
     u[0] = kb16_add(t, u[0]);
     u[1] = kb16_add(kb16_add(t, u[1]), u[1]);
@@ -210,10 +232,49 @@ T static inline void transpose16(__m512i r[16])
  * mul_a2 and the pair scalings: D = (x_i - x_j) * to_d[k] = M / a on entry to the
  * partial rounds, M = D * from_d[k] on exit (Montgomery form). */
 typedef struct rcm_tab {
-    kb init[4][P2_WIDTH], part[20], fin[4][P2_WIDTH];
+    kb init[4][P2_WIDTH], fin[4][P2_WIDTH];
+    kb part0;    /* first partial round constant minus p */
+    kb part[20]; /* the next round's constant, canonical; 0 after the last */
     kb mul[M_COUNT];
     kb to_d[P2_PAIRS], from_d[P2_PAIRS];
 } rcm_tab;
+
+/* The state during the partial rounds (see partial16). */
+typedef struct pstate {
+    __m512i y, so, u[3], pp[P2_PAIRS], dd[P2_PAIRS];
+} pstate;
+
+TI static inline void enter_partial(pstate *st, const __m512i v[P2_WIDTH], const rcm_tab *rc)
+{
+    st->y = _mm512_add_epi32(v[0], _mm512_set1_epi32((int)rc->part0));
+    st->u[0] = v[1];
+    st->u[1] = v[2];
+    st->u[2] = v[14];
+    st->so = kb16_add(kb16_add(v[1], v[2]), v[14]);
+#pragma GCC unroll 6
+    for (int k = 0; k < P2_PAIRS; k++) {
+        __m512i a = v[pair_i[k]], b = v[pair_j[k]];
+        st->pp[k] = kb16_add(a, b);
+        st->dd[k] = kb16_mul(kb16_sub(a, b), _mm512_set1_epi32((int)rc->to_d[k]));
+        st->so = kb16_add(st->so, st->pp[k]);
+    }
+}
+
+TI static inline void leave_partial(__m512i v[P2_WIDTH], const pstate *st, const rcm_tab *rc)
+{
+    /* After the last round y = so - s in (-p, p). */
+    v[0] = _mm512_min_epu32(st->y, _mm512_add_epi32(st->y, _mm512_set1_epi32((int)KB_P)));
+    v[1] = st->u[0];
+    v[2] = st->u[1];
+    v[14] = st->u[2];
+    /* x_i = (P + M) / 2, x_j = (P - M) / 2 */
+#pragma GCC unroll 6
+    for (int k = 0; k < P2_PAIRS; k++) {
+        __m512i mm = kb16_mul(st->dd[k], _mm512_set1_epi32((int)rc->from_d[k]));
+        v[pair_i[k]] = half16(kb16_add(st->pp[k], mm));
+        v[pair_j[k]] = half16(kb16_sub(st->pp[k], mm));
+    }
+}
 
 T __attribute__((noinline)) static void permute_block16(kb *states, const rcm_tab *rc)
 {
@@ -225,34 +286,15 @@ T __attribute__((noinline)) static void permute_block16(kb *states, const rcm_ta
     ext16(v);
     for (int r = 0; r < 4; r++)
         full16(v, rc->init[r]);
-
+    pstate st;
+    enter_partial(&st, v, rc);
     __m512i m[M_COUNT];
     for (int j = 0; j < M_COUNT; j++)
         m[j] = _mm512_set1_epi32((int)rc->mul[j]);
-    __m512i x0 = v[0], u[3] = {v[1], v[2], v[14]}, pp[P2_PAIRS], dd[P2_PAIRS];
-    __m512i so = kb16_add(kb16_add(u[0], u[1]), u[2]);
-#pragma GCC unroll 6
-    for (int k = 0; k < P2_PAIRS; k++) {
-        __m512i a = v[pair_i[k]], b = v[pair_j[k]];
-        pp[k] = kb16_add(a, b);
-        dd[k] = kb16_mul(kb16_sub(a, b), _mm512_set1_epi32((int)rc->to_d[k]));
-        so = kb16_add(so, pp[k]);
-    }
 #pragma GCC unroll 2
     for (int r = 0; r < 20; r++)
-        partial16(&x0, u, pp, dd, &so, _mm512_set1_epi32((int)rc->part[r]), m);
-    v[0] = x0;
-    v[1] = u[0];
-    v[2] = u[1];
-    v[14] = u[2];
-    /* x_i = (P + M) / 2, x_j = (P - M) / 2 */
-#pragma GCC unroll 6
-    for (int k = 0; k < P2_PAIRS; k++) {
-        __m512i mm = kb16_mul(dd[k], _mm512_set1_epi32((int)rc->from_d[k]));
-        v[pair_i[k]] = half16(kb16_add(pp[k], mm));
-        v[pair_j[k]] = half16(kb16_sub(pp[k], mm));
-    }
-
+        partial16(&st.y, st.u, st.pp, st.dd, &st.so, _mm512_set1_epi32((int)rc->part[r]), m);
+    leave_partial(v, &st, rc);
     for (int r = 0; r < 4; r++)
         full16(v, rc->fin[r]);
     transpose16(v);
@@ -269,8 +311,9 @@ T void p2_avx512_permute_many(kb *states, size_t n)
             rc.init[r][i] = p2_rc_ext_init[r][i] - KB_P;
             rc.fin[r][i] = p2_rc_ext_final[r][i] - KB_P;
         }
+    rc.part0 = p2_rc_int[0] - KB_P;
     for (int r = 0; r < 20; r++)
-        rc.part[r] = p2_rc_int[r] - KB_P;
+        rc.part[r] = r + 1 < 20 ? p2_rc_int[r + 1] : 0;
     static const int ks[M_2P24M1] = {2, 16, 6, 24, 4};
     for (int j = 0; j < M_2P24M1; j++)
         rc.mul[j] = 127u << (24 - ks[j]);
