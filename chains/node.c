@@ -1,0 +1,1305 @@
+#include "chains/node.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/db.h"
+#include "common/error.h"
+#include "common/keccak.h"
+#include "common/log.h"
+#include "common/secp.h"
+
+/* One pool transaction. raw is owned; tx.data points into it. */
+typedef struct ptx {
+    uint8_t *raw;
+    size_t len;
+    eth_tx tx;
+} ptx;
+
+/* One sender's transactions, sorted by nonce, no nonce twice. */
+typedef struct psender {
+    uint8_t addr[20];
+    ptx **txs;
+    size_t n, cap;
+} psender;
+
+struct node {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t thread;
+    int running, stopping;
+    ledger *l;
+    zk_db *pool_db;
+    node_config cfg;
+    char client_version[64];
+    psender *senders; /* linear: the pool is capped, see docs/CHAIN.md */
+    size_t n_senders, cap_senders;
+    size_t total;
+};
+
+static const char k_pool_schema[] = "CREATE TABLE pending ("
+                                    " hash BLOB PRIMARY KEY,"
+                                    " raw BLOB NOT NULL,"
+                                    " seq INTEGER NOT NULL);";
+static const db_migration k_pool_migrations[] = {{1, k_pool_schema}};
+
+void node_config_default(node_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->block_time_ms = 1000;
+    c->max_block_txs = 1000;
+    c->pool_max_txs = 8192;
+    c->pool_max_per_sender = 64;
+    c->pool_max_nonce_gap = 64;
+}
+
+static void ptx_free(ptx *p)
+{
+    if (p) {
+        free(p->raw);
+        free(p);
+    }
+}
+
+static psender *find_sender(node *n, const uint8_t addr[20])
+{
+    for (size_t i = 0; i < n->n_senders; i++)
+        if (memcmp(n->senders[i].addr, addr, 20) == 0)
+            return &n->senders[i];
+    return NULL;
+}
+
+static void drop_sender_if_empty(node *n, psender *s)
+{
+    if (s->n)
+        return;
+    free(s->txs);
+    size_t i = (size_t)(s - n->senders);
+    n->senders[i] = n->senders[n->n_senders - 1];
+    n->n_senders--;
+}
+
+/* Removes txs[k] of s (the caller frees it). */
+static void sender_remove_at(node *n, psender *s, size_t k)
+{
+    memmove(&s->txs[k], &s->txs[k + 1], (s->n - k - 1) * sizeof s->txs[0]);
+    s->n--;
+    n->total--;
+}
+
+static int pool_db_put(node *n, const ptx *p, const uint8_t *old_hash)
+{
+    if (!n->pool_db)
+        return ZK_OK;
+    sqlite3_stmt *st;
+    int rc = db_begin(n->pool_db);
+    if (rc)
+        return rc;
+    if (old_hash) {
+        rc = db_stmt(n->pool_db, "DELETE FROM pending WHERE hash = ?", &st);
+        if (!rc)
+            rc = db_bind(st, "b", old_hash, (size_t)32);
+        if (!rc)
+            rc = db_step(n->pool_db, st, NULL);
+    }
+    if (!rc)
+        rc = db_stmt(n->pool_db,
+                     "INSERT OR REPLACE INTO pending (hash, raw, seq) VALUES "
+                     "(?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM pending))",
+                     &st);
+    if (!rc)
+        rc = db_bind(st, "bb", p->tx.hash, (size_t)32, p->raw, p->len);
+    if (!rc)
+        rc = db_step(n->pool_db, st, NULL);
+    if (!rc)
+        rc = db_commit(n->pool_db);
+    if (rc) {
+        db_rollback(n->pool_db);
+        return zk_err_wrap(rc, "pool: storing pending tx: ");
+    }
+    return ZK_OK;
+}
+
+static int pool_db_delete(node *n, const uint8_t *const *hashes, size_t k)
+{
+    if (!n->pool_db || !k)
+        return ZK_OK;
+    int rc = db_begin(n->pool_db);
+    for (size_t i = 0; !rc && i < k; i++) {
+        sqlite3_stmt *st;
+        rc = db_stmt(n->pool_db, "DELETE FROM pending WHERE hash = ?", &st);
+        if (!rc)
+            rc = db_bind(st, "b", hashes[i], (size_t)32);
+        if (!rc)
+            rc = db_step(n->pool_db, st, NULL);
+    }
+    if (!rc)
+        rc = db_commit(n->pool_db);
+    if (rc) {
+        db_rollback(n->pool_db);
+        return zk_err_wrap(rc, "pool: removing pending txs: ");
+    }
+    return ZK_OK;
+}
+
+/* The admission rules of docs/CHAIN.md. Takes ownership of p on ZK_OK. persist: write
+ * the pending row (not when reloading it). Called with the lock held. */
+static int pool_admit(node *n, ptx *p, int persist, const char **reason)
+{
+    const eth_tx *tx = &p->tx;
+    uint64_t acct_nonce;
+    int rc = ledger_account(n->l, tx->sender, NULL, &acct_nonce);
+    if (rc)
+        return rc;
+    psender *s = find_sender(n, tx->sender);
+    size_t pos = 0;
+    ptx *same = NULL;
+    if (s) {
+        while (pos < s->n && s->txs[pos]->tx.nonce < tx->nonce)
+            pos++;
+        if (pos < s->n && s->txs[pos]->tx.nonce == tx->nonce)
+            same = s->txs[pos];
+    }
+    if (same && memcmp(same->tx.hash, tx->hash, 32) == 0) {
+        *reason = "already known";
+        return zk_err_set(ZK_ERR_EXISTS, "already known");
+    }
+    if (tx->nonce > acct_nonce && tx->nonce - acct_nonce > n->cfg.pool_max_nonce_gap) {
+        *reason = "nonce too high";
+        return zk_err_set(ZK_ERR_RANGE, "nonce too high: %llu is more than %u past %llu",
+                          (unsigned long long)tx->nonce, n->cfg.pool_max_nonce_gap,
+                          (unsigned long long)acct_nonce);
+    }
+    /* The ledger wants the exact next nonce; for a future nonce the other checks
+     * (chain id, fees, gas, balance now, hash not in a block) are made on a copy
+     * that carries the account nonce. */
+    eth_tx probe = *tx;
+    if (probe.nonce > acct_nonce)
+        probe.nonce = acct_nonce;
+    rc = ledger_check_tx(n->l, &probe, reason);
+    if (rc)
+        return rc;
+    if (same) {
+        if (u256_cmp(&tx->gas_price, &same->tx.gas_price) <= 0 ||
+            u256_cmp(&tx->max_priority_fee, &same->tx.max_priority_fee) < 0) {
+            *reason = "replacement transaction underpriced";
+            return zk_err_set(ZK_ERR_RANGE, "replacement transaction underpriced");
+        }
+        rc = persist ? pool_db_put(n, p, same->tx.hash) : ZK_OK;
+        if (rc)
+            return rc;
+        s->txs[pos] = p;
+        ptx_free(same);
+        return ZK_OK;
+    }
+    if (n->total >= n->cfg.pool_max_txs) {
+        *reason = "txpool is full";
+        return zk_err_set(ZK_ERR_BUSY, "txpool is full (%u txs)", n->cfg.pool_max_txs);
+    }
+    if (s && s->n >= n->cfg.pool_max_per_sender) {
+        *reason = "account slot limit exceeded";
+        return zk_err_set(ZK_ERR_BUSY, "account slot limit exceeded (%u txs)",
+                          n->cfg.pool_max_per_sender);
+    }
+    if (!s) {
+        if (n->n_senders == n->cap_senders) {
+            size_t nc = n->cap_senders ? n->cap_senders * 2 : 16;
+            psender *ns = realloc(n->senders, nc * sizeof *ns);
+            if (!ns)
+                return zk_err_set(ZK_ERR_NOMEM, "pool: sender table of %zu", nc);
+            n->senders = ns;
+            n->cap_senders = nc;
+        }
+        s = &n->senders[n->n_senders];
+        memset(s, 0, sizeof *s);
+        memcpy(s->addr, tx->sender, 20);
+        n->n_senders++;
+    }
+    if (s->n == s->cap) {
+        size_t nc = s->cap ? s->cap * 2 : 4;
+        ptx **nt = realloc(s->txs, nc * sizeof *nt);
+        if (!nt) {
+            drop_sender_if_empty(n, s);
+            return zk_err_set(ZK_ERR_NOMEM, "pool: sender queue of %zu", nc);
+        }
+        s->txs = nt;
+        s->cap = nc;
+    }
+    rc = persist ? pool_db_put(n, p, NULL) : ZK_OK;
+    if (rc) {
+        drop_sender_if_empty(n, s);
+        return rc;
+    }
+    memmove(&s->txs[pos + 1], &s->txs[pos], (s->n - pos) * sizeof s->txs[0]);
+    s->txs[pos] = p;
+    s->n++;
+    n->total++;
+    return ZK_OK;
+}
+
+static int ptx_make(const uint8_t *raw, size_t len, ptx **out, const char **reason)
+{
+    if (len > TX_MAX_RAW) {
+        *reason = "oversized data";
+        return zk_err_set(ZK_ERR_TOO_LARGE, "oversized data");
+    }
+    ptx *p = calloc(1, sizeof *p);
+    if (!p)
+        return zk_err_set(ZK_ERR_NOMEM, "pool: tx");
+    p->raw = malloc(len ? len : 1);
+    if (!p->raw) {
+        free(p);
+        return zk_err_set(ZK_ERR_NOMEM, "pool: tx of %zu bytes", len);
+    }
+    memcpy(p->raw, raw, len);
+    p->len = len;
+    int rc = tx_decode(p->raw, len, &p->tx);
+    if (rc) {
+        *reason = zk_err_detail();
+        ptx_free(p);
+        return rc;
+    }
+    *out = p;
+    return ZK_OK;
+}
+
+int node_submit(node *n, const uint8_t *raw, size_t len, uint8_t hash[32], const char **reason)
+{
+    const char *dummy;
+    if (!reason)
+        reason = &dummy;
+    *reason = NULL;
+    if (!n || (!raw && len))
+        return zk_err_set(ZK_ERR_INVALID_ARG, "node_submit: NULL argument");
+    ptx *p;
+    int rc = ptx_make(raw, len, &p, reason);
+    if (rc)
+        return rc;
+    uint8_t h[32];
+    memcpy(h, p->tx.hash, 32);
+    pthread_mutex_lock(&n->mu);
+    rc = pool_admit(n, p, 1, reason);
+    pthread_mutex_unlock(&n->mu);
+    if (rc) {
+        ptx_free(p);
+        return rc;
+    }
+    if (hash)
+        memcpy(hash, h, 32);
+    return ZK_OK;
+}
+
+/* The number of s's transactions executable from account nonce an. */
+static size_t executable_run(const psender *s, uint64_t an)
+{
+    size_t k = 0;
+    while (k < s->n && s->txs[k]->tx.nonce == an + k)
+        k++;
+    return k;
+}
+
+/* Drops txs whose nonce the ledger has passed (mined elsewhere in the pool's life,
+ * e.g. a replaced tx's twin) and records their hashes for the pending table. */
+static int prune_sender(node *n, psender *s, const uint8_t **gone, size_t *n_gone, ptx **freed,
+                        size_t cap)
+{
+    uint64_t an;
+    int rc = ledger_account(n->l, s->addr, NULL, &an);
+    if (rc)
+        return rc;
+    while (s->n && s->txs[0]->tx.nonce < an && *n_gone < cap) {
+        gone[*n_gone] = s->txs[0]->tx.hash;
+        freed[(*n_gone)++] = s->txs[0];
+        sender_remove_at(n, s, 0);
+    }
+    return ZK_OK;
+}
+
+static int produce_locked(node *n, uint64_t timestamp, int *made, ledger_block *block)
+{
+    *made = 0;
+    size_t ns = n->n_senders;
+    if (!ns)
+        return ZK_OK;
+    size_t *run = calloc(ns, sizeof *run), *taken = calloc(ns, sizeof *taken);
+    size_t cap = n->cfg.max_block_txs;
+    ledger_item *items = calloc(cap, sizeof *items);
+    ptx **chosen = calloc(cap, sizeof *chosen);
+    ledger_tx_result *res = calloc(cap, sizeof *res);
+    int rc = ZK_OK;
+    if (!run || !taken || !items || !chosen || !res) {
+        rc = zk_err_set(ZK_ERR_NOMEM, "sequencer: block of %zu txs", cap);
+        goto out;
+    }
+    for (size_t i = 0; i < ns && !rc; i++) {
+        uint64_t an;
+        rc = ledger_account(n->l, n->senders[i].addr, NULL, &an);
+        if (!rc)
+            run[i] = executable_run(&n->senders[i], an);
+    }
+    if (rc)
+        goto out;
+    /* Round-robin: one tx per sender per pass, so one busy sender cannot fill a
+     * block while others wait. */
+    size_t k = 0;
+    uint64_t gas = 0;
+    int progress = 1;
+    while (progress && k < cap) {
+        progress = 0;
+        for (size_t i = 0; i < ns && k < cap; i++) {
+            if (taken[i] >= run[i])
+                continue;
+            ptx *p = n->senders[i].txs[taken[i]];
+            if (gas + p->tx.gas_limit > NODE_BLOCK_GAS_LIMIT)
+                continue;
+            gas += p->tx.gas_limit;
+            chosen[k] = p;
+            items[k] = (ledger_item){.raw = p->raw, .raw_len = p->len, .tx = &p->tx};
+            k++;
+            taken[i]++;
+            progress = 1;
+        }
+    }
+    if (!k)
+        goto out;
+    rc = ledger_apply_block(n->l, items, k, timestamp, res, block);
+    if (rc)
+        goto out;
+    *made = 1;
+    /* Every chosen tx leaves the pool: applied ones are in the block, skipped ones
+     * failed their checks at their turn. The pending rows go after the block's
+     * commit; a crash in between leaves rows that node_open finds in blocks. */
+    const uint8_t **gone = calloc(k + n->total, sizeof *gone);
+    ptx **freed = calloc(k + n->total, sizeof *freed);
+    if (!gone || !freed) {
+        free(gone);
+        free(freed);
+        rc = zk_err_set(ZK_ERR_NOMEM, "sequencer: cleanup list");
+        goto out;
+    }
+    size_t n_gone = 0, gcap = k + n->total;
+    size_t skipped = 0;
+    for (size_t i = 0; i < ns; i++) {
+        psender *s = &n->senders[i];
+        for (size_t j = 0; j < taken[i]; j++) {
+            gone[n_gone] = s->txs[0]->tx.hash;
+            freed[n_gone++] = s->txs[0];
+            sender_remove_at(n, s, 0);
+        }
+        if (!rc)
+            rc = prune_sender(n, s, gone, &n_gone, freed, gcap);
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (res[i].code) {
+            skipped++;
+            char h[67];
+            zk_hex_encode(h, chosen[i]->tx.hash, 32, 1);
+            ZK_LOG(ZK_LOG_WARN, "node.tx_skipped", ZKF_STR("hash", h),
+                   ZKF_STR("reason", res[i].reason ? res[i].reason : "?"));
+        }
+    }
+    int rc2 = pool_db_delete(n, gone, n_gone);
+    for (size_t i = 0; i < n_gone; i++)
+        ptx_free(freed[i]);
+    free(gone);
+    free(freed);
+    for (size_t i = n->n_senders; i-- > 0;)
+        drop_sender_if_empty(n, &n->senders[i]);
+    if (!rc)
+        rc = rc2;
+    ZK_LOG(ZK_LOG_INFO, "node.block", ZKF_UINT("number", ledger_head(n->l)),
+           ZKF_UINT("txs", k - skipped), ZKF_UINT("skipped", skipped), ZKF_UINT("pool", n->total));
+out:
+    free(run);
+    free(taken);
+    free(items);
+    free(chosen);
+    free(res);
+    return rc;
+}
+
+int node_produce_block(node *n, uint64_t timestamp, int *made, ledger_block *block)
+{
+    int m = 0;
+    pthread_mutex_lock(&n->mu);
+    int rc = produce_locked(n, timestamp, &m, block);
+    pthread_mutex_unlock(&n->mu);
+    if (made)
+        *made = m;
+    return rc;
+}
+
+/* Reloads the pending table: rows already in a block are dropped, the rest are
+ * admitted again in arrival order; refused ones are dropped with a log line. */
+static int pool_reload(node *n)
+{
+    sqlite3_stmt *st;
+    int rc = db_stmt(n->pool_db, "SELECT hash, raw FROM pending ORDER BY seq", &st);
+    if (rc)
+        return rc;
+    size_t n_rows = 0, cap = 0;
+    uint8_t(*drop)[32] = NULL;
+    size_t n_drop = 0;
+    zk_buf raws;
+    zk_buf_init(&raws, (size_t)1 << 30);
+    size_t *offs = NULL;
+    for (;;) {
+        int row;
+        rc = db_step(n->pool_db, st, &row);
+        if (rc || !row)
+            break;
+        const void *raw = sqlite3_column_blob(st, 1);
+        int len = sqlite3_column_bytes(st, 1);
+        if (n_rows == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            size_t *no = realloc(offs, (nc + 1) * sizeof *no);
+            if (!no) {
+                rc = zk_err_set(ZK_ERR_NOMEM, "pool reload");
+                break;
+            }
+            offs = no;
+            cap = nc;
+        }
+        offs[n_rows] = raws.len;
+        rc = len > 0 ? zk_buf_append(&raws, raw, (size_t)len) : ZK_OK;
+        if (rc)
+            break;
+        offs[++n_rows] = raws.len;
+    }
+    sqlite3_reset(st);
+    if (!rc && n_rows)
+        drop = calloc(n_rows, sizeof *drop);
+    if (!rc && n_rows && !drop)
+        rc = zk_err_set(ZK_ERR_NOMEM, "pool reload");
+    size_t kept = 0;
+    for (size_t i = 0; !rc && i < n_rows; i++) {
+        const char *reason = NULL;
+        ptx *p;
+        int r = ptx_make(raws.data + offs[i], offs[i + 1] - offs[i], &p, &reason);
+        if (!r) {
+            r = pool_admit(n, p, 0, &reason);
+            if (r == ZK_ERR_DB || r == ZK_ERR_NOMEM) {
+                ptx_free(p);
+                rc = r;
+                break;
+            }
+            if (!r) {
+                kept++;
+                continue;
+            }
+            memcpy(drop[n_drop++], p->tx.hash, 32);
+            ptx_free(p);
+        } else {
+            zk_keccak256(drop[n_drop++], raws.data + offs[i], offs[i + 1] - offs[i]);
+        }
+        ZK_LOG(ZK_LOG_INFO, "node.pending_dropped", ZKF_STR("reason", reason ? reason : "?"));
+    }
+    if (!rc && n_drop) {
+        const uint8_t **hs = calloc(n_drop, sizeof *hs);
+        if (!hs) {
+            rc = zk_err_set(ZK_ERR_NOMEM, "pool reload");
+        } else {
+            for (size_t i = 0; i < n_drop; i++)
+                hs[i] = drop[i];
+            rc = pool_db_delete(n, hs, n_drop);
+            free(hs);
+        }
+    }
+    if (!rc)
+        ZK_INFO("node.pool_reloaded", ZKF_UINT("kept", kept), ZKF_UINT("dropped", n_drop));
+    free(drop);
+    free(offs);
+    zk_buf_free(&raws);
+    return rc;
+}
+
+int node_open(node **out, const node_config *cfg)
+{
+    if (!out || !cfg || !cfg->genesis)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "node_open: NULL argument");
+    *out = NULL;
+    if (!cfg->block_time_ms || !cfg->max_block_txs || cfg->max_block_txs > LEDGER_MAX_BLOCK_TXS ||
+        !cfg->pool_max_txs || !cfg->pool_max_per_sender)
+        return zk_err_set(ZK_ERR_CONFIG,
+                          "node: block_time_ms, pool sizes must be >= 1 and max_block_txs "
+                          "in 1..%u",
+                          LEDGER_MAX_BLOCK_TXS);
+    node *n = calloc(1, sizeof *n);
+    if (!n)
+        return zk_err_set(ZK_ERR_NOMEM, "node");
+    n->cfg = *cfg;
+    n->cfg.genesis = NULL;
+    n->cfg.ledger_path = n->cfg.pool_path = NULL;
+    snprintf(n->client_version, sizeof n->client_version, "%s",
+             cfg->client_version ? cfg->client_version : "zkgate");
+    n->cfg.client_version = n->client_version;
+    pthread_mutex_init(&n->mu, NULL);
+    pthread_cond_init(&n->cv, NULL);
+    int rc = ledger_open(&n->l, cfg->ledger_path, cfg->genesis);
+    if (!rc)
+        rc = db_open(&n->pool_db, cfg->pool_path, DB_DURABLE | (cfg->pool_path ? 0 : DB_MEMORY), 0);
+    if (!rc)
+        rc = db_migrate(n->pool_db, k_pool_migrations, 1);
+    if (!rc)
+        rc = pool_reload(n);
+    if (rc) {
+        node_free(n);
+        return rc;
+    }
+    *out = n;
+    return ZK_OK;
+}
+
+static uint64_t now_s(void)
+{
+    return (uint64_t)time(NULL);
+}
+
+static void *sequencer(void *arg)
+{
+    node *n = arg;
+    pthread_mutex_lock(&n->mu);
+    while (!n->stopping) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        uint64_t ns = (uint64_t)ts.tv_nsec + (uint64_t)n->cfg.block_time_ms * 1000000u;
+        ts.tv_sec += (time_t)(ns / 1000000000u);
+        ts.tv_nsec = (long)(ns % 1000000000u);
+        while (!n->stopping && pthread_cond_timedwait(&n->cv, &n->mu, &ts) != ETIMEDOUT)
+            ;
+        if (n->stopping)
+            break;
+        ledger_block head;
+        uint64_t t = now_s();
+        if (!ledger_block_by_number(n->l, ledger_head(n->l), &head) && head.timestamp > t)
+            t = head.timestamp;
+        int made;
+        int rc = produce_locked(n, t, &made, NULL);
+        if (rc)
+            ZK_LOG(ZK_LOG_ERROR, "node.block_failed", ZKF_STR("detail", zk_err_detail()),
+                   ZKF_STR("code", zk_errname(rc)));
+    }
+    pthread_mutex_unlock(&n->mu);
+    return NULL;
+}
+
+int node_start(node *n)
+{
+    pthread_mutex_lock(&n->mu);
+    if (n->running) {
+        pthread_mutex_unlock(&n->mu);
+        return zk_err_set(ZK_ERR_STATE, "node: sequencer already running");
+    }
+    n->stopping = 0;
+    int e = pthread_create(&n->thread, NULL, sequencer, n);
+    if (!e)
+        n->running = 1;
+    pthread_mutex_unlock(&n->mu);
+    return e ? zk_err_set(ZK_ERR_INTERNAL, "node: cannot start sequencer: %s", strerror(e)) : ZK_OK;
+}
+
+void node_stop(node *n)
+{
+    if (!n)
+        return;
+    pthread_mutex_lock(&n->mu);
+    int was = n->running;
+    n->stopping = 1;
+    pthread_cond_broadcast(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+    if (was)
+        pthread_join(n->thread, NULL);
+    n->running = 0;
+}
+
+void node_free(node *n)
+{
+    if (!n)
+        return;
+    node_stop(n);
+    for (size_t i = 0; i < n->n_senders; i++) {
+        for (size_t j = 0; j < n->senders[i].n; j++)
+            ptx_free(n->senders[i].txs[j]);
+        free(n->senders[i].txs);
+    }
+    free(n->senders);
+    ledger_free(n->l);
+    db_close(n->pool_db);
+    pthread_cond_destroy(&n->cv);
+    pthread_mutex_destroy(&n->mu);
+    free(n);
+}
+
+static size_t pending_run_locked(node *n, const uint8_t addr[20], uint64_t an)
+{
+    psender *s = find_sender(n, addr);
+    return s ? executable_run(s, an) : 0;
+}
+
+void node_pool_counts(node *n, size_t *total, size_t *executable)
+{
+    pthread_mutex_lock(&n->mu);
+    size_t ex = 0;
+    for (size_t i = 0; i < n->n_senders; i++) {
+        uint64_t an;
+        if (!ledger_account(n->l, n->senders[i].addr, NULL, &an))
+            ex += executable_run(&n->senders[i], an);
+    }
+    if (total)
+        *total = n->total;
+    if (executable)
+        *executable = ex;
+    pthread_mutex_unlock(&n->mu);
+}
+
+int node_account(node *n, const uint8_t addr[20], u256 *balance, uint64_t *nonce,
+                 uint64_t *pending_nonce)
+{
+    uint64_t an;
+    pthread_mutex_lock(&n->mu);
+    int rc = ledger_account(n->l, addr, balance, &an);
+    if (!rc) {
+        if (nonce)
+            *nonce = an;
+        if (pending_nonce)
+            *pending_nonce = an + pending_run_locked(n, addr, an);
+    }
+    pthread_mutex_unlock(&n->mu);
+    return rc;
+}
+
+uint64_t node_head(node *n)
+{
+    pthread_mutex_lock(&n->mu);
+    uint64_t h = ledger_head(n->l);
+    pthread_mutex_unlock(&n->mu);
+    return h;
+}
+
+/* ---- JSON-RPC ------------------------------------------------------------------ */
+
+/* geth answers transaction refusals with -32000 and the reason as the message. */
+#define RPC_TX_ERROR (-32000)
+
+static json_t *j_qty(uint64_t v)
+{
+    char s[24];
+    snprintf(s, sizeof s, "0x%llx", (unsigned long long)v);
+    return json_string(s);
+}
+
+static json_t *j_u256(const u256 *v)
+{
+    char s[67];
+    u256_to_quantity(v, s);
+    return json_string(s);
+}
+
+static json_t *j_hex(const uint8_t *p, size_t n)
+{
+    char *s = malloc(2 * n + 3);
+    if (!s)
+        return NULL;
+    zk_hex_encode(s, p, n, 1);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+static json_t *j_zero_hex(size_t n)
+{
+    uint8_t z[256] = {0};
+    return j_hex(z, n);
+}
+
+/* Sets key to val (a new reference, possibly NULL from a failed allocation). */
+static int jset(json_t *o, const char *key, json_t *val)
+{
+    return val ? json_object_set_new(o, key, val) : -1;
+}
+
+static json_t *internal(rpcs_error *err, const char *what)
+{
+    return rpcs_error_set(err, RPCS_INTERNAL_ERROR, "%s: %s", what, zk_err_detail());
+}
+
+/* A block tag or number: "latest", "pending", "safe", "finalized" (all the head),
+ * "earliest" (0) or a hex quantity. */
+static int block_param(node *n, const json_t *params, size_t idx, uint64_t *num, rpcs_error *err)
+{
+    json_t *v;
+    if (rpcs_param_get(params, idx, "block", &v, err))
+        return ZK_ERR_INVALID_ARG;
+    if (json_is_string(v)) {
+        const char *t = json_string_value(v);
+        if (!strcmp(t, "latest") || !strcmp(t, "pending") || !strcmp(t, "safe") ||
+            !strcmp(t, "finalized")) {
+            *num = ledger_head(n->l);
+            return ZK_OK;
+        }
+        if (!strcmp(t, "earliest")) {
+            *num = 0;
+            return ZK_OK;
+        }
+    }
+    return rpcs_param_uint64(params, idx, "block", num, err);
+}
+
+/* The tx object of eth_getTransactionByHash; r NULL for a pool tx. */
+static json_t *tx_json(const eth_tx *tx, const ledger_receipt *r)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    int bad = 0;
+    u256 ep = tx->gas_price;
+    if (r)
+        ep = r->effective_gas_price;
+    bad |= jset(o, "hash", j_hex(tx->hash, 32));
+    bad |= jset(o, "type", j_qty(tx->type));
+    bad |= jset(o, "chainId", j_qty(tx->chain_id));
+    bad |= jset(o, "nonce", j_qty(tx->nonce));
+    bad |= jset(o, "from", j_hex(tx->sender, 20));
+    bad |= jset(o, "to", tx->has_to ? j_hex(tx->to, 20) : json_null());
+    bad |= jset(o, "value", j_u256(&tx->value));
+    bad |= jset(o, "gas", j_qty(tx->gas_limit));
+    bad |= jset(o, "gasPrice", j_u256(&ep));
+    if (tx->type == TX_EIP1559) {
+        bad |= jset(o, "maxFeePerGas", j_u256(&tx->gas_price));
+        bad |= jset(o, "maxPriorityFeePerGas", j_u256(&tx->max_priority_fee));
+        if (!tx->access_entries)
+            bad |= jset(o, "accessList", json_array());
+        bad |= jset(o, "yParity", j_qty(tx->y_parity));
+        bad |= jset(o, "v", j_qty(tx->y_parity));
+    } else {
+        bad |= jset(o, "v", j_qty(tx->chain_id * 2 + 35 + tx->y_parity));
+    }
+    bad |= jset(o, "input", j_hex(tx->data, tx->data_len));
+    u256 rr, ss;
+    memcpy(rr.b, tx->r, 32);
+    memcpy(ss.b, tx->s, 32);
+    bad |= jset(o, "r", j_u256(&rr));
+    bad |= jset(o, "s", j_u256(&ss));
+    bad |= jset(o, "blockHash", r ? j_hex(r->block_hash, 32) : json_null());
+    bad |= jset(o, "blockNumber", r ? j_qty(r->block_number) : json_null());
+    bad |= jset(o, "transactionIndex", r ? j_qty(r->index) : json_null());
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static ptx *pool_find(node *n, const uint8_t hash[32])
+{
+    for (size_t i = 0; i < n->n_senders; i++)
+        for (size_t j = 0; j < n->senders[i].n; j++)
+            if (memcmp(n->senders[i].txs[j]->tx.hash, hash, 32) == 0)
+                return n->senders[i].txs[j];
+    return NULL;
+}
+
+/* A mined tx, decoded again from its stored raw bytes. Returns ZK_ERR_NOT_FOUND,
+ * ZK_OK with the JSON in *out, or another error. */
+static int mined_tx_json(node *n, const uint8_t hash[32], int receipt, json_t **out)
+{
+    ledger_receipt r;
+    zk_buf raw;
+    zk_buf_init(&raw, TX_MAX_RAW);
+    int rc = ledger_tx_by_hash(n->l, hash, &r, &raw);
+    eth_tx tx;
+    if (!rc)
+        rc = tx_decode(raw.data, raw.len, &tx);
+    if (rc) {
+        zk_buf_free(&raw);
+        return rc;
+    }
+    json_t *o;
+    if (!receipt) {
+        o = tx_json(&tx, &r);
+    } else {
+        o = json_object();
+        int bad = !o;
+        if (o) {
+            bad |= jset(o, "transactionHash", j_hex(hash, 32));
+            bad |= jset(o, "transactionIndex", j_qty(r.index));
+            bad |= jset(o, "blockHash", j_hex(r.block_hash, 32));
+            bad |= jset(o, "blockNumber", j_qty(r.block_number));
+            bad |= jset(o, "from", j_hex(r.sender, 20));
+            bad |= jset(o, "to", r.has_to ? j_hex(r.to, 20) : json_null());
+            bad |= jset(o, "cumulativeGasUsed", j_qty(r.cumulative_gas));
+            bad |= jset(o, "gasUsed", j_qty(r.gas_used));
+            bad |= jset(o, "effectiveGasPrice", j_u256(&r.effective_gas_price));
+            bad |= jset(o, "contractAddress", json_null());
+            bad |= jset(o, "logs", json_array());
+            bad |= jset(o, "logsBloom", j_zero_hex(256));
+            bad |= jset(o, "type", j_qty(tx.type));
+            bad |= jset(o, "status", j_qty(r.status ? 1 : 0));
+        }
+        if (bad) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    zk_buf_free(&raw);
+    if (!o)
+        return zk_err_set(ZK_ERR_NOMEM, "tx json");
+    *out = o;
+    return ZK_OK;
+}
+
+/* Keccak-256 of RLP([]): the uncles hash of a block without uncles. */
+static const uint8_t k_empty_uncles[32] = {
+    0x1d, 0xcc, 0x4d, 0xe8, 0xde, 0xc7, 0x5d, 0x7a, 0xab, 0x85, 0xb5, 0x67, 0xb6, 0xcc, 0xd4, 0x1a,
+    0xd3, 0x12, 0x45, 0x1b, 0x94, 0x8a, 0x74, 0x13, 0xf0, 0xa1, 0x42, 0xfd, 0x40, 0xd4, 0x93, 0x47};
+
+static json_t *block_json(node *n, const ledger_block *b, int full, rpcs_error *err)
+{
+    json_t *o = json_object(), *txs = json_array();
+    int bad = !o || !txs;
+    uint8_t op[20];
+    ledger_operator(n->l, op);
+    for (uint32_t i = 0; !bad && i < b->tx_count; i++) {
+        uint8_t h[32];
+        json_t *t = NULL;
+        if (ledger_block_tx(n->l, b->number, i, h) ||
+            (full ? mined_tx_json(n, h, 0, &t) : ((t = j_hex(h, 32)) ? ZK_OK : ZK_ERR_NOMEM))) {
+            bad = 1;
+            break;
+        }
+        bad |= json_array_append_new(txs, t);
+    }
+    if (!bad) {
+        bad |= jset(o, "number", j_qty(b->number));
+        bad |= jset(o, "hash", j_hex(b->hash, 32));
+        bad |= jset(o, "parentHash", j_hex(b->parent_hash, 32));
+        bad |= jset(o, "timestamp", j_qty(b->timestamp));
+        bad |= jset(o, "stateRoot", j_hex(b->state_root, 32));
+        bad |= jset(o, "transactionsRoot", j_hex(b->tx_root, 32));
+        bad |= jset(o, "receiptsRoot", j_zero_hex(32));
+        bad |= jset(o, "sha3Uncles", j_hex(k_empty_uncles, 32));
+        bad |= jset(o, "uncles", json_array());
+        bad |= jset(o, "miner", j_hex(op, 20));
+        bad |= jset(o, "logsBloom", j_zero_hex(256));
+        bad |= jset(o, "difficulty", j_qty(0));
+        bad |= jset(o, "totalDifficulty", j_qty(0));
+        bad |= jset(o, "extraData", json_string("0x"));
+        bad |= jset(o, "mixHash", j_zero_hex(32));
+        bad |= jset(o, "nonce", j_zero_hex(8));
+        bad |= jset(o, "gasLimit", j_qty(NODE_BLOCK_GAS_LIMIT));
+        bad |= jset(o, "gasUsed", j_qty(b->gas_used));
+        bad |= jset(o, "baseFeePerGas", j_qty(b->base_fee));
+        bad |= jset(o, "size", j_qty(0));
+        bad |= json_object_set(o, "transactions", txs);
+    }
+    json_decref(txs);
+    if (bad) {
+        json_decref(o);
+        return internal(err, "block json");
+    }
+    return o;
+}
+
+#define RPC_FN(name)                                                                               \
+    static json_t *name(void *ctx, const json_t *params, const rpcs_auth *auth, rpcs_error *err)
+#define RPC_PROLOGUE                                                                               \
+    node *n = ctx;                                                                                 \
+    (void)auth
+
+RPC_FN(m_chain_id)
+{
+    RPC_PROLOGUE;
+    if (rpcs_param_count(params, 0, 0, err))
+        return NULL;
+    return j_qty(ledger_chain_id(n->l));
+}
+
+RPC_FN(m_net_version)
+{
+    RPC_PROLOGUE;
+    if (rpcs_param_count(params, 0, 0, err))
+        return NULL;
+    char s[24];
+    snprintf(s, sizeof s, "%llu", (unsigned long long)ledger_chain_id(n->l));
+    return json_string(s);
+}
+
+RPC_FN(m_client_version)
+{
+    RPC_PROLOGUE;
+    if (rpcs_param_count(params, 0, 0, err))
+        return NULL;
+    return json_string(n->client_version);
+}
+
+RPC_FN(m_syncing)
+{
+    (void)ctx;
+    (void)auth;
+    if (rpcs_param_count(params, 0, 0, err))
+        return NULL;
+    return json_false();
+}
+
+RPC_FN(m_accounts)
+{
+    (void)ctx;
+    (void)auth;
+    if (rpcs_param_count(params, 0, 0, err))
+        return NULL;
+    return json_array();
+}
+
+RPC_FN(m_block_number)
+{
+    RPC_PROLOGUE;
+    if (rpcs_param_count(params, 0, 0, err))
+        return NULL;
+    return j_qty(node_head(n));
+}
+
+RPC_FN(m_gas_price)
+{
+    RPC_PROLOGUE;
+    if (rpcs_param_count(params, 0, 0, err))
+        return NULL;
+    return j_qty(ledger_base_fee(n->l));
+}
+
+RPC_FN(m_max_priority)
+{
+    (void)ctx;
+    (void)auth;
+    if (rpcs_param_count(params, 0, 0, err))
+        return NULL;
+    return j_qty(0);
+}
+
+/* The state is only kept at the head: older blocks cannot be asked about. */
+static int head_only(node *n, const json_t *params, size_t idx, rpcs_error *err)
+{
+    uint64_t num = ledger_head(n->l);
+    if (!json_is_array(params) || json_array_size(params) <= idx)
+        return ZK_OK;
+    if (block_param(n, params, idx, &num, err))
+        return ZK_ERR_INVALID_ARG;
+    if (num != ledger_head(n->l)) {
+        rpcs_error_set(err, RPC_TX_ERROR, "historical state not available (block %llu)",
+                       (unsigned long long)num);
+        return ZK_ERR_UNSUPPORTED;
+    }
+    return ZK_OK;
+}
+
+static int addr_param(const json_t *params, uint8_t addr[20], rpcs_error *err)
+{
+    const char *s;
+    if (rpcs_param_string(params, 0, "address", &s, err))
+        return ZK_ERR_INVALID_ARG;
+    if (eth_address_parse(s, addr)) {
+        rpcs_param_error(err, 0, "address", "%s", zk_err_detail());
+        return ZK_ERR_INVALID_ARG;
+    }
+    return ZK_OK;
+}
+
+RPC_FN(m_get_balance)
+{
+    RPC_PROLOGUE;
+    uint8_t a[20];
+    u256 bal;
+    if (rpcs_param_count(params, 1, 2, err) || addr_param(params, a, err))
+        return NULL;
+    pthread_mutex_lock(&n->mu);
+    int rc = head_only(n, params, 1, err);
+    if (!rc && (rc = ledger_account(n->l, a, &bal, NULL)) != 0)
+        internal(err, "balance");
+    pthread_mutex_unlock(&n->mu);
+    return rc ? NULL : j_u256(&bal);
+}
+
+RPC_FN(m_get_tx_count)
+{
+    RPC_PROLOGUE;
+    uint8_t a[20];
+    if (rpcs_param_count(params, 1, 2, err) || addr_param(params, a, err))
+        return NULL;
+    json_t *tag = NULL;
+    int pending = 0;
+    if (json_is_array(params) && json_array_size(params) > 1) {
+        tag = json_array_get(params, 1);
+        pending = json_is_string(tag) && !strcmp(json_string_value(tag), "pending");
+    }
+    uint64_t nonce, pnonce;
+    pthread_mutex_lock(&n->mu);
+    int rc = pending ? ZK_OK : head_only(n, params, 1, err);
+    if (!rc && (rc = ledger_account(n->l, a, NULL, &nonce)) != 0)
+        internal(err, "nonce");
+    if (!rc)
+        pnonce = nonce + pending_run_locked(n, a, nonce);
+    pthread_mutex_unlock(&n->mu);
+    return rc ? NULL : j_qty(pending ? pnonce : nonce);
+}
+
+RPC_FN(m_estimate_gas)
+{
+    (void)ctx;
+    (void)auth;
+    json_t *call;
+    if (rpcs_param_count(params, 1, 2, err) || rpcs_param_get(params, 0, "tx", &call, err))
+        return NULL;
+    if (!json_is_object(call))
+        return rpcs_param_error(err, 0, "tx", "expected a call object");
+    json_t *d = json_object_get(call, "input");
+    if (!d)
+        d = json_object_get(call, "data");
+    uint64_t gas = LEDGER_TX_GAS;
+    if (d && !json_is_null(d)) {
+        zk_buf b;
+        zk_buf_init(&b, TX_MAX_RAW);
+        const char *s = json_is_string(d) ? json_string_value(d) : NULL;
+        if (!s || zk_hex_decode_buf(&b, s, strlen(s))) {
+            zk_buf_free(&b);
+            return rpcs_param_error(err, 0, "tx", "input/data: expected hex of at most %u bytes",
+                                    TX_MAX_RAW);
+        }
+        for (size_t i = 0; i < b.len; i++)
+            gas += b.data[i] ? LEDGER_DATA_NONZERO_GAS : LEDGER_DATA_ZERO_GAS;
+        zk_buf_free(&b);
+    }
+    return j_qty(gas);
+}
+
+RPC_FN(m_fee_history)
+{
+    RPC_PROLOGUE;
+    uint64_t count, newest;
+    json_t *pct = NULL;
+    if (rpcs_param_count(params, 2, 3, err) ||
+        rpcs_param_uint64(params, 0, "blockCount", &count, err))
+        return NULL;
+    pthread_mutex_lock(&n->mu);
+    int rc = block_param(n, params, 1, &newest, err);
+    uint64_t head = ledger_head(n->l);
+    pthread_mutex_unlock(&n->mu);
+    if (rc)
+        return NULL;
+    if (newest > head)
+        return rpcs_param_error(err, 1, "newestBlock", "block %llu is past the head %llu",
+                                (unsigned long long)newest, (unsigned long long)head);
+    if (json_is_array(params) && json_array_size(params) > 2) {
+        pct = json_array_get(params, 2);
+        if (!json_is_array(pct) && !json_is_null(pct))
+            return rpcs_param_error(err, 2, "rewardPercentiles", "expected an array");
+        if (json_array_size(pct) > 100)
+            return rpcs_param_error(err, 2, "rewardPercentiles", "at most 100 entries");
+    }
+    if (count > 1024)
+        count = 1024; /* geth's cap */
+    if (count > newest + 1)
+        count = newest + 1;
+    uint64_t oldest = newest + 1 - count;
+    json_t *o = json_object(), *fees = json_array(), *ratio = json_array(), *rw = NULL;
+    int bad = !o || !fees || !ratio;
+    if (json_is_array(pct) && !bad)
+        bad |= !(rw = json_array());
+    for (uint64_t i = 0; !bad && i <= count; i++) {
+        bad |= json_array_append_new(fees, j_qty(ledger_base_fee(n->l)));
+        if (i == count)
+            break;
+        ledger_block b;
+        pthread_mutex_lock(&n->mu);
+        int r = ledger_block_by_number(n->l, oldest + i, &b);
+        pthread_mutex_unlock(&n->mu);
+        bad |= r != 0;
+        if (!bad)
+            bad |= json_array_append_new(
+                ratio, json_real((double)b.gas_used / (double)NODE_BLOCK_GAS_LIMIT));
+        if (rw && !bad) {
+            json_t *row = json_array();
+            for (size_t k = 0; row && k < json_array_size(pct); k++)
+                bad |= json_array_append_new(row, j_qty(0));
+            bad |= !row || json_array_append_new(rw, row);
+        }
+    }
+    if (!bad) {
+        bad |= jset(o, "oldestBlock", j_qty(oldest));
+        bad |= json_object_set(o, "baseFeePerGas", fees);
+        bad |= json_object_set(o, "gasUsedRatio", ratio);
+        if (rw)
+            bad |= json_object_set(o, "reward", rw);
+    }
+    json_decref(fees);
+    json_decref(ratio);
+    json_decref(rw);
+    if (bad) {
+        json_decref(o);
+        return internal(err, "fee history");
+    }
+    return o;
+}
+
+RPC_FN(m_block_by_number)
+{
+    RPC_PROLOGUE;
+    uint64_t num;
+    int full = 0;
+    if (rpcs_param_count(params, 1, 2, err))
+        return NULL;
+    if (json_is_array(params) && json_array_size(params) > 1 &&
+        rpcs_param_bool(params, 1, "full", &full, err))
+        return NULL;
+    pthread_mutex_lock(&n->mu);
+    json_t *res = NULL;
+    if (!block_param(n, params, 0, &num, err)) {
+        ledger_block b;
+        int rc = ledger_block_by_number(n->l, num, &b);
+        if (rc == ZK_ERR_NOT_FOUND)
+            res = json_null();
+        else if (rc)
+            internal(err, "block");
+        else
+            res = block_json(n, &b, full, err);
+    }
+    pthread_mutex_unlock(&n->mu);
+    return res;
+}
+
+RPC_FN(m_block_by_hash)
+{
+    RPC_PROLOGUE;
+    uint8_t h[32];
+    int full = 0;
+    if (rpcs_param_count(params, 1, 2, err) || rpcs_param_hex(params, 0, "hash", h, 32, err))
+        return NULL;
+    if (json_is_array(params) && json_array_size(params) > 1 &&
+        rpcs_param_bool(params, 1, "full", &full, err))
+        return NULL;
+    pthread_mutex_lock(&n->mu);
+    json_t *res = NULL;
+    ledger_block b;
+    int rc = ledger_block_by_hash(n->l, h, &b);
+    if (rc == ZK_ERR_NOT_FOUND)
+        res = json_null();
+    else if (rc)
+        internal(err, "block");
+    else
+        res = block_json(n, &b, full, err);
+    pthread_mutex_unlock(&n->mu);
+    return res;
+}
+
+RPC_FN(m_send_raw)
+{
+    RPC_PROLOGUE;
+    zk_buf raw;
+    zk_buf_init(&raw, TX_MAX_RAW);
+    if (rpcs_param_count(params, 1, 1, err))
+        return NULL;
+    const char *s;
+    if (rpcs_param_string(params, 0, "data", &s, err))
+        return NULL;
+    if (zk_hex_decode_buf(&raw, s, strlen(s))) {
+        int big = strlen(s) > 2 * (size_t)TX_MAX_RAW + 2;
+        zk_buf_free(&raw);
+        return rpcs_error_set(err, RPC_TX_ERROR, "%s",
+                              big ? "oversized data" : "rlp: expected 0x-prefixed hex bytes");
+    }
+    uint8_t h[32];
+    const char *reason = NULL;
+    int rc = node_submit(n, raw.data, raw.len, h, &reason);
+    zk_buf_free(&raw);
+    if (rc == ZK_ERR_DB || rc == ZK_ERR_NOMEM || (rc && !reason))
+        return internal(err, "sendRawTransaction");
+    if (rc)
+        return rpcs_error_set(err, RPC_TX_ERROR, "%s", reason);
+    return j_hex(h, 32);
+}
+
+RPC_FN(m_tx_by_hash)
+{
+    RPC_PROLOGUE;
+    uint8_t h[32];
+    if (rpcs_param_count(params, 1, 1, err) || rpcs_param_hex(params, 0, "hash", h, 32, err))
+        return NULL;
+    pthread_mutex_lock(&n->mu);
+    json_t *res = NULL;
+    ptx *p = pool_find(n, h);
+    if (p) {
+        res = tx_json(&p->tx, NULL);
+        if (!res)
+            internal(err, "tx");
+    } else {
+        int rc = mined_tx_json(n, h, 0, &res);
+        if (rc == ZK_ERR_NOT_FOUND)
+            res = json_null();
+        else if (rc)
+            internal(err, "tx");
+    }
+    pthread_mutex_unlock(&n->mu);
+    return res;
+}
+
+RPC_FN(m_receipt)
+{
+    RPC_PROLOGUE;
+    uint8_t h[32];
+    if (rpcs_param_count(params, 1, 1, err) || rpcs_param_hex(params, 0, "hash", h, 32, err))
+        return NULL;
+    pthread_mutex_lock(&n->mu);
+    json_t *res = NULL;
+    int rc = mined_tx_json(n, h, 1, &res);
+    if (rc == ZK_ERR_NOT_FOUND)
+        res = json_null();
+    else if (rc)
+        internal(err, "receipt");
+    pthread_mutex_unlock(&n->mu);
+    return res;
+}
+
+static int node_health(void *ctx, json_t *h)
+{
+    node *n = ctx;
+    size_t total, ex;
+    node_pool_counts(n, &total, &ex);
+    json_object_set_new(h, "service", json_string("chain"));
+    json_object_set_new(h, "head", json_integer((json_int_t)node_head(n)));
+    json_object_set_new(h, "pool", json_integer((json_int_t)total));
+    return 0;
+}
+
+int node_register_rpc(node *n, rpcs_server *srv)
+{
+    static const struct {
+        const char *name;
+        rpcs_handler fn;
+    } k_methods[] = {
+        {"eth_chainId", m_chain_id},
+        {"net_version", m_net_version},
+        {"web3_clientVersion", m_client_version},
+        {"eth_syncing", m_syncing},
+        {"eth_accounts", m_accounts},
+        {"eth_blockNumber", m_block_number},
+        {"eth_gasPrice", m_gas_price},
+        {"eth_maxPriorityFeePerGas", m_max_priority},
+        {"eth_getBalance", m_get_balance},
+        {"eth_getTransactionCount", m_get_tx_count},
+        {"eth_estimateGas", m_estimate_gas},
+        {"eth_feeHistory", m_fee_history},
+        {"eth_getBlockByNumber", m_block_by_number},
+        {"eth_getBlockByHash", m_block_by_hash},
+        {"eth_sendRawTransaction", m_send_raw},
+        {"eth_getTransactionByHash", m_tx_by_hash},
+        {"eth_getTransactionReceipt", m_receipt},
+    };
+    for (size_t i = 0; i < sizeof k_methods / sizeof k_methods[0]; i++) {
+        int rc = rpcs_register(srv, k_methods[i].name, k_methods[i].fn, n);
+        if (rc)
+            return rc;
+    }
+    return rpcs_set_health(srv, node_health, n);
+}

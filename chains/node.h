@@ -1,0 +1,96 @@
+/* A chain node: the ledger (chains/ledger.h), a mempool, a sequencer thread that
+ * turns the pool into blocks every block_time_ms, and the Ethereum JSON-RPC methods
+ * wallets and tools use (registered on a common/rpc_server.h server).
+ *
+ * Durability: a transaction the pool accepts is written (synchronous=FULL) to the
+ * pending table of pool_path before node_submit returns, so an acknowledged hash
+ * survives kill -9. On open the pending table is reloaded: entries already in a
+ * block are dropped (a crash between the block commit and the pool cleanup leaves
+ * them), the rest are checked again. docs/CHAIN.md, "Node", has the pool rules.
+ *
+ * Threads: every function may be called from any thread; one mutex guards the
+ * ledger and the pool.
+ */
+#ifndef ZKGATE_CHAINS_NODE_H
+#define ZKGATE_CHAINS_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chains/ledger.h"
+#include "common/rpc_server.h"
+
+/* The gas limit every block reports and the sequencer fills up to. */
+#define NODE_BLOCK_GAS_LIMIT 30000000u
+
+typedef struct node node;
+
+typedef struct node_config {
+    const ledger_genesis *genesis; /* copied as needed by ledger_open */
+    const char *ledger_path;       /* NULL: in memory */
+    const char *pool_path;         /* pending table; NULL: in memory (not durable) */
+    uint32_t block_time_ms;        /* sequencer period, >= 1 */
+    uint32_t max_block_txs;        /* 1..LEDGER_MAX_BLOCK_TXS */
+    uint32_t pool_max_txs;         /* whole pool, >= 1 */
+    uint32_t pool_max_per_sender;  /* >= 1 */
+    uint32_t pool_max_nonce_gap;   /* how far past the account nonce a tx may be */
+    const char *client_version;    /* web3_clientVersion; NULL: "zkgate" */
+} node_config;
+
+/* Fills the pool and sequencer fields with defaults (1000 ms, 1000 txs a block,
+ * 8192 pool txs, 64 per sender, gap 64); genesis and paths stay NULL. */
+void node_config_default(node_config *c);
+
+/* Opens the ledger and the pending table and reloads pending transactions.
+ * The sequencer does not run until node_start.
+ * Returns: ZK_OK and *out; ZK_ERR_INVALID_ARG / ZK_ERR_CONFIG (a bad field); the
+ * errors of ledger_open; ZK_ERR_DB; ZK_ERR_NOMEM. */
+int node_open(node **out, const node_config *cfg) __attribute__((warn_unused_result));
+
+/* Stops the sequencer if it runs and frees. NULL is fine. */
+void node_free(node *n);
+
+/* Offers a raw signed transaction to the pool; on acceptance it is durable.
+ * Out: hash (may be NULL): the tx hash; *reason on refusal: the string Ethereum
+ * clients give (the ledger's, plus "already known", "replacement transaction
+ * underpriced", "txpool is full", "account slot limit exceeded", "nonce too
+ * high" past the gap cap), or the decoder's detail.
+ * Returns: ZK_OK; ZK_ERR_PARSE / ZK_ERR_TOO_LARGE / ZK_ERR_UNSUPPORTED /
+ * ZK_ERR_SIGNATURE / ZK_ERR_EXISTS / ZK_ERR_RANGE / ZK_ERR_BUSY with *reason;
+ * ZK_ERR_DB. */
+int node_submit(node *n, const uint8_t *raw, size_t len, uint8_t hash[32], const char **reason)
+    __attribute__((warn_unused_result));
+
+/* Makes one block now from the executable pool transactions (in nonce order per
+ * sender, round-robin across senders, up to max_block_txs and the gas limit).
+ * Does nothing (*made = 0) when no transaction is executable.
+ * Out: *made (may be NULL); *block (may be NULL) when made.
+ * Returns: ZK_OK; the errors of ledger_apply_block (the pool is then unchanged);
+ * ZK_ERR_DB. */
+int node_produce_block(node *n, uint64_t timestamp, int *made, ledger_block *block)
+    __attribute__((warn_unused_result));
+
+/* Starts / stops the sequencer thread (a block every block_time_ms when there are
+ * executable transactions; no empty blocks).
+ * Returns: ZK_OK; ZK_ERR_STATE (already running); ZK_ERR_INTERNAL (no thread). */
+int node_start(node *n) __attribute__((warn_unused_result));
+void node_stop(node *n);
+
+/* Registers the eth_*, net_* and web3_* methods (docs/CHAIN.md, "RPC") and the
+ * /health hook on srv, which must not be started yet.
+ * Returns: ZK_OK or the errors of rpcs_register. */
+int node_register_rpc(node *n, rpcs_server *srv) __attribute__((warn_unused_result));
+
+/* Pool counts: all transactions, and those executable now. */
+void node_pool_counts(node *n, size_t *total, size_t *executable);
+
+/* Reads an account: balance and nonce from the ledger, and the pending nonce
+ * (the nonce after every executable pool transaction of addr). Any output may be
+ * NULL. Returns: ZK_OK or ZK_ERR_DB. */
+int node_account(node *n, const uint8_t addr[20], u256 *balance, uint64_t *nonce,
+                 uint64_t *pending_nonce) __attribute__((warn_unused_result));
+
+/* Returns: the ledger's head block number. */
+uint64_t node_head(node *n);
+
+#endif

@@ -1,0 +1,319 @@
+/* The node's pool and sequencer through its C API (no HTTP): nonce ordering, the
+ * gap and size caps, replacement, fairness across senders, and durability of
+ * accepted transactions across a restart, including a crash between a block's
+ * commit and the pending table's cleanup. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chains/node.h"
+#include "common/error.h"
+#include "common/secp.h"
+#include "tests/test.h"
+
+#define CHAIN_ID 31337u
+#define GWEI     1000000000ull
+#define N_KEYS   4
+
+static uint8_t g_key[N_KEYS][32], g_addr[N_KEYS][20];
+static ledger_alloc g_alloc[N_KEYS];
+static ledger_genesis g_gen;
+static uint8_t g_dest[20] = {0xde, 0xad};
+
+static void setup(void)
+{
+    for (int i = 0; i < N_KEYS; i++) {
+        do
+            t_rand_bytes(g_key[i], 32);
+        while (eth_address_from_priv(g_key[i], g_addr[i]));
+        memcpy(g_alloc[i].address, g_addr[i], 20);
+        /* 1 ether each: enough for many 21000-gas transfers at 1 gwei. */
+        u256_from_u64(&g_alloc[i].balance, 1000000000000000000ull);
+    }
+    g_gen = (ledger_genesis){.chain_id = CHAIN_ID,
+                             .base_fee = GWEI,
+                             .timestamp = 1000,
+                             .alloc = g_alloc,
+                             .n_alloc = N_KEYS};
+    g_gen.operator_addr[0] = 0x0f;
+}
+
+/* Signs a transfer of value wei from key k; fee is the fee cap in gwei. */
+static void make_tx(zk_buf *out, int k, uint64_t nonce, uint64_t value, uint64_t fee,
+                    uint64_t chain)
+{
+    tx_fields f = {.type = TX_EIP1559,
+                   .chain_id = chain,
+                   .nonce = nonce,
+                   .gas_price = fee * GWEI,
+                   .max_priority_fee = 0,
+                   .gas_limit = 21000,
+                   .has_to = 1};
+    memcpy(f.to, g_dest, 20);
+    u256_from_u64(&f.value, value);
+    zk_buf_reset(out);
+    CHECK_OK(tx_sign(&f, g_key[k], out));
+}
+
+static int submit(node *n, int k, uint64_t nonce, uint64_t value, uint64_t fee, const char **reason,
+                  uint8_t hash[32])
+{
+    zk_buf b;
+    zk_buf_init(&b, TX_MAX_RAW);
+    make_tx(&b, k, nonce, value, fee, CHAIN_ID);
+    const char *r = NULL;
+    int rc = node_submit(n, b.data, b.len, hash, &r);
+    if (reason)
+        *reason = r;
+    zk_buf_free(&b);
+    return rc;
+}
+
+static node *open_node(const char *dir, uint32_t max_block, uint32_t max_txs, uint32_t per_sender)
+{
+    node_config c;
+    node_config_default(&c);
+    char lp[512], pp[512];
+    c.genesis = &g_gen;
+    if (dir) {
+        snprintf(lp, sizeof lp, "%s/ledger.db", dir);
+        snprintf(pp, sizeof pp, "%s/pool.db", dir);
+        c.ledger_path = lp;
+        c.pool_path = pp;
+    }
+    c.max_block_txs = max_block;
+    c.pool_max_txs = max_txs;
+    c.pool_max_per_sender = per_sender;
+    c.pool_max_nonce_gap = 8;
+    node *n = NULL;
+    CHECK_OK(node_open(&n, &c));
+    return n;
+}
+
+static void test_ordering_and_rules(void)
+{
+    node *n = open_node(NULL, 100, 16, 6);
+    if (!n)
+        return;
+    const char *reason;
+    uint8_t h[32];
+    size_t total, ex;
+    uint64_t nonce, pnonce;
+
+    /* A future nonce waits; filling the gap makes the whole run executable. */
+    CHECK_OK(submit(n, 0, 1, 5, 1, &reason, h));
+    node_pool_counts(n, &total, &ex);
+    CHECK_EQ(total, 1);
+    CHECK_EQ(ex, 0);
+    CHECK_OK(node_account(n, g_addr[0], NULL, &nonce, &pnonce));
+    CHECK_EQ(nonce, 0);
+    CHECK_EQ(pnonce, 0);
+    CHECK_OK(submit(n, 0, 0, 7, 1, &reason, h));
+    node_pool_counts(n, &total, &ex);
+    CHECK_EQ(ex, 2);
+    CHECK_OK(node_account(n, g_addr[0], NULL, NULL, &pnonce));
+    CHECK_EQ(pnonce, 2);
+
+    /* Duplicates, replacement, gap cap, wrong chain, funds. */
+    CHECK_ERR(submit(n, 0, 0, 7, 1, &reason, NULL), ZK_ERR_EXISTS);
+    CHECK(reason && !strcmp(reason, "already known"));
+    CHECK_ERR(submit(n, 0, 0, 8, 1, &reason, NULL), ZK_ERR_RANGE);
+    CHECK(reason && !strcmp(reason, "replacement transaction underpriced"));
+    uint8_t repl[32];
+    CHECK_OK(submit(n, 0, 0, 9, 2, &reason, repl));
+    node_pool_counts(n, &total, &ex);
+    CHECK_EQ(total, 2);
+    CHECK_ERR(submit(n, 0, 9, 1, 1, &reason, NULL), ZK_ERR_RANGE);
+    CHECK(reason && !strcmp(reason, "nonce too high"));
+    CHECK_OK(submit(n, 0, 8, 1, 1, &reason, NULL)); /* exactly at the gap cap */
+    zk_buf b;
+    zk_buf_init(&b, TX_MAX_RAW);
+    make_tx(&b, 1, 0, 1, 1, 1);
+    CHECK(node_submit(n, b.data, b.len, NULL, &reason) != ZK_OK);
+    CHECK(reason && !strcmp(reason, "invalid chain id"));
+    uint8_t junk[3] = {0xc0, 0x01, 0x02};
+    CHECK(node_submit(n, junk, sizeof junk, NULL, &reason) != ZK_OK);
+    CHECK(reason != NULL);
+    zk_buf_free(&b);
+    CHECK(submit(n, 1, 0, 2000000000000000000ull, 1, &reason, NULL) != ZK_OK);
+    CHECK(reason && !strcmp(reason, "insufficient funds for gas * price + value"));
+
+    /* Per-sender cap (6): sender 2 fills it; the total cap (16) is next. */
+    for (uint64_t k = 0; k < 6; k++)
+        CHECK_OK(submit(n, 2, k, 1, 1, &reason, NULL));
+    CHECK_ERR(submit(n, 2, 6, 1, 1, &reason, NULL), ZK_ERR_BUSY);
+    CHECK(reason && !strcmp(reason, "account slot limit exceeded"));
+    for (uint64_t k = 0; k < 6; k++)
+        CHECK_OK(submit(n, 3, k, 1, 1, &reason, NULL));
+    node_pool_counts(n, &total, &ex);
+    CHECK_EQ(total, 15);
+    CHECK_OK(submit(n, 1, 0, 1, 1, &reason, NULL));
+    CHECK_ERR(submit(n, 1, 1, 1, 1, &reason, NULL), ZK_ERR_BUSY);
+    CHECK(reason && !strcmp(reason, "txpool is full"));
+
+    /* One block takes every executable tx; the future one (nonce 8) stays. */
+    int made;
+    ledger_block blk;
+    CHECK_OK(node_produce_block(n, 2000, &made, &blk));
+    CHECK_EQ(made, 1);
+    CHECK_EQ(blk.tx_count, 2 + 6 + 6 + 1);
+    node_pool_counts(n, &total, &ex);
+    CHECK_EQ(total, 1);
+    CHECK_EQ(ex, 0);
+    u256 bal, want;
+    CHECK_OK(node_account(n, g_addr[0], &bal, &nonce, NULL));
+    CHECK_EQ(nonce, 2);
+    /* 1 ether - 9 - 5 - 2 transfers of 21000 gas at 1 gwei (the replacement's fee cap
+     * is 2 gwei but the effective price is base fee + tip 0 = 1 gwei). */
+    u256_from_u64(&want, 1000000000000000000ull - 14 - 2 * 21000 * GWEI);
+    CHECK(u256_cmp(&bal, &want) == 0);
+    CHECK_OK(node_produce_block(n, 2001, &made, NULL));
+    CHECK_EQ(made, 0);
+    CHECK_EQ(node_head(n), 1);
+    node_free(n);
+}
+
+static void test_fairness(void)
+{
+    node *n = open_node(NULL, 3, 64, 64);
+    if (!n)
+        return;
+    for (uint64_t k = 0; k < 5; k++)
+        CHECK_OK(submit(n, 0, k, 1, 1, NULL, NULL));
+    CHECK_OK(submit(n, 1, 0, 1, 1, NULL, NULL));
+    CHECK_OK(submit(n, 2, 0, 1, 1, NULL, NULL));
+    int made;
+    ledger_block blk;
+    CHECK_OK(node_produce_block(n, 2000, &made, &blk));
+    CHECK_EQ(blk.tx_count, 3);
+    uint64_t n0, n1, n2;
+    CHECK_OK(node_account(n, g_addr[0], NULL, &n0, NULL));
+    CHECK_OK(node_account(n, g_addr[1], NULL, &n1, NULL));
+    CHECK_OK(node_account(n, g_addr[2], NULL, &n2, NULL));
+    CHECK_EQ(n0, 1);
+    CHECK_EQ(n1, 1);
+    CHECK_EQ(n2, 1);
+    CHECK_OK(node_produce_block(n, 2001, &made, &blk));
+    CHECK_OK(node_produce_block(n, 2002, &made, &blk));
+    CHECK_OK(node_account(n, g_addr[0], NULL, &n0, NULL));
+    CHECK_EQ(n0, 5);
+    node_free(n);
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    int ok = a && b;
+    char buf[4096];
+    size_t k;
+    while (ok && (k = fread(buf, 1, sizeof buf, a)) > 0)
+        ok = fwrite(buf, 1, k, b) == k;
+    if (a)
+        fclose(a);
+    if (b)
+        ok &= fclose(b) == 0;
+    return ok ? 0 : -1;
+}
+
+static void test_durability(void)
+{
+    char dir[] = "/tmp/zk_test_node_XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    char pool[600], saved[600], wal[600];
+    snprintf(pool, sizeof pool, "%s/pool.db", dir);
+    snprintf(saved, sizeof saved, "%s/pool.saved", dir);
+    snprintf(wal, sizeof wal, "%s/pool.db-wal", dir);
+
+    node *n = open_node(dir, 100, 64, 64);
+    if (!n)
+        return;
+    uint8_t h[3][32];
+    for (uint64_t k = 0; k < 3; k++)
+        CHECK_OK(submit(n, 0, k, 1, 1, NULL, h[k]));
+    CHECK_OK(submit(n, 1, 5, 1, 1, NULL, NULL)); /* future: kept, not executable */
+    node_free(n);
+
+    /* Restart: every accepted tx is back. Save the pending table as it is now. */
+    n = open_node(dir, 100, 64, 64);
+    if (!n)
+        return;
+    size_t total, ex;
+    node_pool_counts(n, &total, &ex);
+    CHECK_EQ(total, 4);
+    CHECK_EQ(ex, 3);
+    node_free(n);
+    CHECK(copy_file(pool, saved) == 0);
+    CHECK(access(wal, F_OK) != 0); /* a clean close checkpoints the WAL */
+
+    n = open_node(dir, 100, 64, 64);
+    int made;
+    CHECK_OK(node_produce_block(n, 2000, &made, NULL));
+    CHECK_EQ(made, 1);
+    node_free(n);
+
+    /* Put back the pending table from before the block: as if the process died
+     * after the block's commit and before the cleanup. The reload must drop the
+     * mined txs, and no block may take them again. */
+    CHECK(copy_file(saved, pool) == 0);
+    n = open_node(dir, 100, 64, 64);
+    if (!n)
+        return;
+    node_pool_counts(n, &total, &ex);
+    CHECK_EQ(total, 1);
+    CHECK_EQ(ex, 0);
+    CHECK_OK(node_produce_block(n, 2001, &made, NULL));
+    CHECK_EQ(made, 0);
+    const char *reason;
+    CHECK_ERR(submit(n, 0, 0, 1, 1, &reason, NULL), ZK_ERR_EXISTS);
+    CHECK(reason && !strcmp(reason, "already known"));
+    uint64_t nonce;
+    CHECK_OK(node_account(n, g_addr[0], NULL, &nonce, NULL));
+    CHECK_EQ(nonce, 3);
+    CHECK_EQ(node_head(n), 1);
+    node_free(n);
+    char lp[600];
+    snprintf(lp, sizeof lp, "%s/ledger.db", dir);
+    CHECK_OK(ledger_verify_replay(lp));
+
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
+static void test_sequencer_thread(void)
+{
+    node_config c;
+    node_config_default(&c);
+    c.genesis = &g_gen;
+    c.block_time_ms = 20;
+    node *n = NULL;
+    CHECK_OK(node_open(&n, &c));
+    if (!n)
+        return;
+    CHECK_OK(node_start(n));
+    CHECK_ERR(node_start(n), ZK_ERR_STATE);
+    CHECK_OK(submit(n, 0, 0, 1, 1, NULL, NULL));
+    uint64_t nonce = 0;
+    for (int i = 0; i < 200 && nonce == 0; i++) {
+        usleep(10000);
+        CHECK_OK(node_account(n, g_addr[0], NULL, &nonce, NULL));
+    }
+    CHECK_EQ(nonce, 1);
+    node_stop(n);
+    node_free(n);
+}
+
+int main(void)
+{
+    t_seed();
+    setup();
+    test_ordering_and_rules();
+    test_fairness();
+    test_durability();
+    test_sequencer_thread();
+    return t_report("test_node");
+}
