@@ -101,47 +101,127 @@ T static inline __m256i div2k8(__m256i x, int k)
     return kb8_sub(hi, _mm256_slli_epi32(l127, 24 - k));
 }
 
-/* v[1] + ... + v[15], balanced (field addition is exact, so any order agrees). */
-TI static inline __m256i sum15_8(const __m256i v[P2_WIDTH])
+/* x * 2^k for x in [0, p) and 1 <= k <= 6, as mul2k16 in p2_avx512.c: with
+ * x = hi 2^(31-k) + lo, x 2^k = lo 2^k + hi (2^24 - 1) < 2p, reduced once. */
+T static inline __m256i mul2k8(__m256i x, int k)
 {
-    __m256i a = kb8_add(kb8_add(v[1], v[2]), kb8_add(v[3], v[4]));
-    __m256i b = kb8_add(kb8_add(v[5], v[6]), kb8_add(v[7], v[8]));
-    __m256i c = kb8_add(kb8_add(v[9], v[10]), kb8_add(v[11], v[12]));
-    __m256i d = kb8_add(kb8_add(v[13], v[14]), v[15]);
-    return kb8_add(kb8_add(a, b), kb8_add(c, d));
+    __m256i lo = _mm256_and_si256(x, _mm256_set1_epi32((1 << (31 - k)) - 1));
+    __m256i hi = _mm256_srli_epi32(x, 31 - k);
+    __m256i r =
+        _mm256_add_epi32(_mm256_slli_epi32(lo, k), _mm256_sub_epi32(_mm256_slli_epi32(hi, 24), hi));
+    return _mm256_min_epu32(r, _mm256_sub_epi32(r, _mm256_set1_epi32((int)KB_P)));
 }
 
-/* One partial round, as partial16 in p2_avx512.c: so is the sum of v[1..15] on
- * entry and exit, the internal diagonal [-2, 1, 2, 1/2, 3, 4, -1/2, -3, -4, 1/2^8,
- * 1/8, 1/2^24, -1/2^8, -1/8, -1/16, -1/2^24] goes by additions and shifts, and
- * every step is exact, so the result equals the scalar code bit for bit. */
-TI static inline void partial8(__m256i v[P2_WIDTH], __m256i *so, __m256i rcm)
+/* The partial rounds' S-box, as sbox16_lat in p2_avx512.c: y is the S-box input
+ * (any int32 of magnitude below p), and the second product's q comes from
+ * x2 (y mu mod 2^32), computed beside the squaring, so it is off the chain. */
+TI static inline __m256i sbox8_lat(__m256i y)
 {
-    __m256i s = sbox8(v[0], rcm);
-    __m256i t = kb8_add(*so, s);
-    v[0] = kb8_sub(*so, s);
-    v[1] = kb8_add(t, v[1]);
-    v[2] = kb8_add(t, dbl8(v[2]));
-    v[3] = kb8_add(t, half8(v[3]));
-    v[4] = kb8_add(t, kb8_add(dbl8(v[4]), v[4]));
-    v[5] = kb8_add(t, dbl8(dbl8(v[5])));
-    v[6] = kb8_sub(t, half8(v[6]));
-    v[7] = kb8_sub(t, kb8_add(dbl8(v[7]), v[7]));
-    v[8] = kb8_sub(t, dbl8(dbl8(v[8])));
-    v[9] = kb8_add(t, div2k8(v[9], 8));
-    v[10] = kb8_add(t, div2k8(v[10], 3));
-    v[11] = kb8_add(t, div2k8(v[11], 24));
-    v[12] = kb8_sub(t, div2k8(v[12], 8));
-    v[13] = kb8_sub(t, div2k8(v[13], 3));
-    v[14] = kb8_sub(t, div2k8(v[14], 4));
-    v[15] = kb8_sub(t, div2k8(v[15], 24));
-    *so = sum15_8(v);
+    const __m256i p = _mm256_set1_epi32((int)KB_P);
+    __m256i y_o = odd8(y);
+    __m256i ymu = _mm256_mullo_epi32(y, _mm256_set1_epi32((int)KB_MONT_MU));
+    __m256i x2 = mont8(y, y_o, y, y_o);
+    __m256i x2_o = odd8(x2);
+    __m256i d_e =
+        _mm256_sub_epi32(_mm256_mul_epi32(x2, y), _mm256_mul_epi32(_mm256_mul_epu32(x2, ymu), p));
+    __m256i d_o = _mm256_sub_epi32(_mm256_mul_epi32(x2_o, y_o),
+                                   _mm256_mul_epi32(_mm256_mul_epu32(x2_o, odd8(ymu)), p));
+    __m256i x3 = _mm256_blend_epi32(odd8(d_e), d_o, 0xaa);
+    return _mm256_min_epu32(x3, _mm256_add_epi32(x3, p));
 }
 
-/* The round constants minus p, as int32 (see sbox8). */
+/* The partial rounds in the pair form of partial16 (p2_avx512.c): six pairs of
+ * diagonal entries a and -a (slots i and j) kept as P = x_i + x_j and
+ * D = (x_i - x_j) / a, so a round is P' = 2T + a^2 D, D' = P, with a^2 = 1/4, 9,
+ * 16, 2^-16, 2^-6, 2^-48, all shifts. */
+enum { P2_PAIRS = 6 };
+static const int pair_i[P2_PAIRS] = {3, 4, 5, 9, 10, 11};
+static const int pair_j[P2_PAIRS] = {6, 7, 8, 12, 13, 15};
+
+TI static inline __m256i mul_a2_8(int k, __m256i d)
+{
+    switch (k) {
+    case 0: return div2k8(d, 2);
+    case 1: return kb8_add(mul2k8(d, 3), d);
+    case 2: return mul2k8(d, 4);
+    case 3: return div2k8(d, 16);
+    case 4: return div2k8(d, 6);
+    default: return div2k8(div2k8(d, 24), 24);
+    }
+}
+
+/* The state during the partial rounds: y the next S-box input (x0 + rc, in
+ * (-p, p)), so the sum of slots 1..15, u the unpaired slots 1, 2 and 14 (entries
+ * 1, 2, -1/16), and the pairs. */
+typedef struct pstate8 {
+    __m256i y, so, u[3], pp[P2_PAIRS], dd[P2_PAIRS];
+} pstate8;
+
+/* One partial round: T = so + s, the new x0 = T - 2s = so - s is carried as the
+ * next S-box input (so + rc_next) - s, and so is rebuilt from the new slots.
+ * Every step is an exact field operation, so the result equals the scalar code. */
+TI static inline void partial8(pstate8 *st, __m256i rc_next)
+{
+    __m256i a = kb8_add(st->so, rc_next);
+    __m256i s = sbox8_lat(st->y);
+    __m256i t = kb8_add(st->so, s);
+    st->y = _mm256_sub_epi32(a, s);
+    __m256i t2 = dbl8(t);
+    st->u[0] = kb8_add(t, st->u[0]);
+    st->u[1] = kb8_add(kb8_add(t, st->u[1]), st->u[1]);
+    st->u[2] = kb8_sub(t, div2k8(st->u[2], 4));
+    __m256i acc[3] = {st->u[0], st->u[1], st->u[2]};
+#pragma GCC unroll 6
+    for (int k = 0; k < P2_PAIRS; k++) {
+        __m256i np = kb8_add(t2, mul_a2_8(k, st->dd[k]));
+        st->dd[k] = st->pp[k];
+        st->pp[k] = np;
+        acc[k % 3] = kb8_add(acc[k % 3], np);
+    }
+    st->so = kb8_add(kb8_add(acc[0], acc[1]), acc[2]);
+}
+
+/* The round constants minus p, as int32 (see sbox8), and the pair scalings:
+ * D = (x_i - x_j) * to_d[k] on entry to the partial rounds, x_i - x_j =
+ * D * from_d[k] on exit (Montgomery form). */
 typedef struct rcm_tab8 {
-    kb init[4][P2_WIDTH], part[20], fin[4][P2_WIDTH];
+    kb init[4][P2_WIDTH], fin[4][P2_WIDTH];
+    kb part0;    /* first partial round constant minus p */
+    kb part[20]; /* the next round's constant, canonical; 0 after the last */
+    kb to_d[P2_PAIRS], from_d[P2_PAIRS];
 } rcm_tab8;
+
+TI static inline void enter_partial8(pstate8 *st, const __m256i v[P2_WIDTH], const rcm_tab8 *rc)
+{
+    st->y = _mm256_add_epi32(v[0], _mm256_set1_epi32((int)rc->part0));
+    st->u[0] = v[1];
+    st->u[1] = v[2];
+    st->u[2] = v[14];
+    st->so = kb8_add(kb8_add(v[1], v[2]), v[14]);
+#pragma GCC unroll 6
+    for (int k = 0; k < P2_PAIRS; k++) {
+        __m256i a = v[pair_i[k]], b = v[pair_j[k]];
+        st->pp[k] = kb8_add(a, b);
+        st->dd[k] = kb8_mul(kb8_sub(a, b), _mm256_set1_epi32((int)rc->to_d[k]));
+        st->so = kb8_add(st->so, st->pp[k]);
+    }
+}
+
+TI static inline void leave_partial8(__m256i v[P2_WIDTH], const pstate8 *st, const rcm_tab8 *rc)
+{
+    /* After the last round y = so - s in (-p, p). */
+    v[0] = _mm256_min_epu32(st->y, _mm256_add_epi32(st->y, _mm256_set1_epi32((int)KB_P)));
+    v[1] = st->u[0];
+    v[2] = st->u[1];
+    v[14] = st->u[2];
+    /* x_i = (P + M) / 2, x_j = (P - M) / 2 */
+#pragma GCC unroll 6
+    for (int k = 0; k < P2_PAIRS; k++) {
+        __m256i mm = kb8_mul(st->dd[k], _mm256_set1_epi32((int)rc->from_d[k]));
+        v[pair_i[k]] = half8(kb8_add(st->pp[k], mm));
+        v[pair_j[k]] = half8(kb8_sub(st->pp[k], mm));
+    }
+}
 
 T static void permute_block8(kb *states, const rcm_tab8 *rc)
 {
@@ -158,9 +238,11 @@ T static void permute_block8(kb *states, const rcm_tab8 *rc)
     ext8(v);
     for (int r = 0; r < 4; r++)
         full8(v, rc->init[r]);
-    __m256i so = sum15_8(v);
+    pstate8 st;
+    enter_partial8(&st, v, rc);
     for (int r = 0; r < 20; r++)
-        partial8(v, &so, _mm256_set1_epi32((int)rc->part[r]));
+        partial8(&st, _mm256_set1_epi32((int)rc->part[r]));
+    leave_partial8(v, &st, rc);
     for (int r = 0; r < 4; r++)
         full8(v, rc->fin[r]);
 #pragma GCC unroll 16
@@ -179,8 +261,19 @@ T void p2_avx2_permute_many(kb *states, size_t n)
             rc.init[r][i] = p2_rc_ext_init[r][i] - KB_P;
             rc.fin[r][i] = p2_rc_ext_final[r][i] - KB_P;
         }
+    rc.part0 = p2_rc_int[0] - KB_P;
     for (int r = 0; r < 20; r++)
-        rc.part[r] = p2_rc_int[r] - KB_P;
+        rc.part[r] = r + 1 < 20 ? p2_rc_int[r + 1] : 0;
+    /* a = 1/2, 3, 4, 2^-8, 2^-3, 2^-24 for the pairs, canonical powers 2^e (e < 0
+     * for the inverses) or 3. */
+    static const int a_pow2[P2_PAIRS] = {-1, 0, 2, -8, -3, -24};
+    for (int k = 0; k < P2_PAIRS; k++) {
+        kb a = a_pow2[k] == 0 ? kb_from_u32(3)
+                              : (a_pow2[k] > 0 ? kb_from_u32(1u << a_pow2[k])
+                                               : kb_inv(kb_from_u32(1u << -a_pow2[k])));
+        rc.from_d[k] = a;
+        rc.to_d[k] = kb_inv(a);
+    }
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
         permute_block8(states + P2_WIDTH * i, &rc);
