@@ -21,6 +21,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_privacy(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
 int cmd_devnet(int argc, char **argv);
+int cmd_chain(int argc, char **argv);
 
 /* Prints "zkgate <cmd>: <detail of the last error>" to stderr and returns
  * CLI_EXIT_FAIL. */

@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "cli/chain_config.h"
 #include "cli/cli.h"
 #include "cli/devnet.h"
 #include "common/bytes.h"
@@ -18,7 +19,7 @@ static void usage(void)
            "wrong type, a value out of range or a missing required key is an error naming\n"
            "the key path. On success prints the effective configuration (defaults filled\n"
            "in; secrets shown only by length).\n\n"
-           "kinds: devnet (chain and gateway configurations arrive with those services)\n");
+           "kinds: devnet, chain (the gateway's configuration arrives with it)\n");
 }
 
 /* Reads only the "kind" key, so the right schema can be chosen. */
@@ -42,7 +43,7 @@ static int read_kind(const char *path, char *kind, size_t cap)
         json_decref(root);
         return zk_err_set(ZK_ERR_CONFIG,
                           "%s: key 'kind' is required and must be a string "
-                          "(devnet)",
+                          "(devnet, chain)",
                           path);
     }
     snprintf(kind, cap, "%s", json_string_value(k));
@@ -67,19 +68,33 @@ int cmd_config(int argc, char **argv)
     int rc = read_kind(path, kind, sizeof kind);
     if (rc)
         return cli_fail("config", rc);
-    if (strcmp(kind, "devnet") != 0) {
-        zk_err_set(ZK_ERR_UNSUPPORTED, "%s: kind '%s' is not known to this build (devnet)", path,
-                   kind);
+    char *dump = NULL;
+    size_t n_alloc = 0;
+    if (strcmp(kind, "devnet") == 0) {
+        devnet_config c;
+        devnet_config_defaults(&c);
+        rc = cfg_load_file(devnet_config_spec, &c, path);
+        if (!rc && !quiet)
+            dump = cfg_dump(devnet_config_spec, &c);
+    } else if (strcmp(kind, "chain") == 0) {
+        chain_config c;
+        chain_config_defaults(&c);
+        rc = chain_config_load(&c, path);
+        if (!rc && !quiet)
+            dump = cfg_dump(chain_config_spec, &c);
+        n_alloc = c.n_alloc;
+        chain_config_free(&c);
+    } else {
+        zk_err_set(ZK_ERR_UNSUPPORTED, "%s: kind '%s' is not known to this build (devnet, chain)",
+                   path, kind);
         return cli_fail("config", ZK_ERR_UNSUPPORTED);
     }
-    devnet_config c;
-    devnet_config_defaults(&c);
-    rc = cfg_load_file(devnet_config_spec, &c, path);
     if (rc)
         return cli_fail("config", rc);
     printf("%s: ok (kind %s)\n", path, kind);
+    if (!strcmp(kind, "chain"))
+        printf("%s: %zu genesis allocations\n", path, n_alloc);
     if (!quiet) {
-        char *dump = cfg_dump(devnet_config_spec, &c);
         if (!dump) {
             zk_err_set(ZK_ERR_NOMEM, "printing the configuration");
             return cli_fail("config", ZK_ERR_NOMEM);

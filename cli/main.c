@@ -26,7 +26,7 @@ static const subcommand k_commands[] = {
     {"devnet", cmd_devnet, "run a local devnet of what this build contains", NULL},
     {"prove", NULL, "prove a circuit", "the proof system (issue 4) has not landed yet"},
     {"verify", NULL, "verify a proof", "the proof system (issue 4) has not landed yet"},
-    {"chain", NULL, "run a chain node", "the chain node (issue 7) has not landed yet"},
+    {"chain", cmd_chain, "run a chain node (chain --config FILE), or verify its blocks", NULL},
     {"gateway", NULL, "run the gateway", "the gateway service has not landed yet"},
 };
 #define N_COMMANDS (sizeof k_commands / sizeof k_commands[0])

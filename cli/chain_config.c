@@ -1,0 +1,169 @@
+#include "cli/chain_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/bytes.h"
+#include "common/error.h"
+#include "common/secp.h"
+
+#define SZ(member)  sizeof(((chain_config *)0)->member)
+#define OFF(member) offsetof(chain_config, member)
+
+static const cfg_field k_log[] = {
+    {"level", CFG_T_STRING, 0, OFF(log.level), SZ(log.level), 0, 0, NULL,
+     "least level logged: trace, debug, info, warn, error, off"},
+    {"format", CFG_T_STRING, 0, OFF(log.format), SZ(log.format), 0, 0, NULL, "text or json lines"},
+    CFG_END,
+};
+
+static const cfg_field k_rpc[] = {
+    {"addr", CFG_T_STRING, 0, OFF(rpc.addr), SZ(rpc.addr), 0, 0, NULL,
+     "host:port of the node's JSON-RPC (loopback by default)"},
+    {"max_body_bytes", CFG_T_INT, 0, OFF(rpc.max_body_bytes), 0, 1024, 64 << 20, NULL,
+     "largest request body accepted"},
+    {"timeout_s", CFG_T_INT, 0, OFF(rpc.timeout_s), 0, 1, 3600, NULL,
+     "idle connection timeout in seconds"},
+    CFG_END,
+};
+
+static const cfg_field k_pool[] = {
+    {"max_txs", CFG_T_INT, 0, OFF(pool.max_txs), 0, 1, 1 << 20, NULL, "transactions in the pool"},
+    {"max_per_sender", CFG_T_INT, 0, OFF(pool.max_per_sender), 0, 1, 1 << 16, NULL,
+     "transactions of one sender in the pool"},
+    {"max_nonce_gap", CFG_T_INT, 0, OFF(pool.max_nonce_gap), 0, 0, 1 << 16, NULL,
+     "how far past the account nonce a queued transaction may be"},
+    CFG_END,
+};
+
+const cfg_field chain_config_spec[] = {
+    {"kind", CFG_T_STRING, 1, OFF(kind), SZ(kind), 0, 0, NULL, "\"chain\""},
+    {"data_dir", CFG_T_STRING, 0, OFF(data_dir), SZ(data_dir), 0, 0, NULL,
+     "folder for ledger.db and pool.db"},
+    {"chain_id", CFG_T_INT, 1, OFF(chain_id), 0, 1, INT64_MAX, NULL, "EIP-155 chain id"},
+    {"block_time_ms", CFG_T_INT, 0, OFF(block_time_ms), 0, 1, 3600000, NULL,
+     "sequencer period (no empty blocks)"},
+    {"base_fee", CFG_T_INT, 0, OFF(base_fee), 0, 0, INT64_MAX, NULL, "fixed base fee, wei per gas"},
+    {"genesis_timestamp", CFG_T_INT, 0, OFF(genesis_timestamp), 0, 0, INT64_MAX, NULL,
+     "timestamp of block 0 (seconds)"},
+    {"operator", CFG_T_HEX, 1, OFF(operator_addr), 20, 0, 0, NULL, "fee recipient address"},
+    {"max_block_txs", CFG_T_INT, 0, OFF(max_block_txs), 0, 1, LEDGER_MAX_BLOCK_TXS, NULL,
+     "transactions per block"},
+    {"pool", CFG_T_OBJECT, 0, 0, 0, 0, 0, k_pool, "mempool limits"},
+    {"log", CFG_T_OBJECT, 0, 0, 0, 0, 0, k_log, "logging"},
+    {"rpc", CFG_T_OBJECT, 0, 0, 0, 0, 0, k_rpc, "JSON-RPC endpoint"},
+    CFG_END,
+};
+
+void chain_config_defaults(chain_config *c)
+{
+    *c = (chain_config){.chain_id = 31337,
+                        .block_time_ms = 1000,
+                        .base_fee = 1000000000,
+                        .max_block_txs = 1000,
+                        .pool = {.max_txs = 8192, .max_per_sender = 64, .max_nonce_gap = 64},
+                        .rpc = {.max_body_bytes = 1 << 20, .timeout_s = 30}};
+    snprintf(c->kind, sizeof c->kind, "chain");
+    snprintf(c->data_dir, sizeof c->data_dir, "chain-data");
+    snprintf(c->log.level, sizeof c->log.level, "info");
+    snprintf(c->log.format, sizeof c->log.format, "text");
+    snprintf(c->rpc.addr, sizeof c->rpc.addr, "127.0.0.1:8545");
+}
+
+void chain_config_free(chain_config *c)
+{
+    if (!c)
+        return;
+    free(c->alloc);
+    c->alloc = NULL;
+    c->n_alloc = 0;
+}
+
+static int load_alloc(chain_config *c, const json_t *a, const char *path)
+{
+    if (!json_is_array(a))
+        return zk_err_set(ZK_ERR_CONFIG, "%s: key 'alloc': expected an array", path);
+    size_t n = json_array_size(a);
+    if (n > LEDGER_MAX_ALLOC)
+        return zk_err_set(ZK_ERR_CONFIG, "%s: key 'alloc': %zu entries, at most %u", path, n,
+                          LEDGER_MAX_ALLOC);
+    c->alloc = calloc(n ? n : 1, sizeof *c->alloc);
+    if (!c->alloc)
+        return zk_err_set(ZK_ERR_NOMEM, "%s: alloc of %zu", path, n);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = json_array_get(a, i);
+        const char *addr = NULL, *bal = NULL, *key;
+        json_t *v;
+        if (!json_is_object(e))
+            return zk_err_set(ZK_ERR_CONFIG, "%s: key 'alloc[%zu]': expected an object", path, i);
+        json_object_foreach((json_t *)e, key, v)
+        {
+            if (!strcmp(key, "address") && json_is_string(v))
+                addr = json_string_value(v);
+            else if (!strcmp(key, "balance") && json_is_string(v))
+                bal = json_string_value(v);
+            else
+                return zk_err_set(ZK_ERR_CONFIG,
+                                  "%s: key 'alloc[%zu].%s': not known or not a string "
+                                  "(address, balance)",
+                                  path, i, key);
+        }
+        if (!addr || !bal)
+            return zk_err_set(ZK_ERR_CONFIG, "%s: key 'alloc[%zu]': needs address and balance",
+                              path, i);
+        if (eth_address_parse(addr, c->alloc[i].address))
+            return zk_err_wrap(ZK_ERR_CONFIG, "%s: key 'alloc[%zu].address': ", path, i);
+        if (u256_parse(bal, &c->alloc[i].balance))
+            return zk_err_wrap(ZK_ERR_CONFIG, "%s: key 'alloc[%zu].balance': ", path, i);
+        c->n_alloc = i + 1;
+    }
+    return ZK_OK;
+}
+
+int chain_config_load(chain_config *c, const char *path)
+{
+    zk_buf b;
+    zk_buf_init(&b, CFG_MAX_FILE);
+    int rc = zk_read_file(&b, path);
+    if (rc) {
+        zk_buf_free(&b);
+        return zk_err_wrap(rc, "%s: ", path);
+    }
+    json_error_t e;
+    json_t *root =
+        json_loadb(b.data ? (const char *)b.data : "", b.len, JSON_REJECT_DUPLICATES, &e);
+    zk_buf_free(&b);
+    if (!root)
+        return zk_err_set(ZK_ERR_CONFIG, "%s:%d:%d: not valid JSON: %s", path, e.line, e.column,
+                          e.text);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return zk_err_set(ZK_ERR_CONFIG, "%s: expected a JSON object", path);
+    }
+    json_t *alloc = json_object_get(root, "alloc");
+    if (alloc) {
+        json_incref(alloc);
+        json_object_del(root, "alloc");
+    }
+    char *rest = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    if (!rest) {
+        json_decref(alloc);
+        return zk_err_set(ZK_ERR_NOMEM, "%s", path);
+    }
+    /* The cfg loader names the origin in its errors, so they read as the file's. */
+    rc = cfg_load_string(chain_config_spec, c, rest, strlen(rest), path);
+    free(rest);
+    chain_config_free(c);
+    if (!rc && alloc)
+        rc = load_alloc(c, alloc, path);
+    json_decref(alloc);
+    if (!rc && strcmp(c->kind, "chain") != 0)
+        rc = zk_err_set(ZK_ERR_CONFIG, "%s: key 'kind': '%s' is not \"chain\"", path, c->kind);
+    if (rc)
+        chain_config_free(c);
+    return rc;
+}
