@@ -30,7 +30,9 @@ typedef struct component {
 
 static const component k_components[] = {
     {"status endpoint (devnet_status, /health, /metrics)", 1, NULL},
-    {"chain nodes (one public, one private)", 0, "the chain node has not landed (issue 7)"},
+    {"chain nodes (one public, one private)", 0,
+     "the devnet does not start them yet (issue 7); a public node runs on its own with "
+     "`zkgate chain --config config/chain-public.json`"},
     {"gateway (ingestion, verification, rounds, relay)", 0, "the gateway has not landed"},
     {"proof aggregation", 0, "the proof system has not landed (issue 4)"},
     {"L1 settlement (embedded adapter)", 0, "the gateway has not landed"},
@@ -87,7 +89,8 @@ static void usage(void)
            "embedded defaults unless FILE is given (see config/devnet.json), until\n"
            "SIGINT or SIGTERM. Flags override the file.\n\n"
            "What runs today: the status endpoint (JSON-RPC devnet_status, GET /health,\n"
-           "GET /metrics). Not there yet: chain nodes, the gateway, proof aggregation\n"
+           "GET /metrics). Not there yet: chain nodes started by the devnet (run one\n"
+           "with `zkgate chain`), the gateway, proof aggregation\n"
            "and L1 settlement; the devnet lists them when it starts.\n");
 }
 
