@@ -36,6 +36,19 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
  * Returns: ZK_OK or ZK_ERR_CONFIG naming the bad value. */
 int cli_apply_log_config(const char *level, const char *format);
 
+/* Creates the folder path (mode 0700) unless it exists as a folder.
+ * Returns: ZK_OK or ZK_ERR_IO naming the folder and the reason. */
+int cli_make_data_dir(const char *path);
+
+/* Blocks SIGINT and SIGTERM in the calling thread. Call it before a service starts
+ * any thread: threads inherit the mask, so the signals stay pending for
+ * cli_wait_for_stop instead of landing in a worker. */
+void cli_block_stop_signals(void);
+
+/* Waits until SIGINT or SIGTERM arrives (after cli_block_stop_signals) and
+ * returns the signal number. */
+int cli_wait_for_stop(void);
+
 /* Non-zero when argv holds -h or --help. */
 int cli_wants_help(int argc, char **argv);
 

@@ -17,14 +17,6 @@
 #define ZKGATE_VERSION "unknown"
 #endif
 
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
-
 static void usage(void)
 {
     printf("usage: zkgate chain --config FILE [--data-dir DIR] [--rpc-addr HOST:PORT]\n"
@@ -36,17 +28,6 @@ static void usage(void)
            "prints \"rpc: http://HOST:PORT\".\n\n"
            "verify re-applies every stored block of DIR/ledger.db from its genesis and\n"
            "checks each state root, header and hash.\n");
-}
-
-static int make_dir(const char *path)
-{
-    if (mkdir(path, 0700) == 0 || errno == EEXIST) {
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            return ZK_OK;
-        return zk_err_set(ZK_ERR_IO, "data_dir '%s' exists and is not a folder", path);
-    }
-    return zk_err_set(ZK_ERR_IO, "cannot create data_dir '%s': %s", path, strerror(errno));
 }
 
 static int verify(int argc, char **argv)
@@ -66,10 +47,11 @@ static int run(chain_config *c)
 {
     char host[64], lp[600], pp[600];
     uint16_t port;
+    cli_block_stop_signals(); /* before any thread exists */
     int rc = cfg_parse_hostport(c->rpc.addr, host, sizeof host, &port);
     if (rc)
         return cli_fail("chain", zk_err_wrap(rc, "rpc.addr: "));
-    rc = make_dir(c->data_dir);
+    rc = cli_make_data_dir(c->data_dir);
     if (rc)
         return cli_fail("chain", rc);
     snprintf(lp, sizeof lp, "%s/ledger.db", c->data_dir);
@@ -123,16 +105,7 @@ static int run(chain_config *c)
     ZK_INFO("chain.started", ZKF_STR("addr", host), ZKF_UINT("port", rpcs_port(srv)),
             ZKF_INT("chain_id", c->chain_id), ZKF_STR("data_dir", c->data_dir));
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigset_t none;
-    sigemptyset(&none);
-    while (!g_stop)
-        sigsuspend(&none);
+    cli_wait_for_stop();
 
     ZK_INFO("chain.stopping");
     /* The server first, so no call reaches a node that is going away. */

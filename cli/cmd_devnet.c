@@ -39,14 +39,6 @@ static const component k_components[] = {
 };
 #define N_COMPONENTS (sizeof k_components / sizeof k_components[0])
 
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
-
 static json_t *components_json(void)
 {
     json_t *a = json_array();
@@ -94,17 +86,6 @@ static void usage(void)
            "and L1 settlement; the devnet lists them when it starts.\n");
 }
 
-static int make_dir(const char *path)
-{
-    if (mkdir(path, 0700) == 0 || errno == EEXIST) {
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            return ZK_OK;
-        return zk_err_set(ZK_ERR_IO, "data_dir '%s' exists and is not a folder", path);
-    }
-    return zk_err_set(ZK_ERR_IO, "cannot create data_dir '%s': %s", path, strerror(errno));
-}
-
 int cmd_devnet(int argc, char **argv)
 {
     devnet_config c;
@@ -148,10 +129,11 @@ int cmd_devnet(int argc, char **argv)
     rc = cfg_parse_hostport(c.rpc.addr, host, sizeof host, &port);
     if (rc)
         return cli_fail("devnet", zk_err_wrap(rc, "rpc.addr: "));
-    rc = make_dir(c.data_dir);
+    rc = cli_make_data_dir(c.data_dir);
     if (rc)
         return cli_fail("devnet", rc);
 
+    cli_block_stop_signals(); /* before any thread exists */
     rpcs_config rcfg;
     rpcs_config_default(&rcfg);
     rcfg.bind_addr = host;
@@ -185,16 +167,7 @@ int cmd_devnet(int argc, char **argv)
     ZK_INFO("devnet.started", ZKF_STR("addr", host), ZKF_UINT("port", rpcs_port(srv)),
             ZKF_STR("data_dir", c.data_dir));
 
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigset_t none;
-    sigemptyset(&none);
-    while (!g_stop)
-        sigsuspend(&none);
+    cli_wait_for_stop();
 
     ZK_INFO("devnet.stopping");
     rpcs_free(srv);

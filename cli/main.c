@@ -1,8 +1,13 @@
 /* zkgate: the one executable. Dispatches to a subcommand and handles the global
  * options every subcommand shares. */
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <pthread.h>
 
 #include "cli/cli.h"
 #include "common/error.h"
@@ -79,6 +84,41 @@ int cli_apply_log_config(const char *level, const char *format)
         zk_log_set_format(f);
     }
     return ZK_OK;
+}
+
+int cli_make_data_dir(const char *path)
+{
+    if (mkdir(path, 0700) == 0 || errno == EEXIST) {
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return ZK_OK;
+        return zk_err_set(ZK_ERR_IO, "data_dir '%s' exists and is not a folder", path);
+    }
+    return zk_err_set(ZK_ERR_IO, "cannot create data_dir '%s': %s", path, strerror(errno));
+}
+
+static void stop_set(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+}
+
+void cli_block_stop_signals(void)
+{
+    sigset_t set;
+    stop_set(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+int cli_wait_for_stop(void)
+{
+    sigset_t set;
+    int sig = 0;
+    stop_set(&set);
+    while (sigwait(&set, &sig) != 0)
+        ;
+    return sig;
 }
 
 int cli_wants_help(int argc, char **argv)
