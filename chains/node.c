@@ -1143,6 +1143,17 @@ RPC_FN(m_fee_history)
     return o;
 }
 
+/* The answer to a block lookup that returned rc: null when there is no such
+ * block, the block otherwise. */
+static json_t *block_answer(node *n, int rc, const ledger_block *b, int full, rpcs_error *err)
+{
+    if (rc == ZK_ERR_NOT_FOUND)
+        return json_null();
+    if (rc)
+        return internal(err, "block");
+    return block_json(n, b, full, err);
+}
+
 RPC_FN(m_block_by_number)
 {
     RPC_PROLOGUE;
@@ -1157,13 +1168,7 @@ RPC_FN(m_block_by_number)
     json_t *res = NULL;
     if (!block_param(n, params, 0, &num, err)) {
         ledger_block b;
-        int rc = ledger_block_by_number(n->l, num, &b);
-        if (rc == ZK_ERR_NOT_FOUND)
-            res = json_null();
-        else if (rc)
-            internal(err, "block");
-        else
-            res = block_json(n, &b, full, err);
+        res = block_answer(n, ledger_block_by_number(n->l, num, &b), &b, full, err);
     }
     pthread_mutex_unlock(&n->mu);
     return res;
@@ -1182,13 +1187,7 @@ RPC_FN(m_block_by_hash)
     pthread_mutex_lock(&n->mu);
     json_t *res = NULL;
     ledger_block b;
-    int rc = ledger_block_by_hash(n->l, h, &b);
-    if (rc == ZK_ERR_NOT_FOUND)
-        res = json_null();
-    else if (rc)
-        internal(err, "block");
-    else
-        res = block_json(n, &b, full, err);
+    res = block_answer(n, ledger_block_by_hash(n->l, h, &b), &b, full, err);
     pthread_mutex_unlock(&n->mu);
     return res;
 }
