@@ -36,6 +36,12 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
  * Returns: ZK_OK or ZK_ERR_CONFIG naming the bad value. */
 int cli_apply_log_config(const char *level, const char *format);
 
+/* Parses the flags every service takes: --config FILE, --data-dir DIR and
+ * --rpc-addr HOST:PORT, from argv[first..argc). Unset ones stay NULL.
+ * Returns: 0, or CLI_EXIT_USAGE after printing what was wrong (as cmd). */
+int cli_service_flags(const char *cmd, int argc, char **argv, int first, const char **config,
+                      const char **data_dir, const char **rpc_addr);
+
 /* Creates the folder path (mode 0700) unless it exists as a folder.
  * Returns: ZK_OK or ZK_ERR_IO naming the folder and the reason. */
 int cli_make_data_dir(const char *path);

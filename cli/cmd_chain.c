@@ -123,20 +123,9 @@ int cmd_chain(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "verify") == 0)
         return verify(argc, argv);
     const char *config_path = NULL, *data_dir = NULL, *rpc_addr = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char **slot = NULL;
-        if (strcmp(argv[i], "--config") == 0)
-            slot = &config_path;
-        else if (strcmp(argv[i], "--data-dir") == 0)
-            slot = &data_dir;
-        else if (strcmp(argv[i], "--rpc-addr") == 0)
-            slot = &rpc_addr;
-        else
-            return cli_usage("chain", "unknown argument '%s'", argv[i]);
-        if (i + 1 >= argc)
-            return cli_usage("chain", "%s needs a value", argv[i]);
-        *slot = argv[++i];
-    }
+    int urc = cli_service_flags("chain", argc, argv, 1, &config_path, &data_dir, &rpc_addr);
+    if (urc)
+        return urc;
     if (!config_path)
         return cli_usage("chain", "--config FILE is required (see config/chain-public.json)");
     chain_config c;

@@ -94,20 +94,9 @@ int cmd_devnet(int argc, char **argv)
         usage();
         return CLI_EXIT_OK;
     }
-    for (int i = 1; i < argc; i++) {
-        const char **slot = NULL;
-        if (strcmp(argv[i], "--config") == 0)
-            slot = &config_path;
-        else if (strcmp(argv[i], "--data-dir") == 0)
-            slot = &data_dir;
-        else if (strcmp(argv[i], "--rpc-addr") == 0)
-            slot = &rpc_addr;
-        else
-            return cli_usage("devnet", "unknown argument '%s'", argv[i]);
-        if (i + 1 >= argc)
-            return cli_usage("devnet", "%s needs a value", argv[i]);
-        *slot = argv[++i];
-    }
+    int urc = cli_service_flags("devnet", argc, argv, 1, &config_path, &data_dir, &rpc_addr);
+    if (urc)
+        return urc;
 
     devnet_config_defaults(&c);
     if (config_path && cfg_load_file(devnet_config_spec, &c, config_path))

@@ -86,6 +86,27 @@ int cli_apply_log_config(const char *level, const char *format)
     return ZK_OK;
 }
 
+int cli_service_flags(const char *cmd, int argc, char **argv, int first, const char **config,
+                      const char **data_dir, const char **rpc_addr)
+{
+    *config = *data_dir = *rpc_addr = NULL;
+    for (int i = first; i < argc; i++) {
+        const char **slot = NULL;
+        if (strcmp(argv[i], "--config") == 0)
+            slot = config;
+        else if (strcmp(argv[i], "--data-dir") == 0)
+            slot = data_dir;
+        else if (strcmp(argv[i], "--rpc-addr") == 0)
+            slot = rpc_addr;
+        else
+            return cli_usage(cmd, "unknown argument '%s'", argv[i]);
+        if (i + 1 >= argc)
+            return cli_usage(cmd, "%s needs a value", argv[i]);
+        *slot = argv[++i];
+    }
+    return 0;
+}
+
 int cli_make_data_dir(const char *path)
 {
     if (mkdir(path, 0700) == 0 || errno == EEXIST) {
