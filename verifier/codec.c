@@ -78,7 +78,7 @@ int cd_get_u32(cd_reader *r, uint32_t *out, const char *what)
 
 int cd_get_kb(cd_reader *r, kb *out, const char *what)
 {
-    uint32_t x;
+    uint32_t x = 0;
     int rc = take_u32(r, &x, what);
     if (rc)
         return rc;
@@ -155,7 +155,7 @@ int cd_get_digests(cd_reader *r, p2_digest *out, size_t n, const char *what)
 
 int cd_get_count(cd_reader *r, uint32_t *out, uint32_t max, const char *what)
 {
-    uint32_t x;
+    uint32_t x = 0;
     int rc = take_u32(r, &x, what);
     if (rc)
         return rc;
