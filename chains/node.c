@@ -1143,6 +1143,94 @@ RPC_FN(m_fee_history)
     return o;
 }
 
+/* A block parameter that names an existing block (the code and storage of every
+ * address are the same in all of them). */
+static int known_block(node *n, const json_t *params, size_t idx, rpcs_error *err)
+{
+    uint64_t num = 0;
+    pthread_mutex_lock(&n->mu);
+    int rc = block_param(n, params, idx, &num, err);
+    uint64_t head = ledger_head(n->l);
+    pthread_mutex_unlock(&n->mu);
+    if (rc)
+        return rc;
+    if (num > head) {
+        rpcs_param_error(err, idx, "block", "block %llu is past the head %llu",
+                         (unsigned long long)num, (unsigned long long)head);
+        return ZK_ERR_INVALID_ARG;
+    }
+    return ZK_OK;
+}
+
+/* There is no EVM, so no address holds code or storage: every account is what
+ * Ethereum calls an externally owned account, and tools that ask (cast code,
+ * wallets deciding whether "to" is a contract) get Ethereum's answer for one. */
+RPC_FN(m_get_code)
+{
+    RPC_PROLOGUE;
+    uint8_t a[20];
+    if (rpcs_param_count(params, 1, 2, err) || addr_param(params, a, err))
+        return NULL;
+    if (json_is_array(params) && json_array_size(params) > 1 && known_block(n, params, 1, err))
+        return NULL;
+    return json_string("0x");
+}
+
+RPC_FN(m_get_storage)
+{
+    RPC_PROLOGUE;
+    uint8_t a[20];
+    const char *slot;
+    u256 key;
+    if (rpcs_param_count(params, 2, 3, err) || addr_param(params, a, err) ||
+        rpcs_param_string(params, 1, "slot", &slot, err))
+        return NULL;
+    /* Clients send the slot as a quantity ("0x0") or as 32 bytes of hex. */
+    if (strncmp(slot, "0x", 2) != 0 || u256_parse(slot, &key))
+        return rpcs_param_error(err, 1, "slot", "expected a 0x quantity of at most 256 bits");
+    if (json_is_array(params) && json_array_size(params) > 2 && known_block(n, params, 2, err))
+        return NULL;
+    return j_zero_hex(32);
+}
+
+/* eth_call runs nothing: a call to an address without code succeeds with empty
+ * return data on Ethereum, and here no address has code. The call object's
+ * fields are still checked, so a malformed request is refused as geth would. */
+RPC_FN(m_call)
+{
+    RPC_PROLOGUE;
+    json_t *call;
+    if (rpcs_param_count(params, 1, 3, err) || rpcs_param_get(params, 0, "tx", &call, err))
+        return NULL;
+    if (!json_is_object(call))
+        return rpcs_param_error(err, 0, "tx", "expected a call object");
+    static const char *const k_addr_fields[] = {"to", "from"};
+    for (size_t i = 0; i < 2; i++) {
+        json_t *v = json_object_get(call, k_addr_fields[i]);
+        uint8_t a[20];
+        if (v && !json_is_null(v) &&
+            (!json_is_string(v) || eth_address_parse(json_string_value(v), a)))
+            return rpcs_param_error(err, 0, "tx", "%s: expected a 20-byte address",
+                                    k_addr_fields[i]);
+    }
+    json_t *d = json_object_get(call, "input");
+    if (!d)
+        d = json_object_get(call, "data");
+    if (d && !json_is_null(d)) {
+        zk_buf b;
+        zk_buf_init(&b, TX_MAX_RAW);
+        const char *s = json_is_string(d) ? json_string_value(d) : NULL;
+        int bad = !s || zk_hex_decode_buf(&b, s, strlen(s));
+        zk_buf_free(&b);
+        if (bad)
+            return rpcs_param_error(err, 0, "tx", "input/data: expected hex of at most %u bytes",
+                                    TX_MAX_RAW);
+    }
+    if (json_is_array(params) && json_array_size(params) > 1 && known_block(n, params, 1, err))
+        return NULL;
+    return json_string("0x");
+}
+
 /* The answer to a block lookup that returned rc: null when there is no such
  * block, the block otherwise. */
 static json_t *block_answer(node *n, int rc, const ledger_block *b, int full, rpcs_error *err)
@@ -1294,6 +1382,9 @@ int node_register_rpc(node *n, rpcs_server *srv)
         {"eth_sendRawTransaction", m_send_raw},
         {"eth_getTransactionByHash", m_tx_by_hash},
         {"eth_getTransactionReceipt", m_receipt},
+        {"eth_getCode", m_get_code},
+        {"eth_getStorageAt", m_get_storage},
+        {"eth_call", m_call},
     };
     for (size_t i = 0; i < sizeof k_methods / sizeof k_methods[0]; i++) {
         int rc = rpcs_register(srv, k_methods[i].name, k_methods[i].fn, n);
