@@ -1,0 +1,141 @@
+/* Gate row filling: each filler computes, from a gate's inputs, the values its
+ * constraints (verifier/plonk_gates.c) then check. */
+#include "prover/gate_fill.h"
+
+#include <string.h>
+
+#include "common/error.h"
+#include "verifier/kb4.h"
+#include "verifier/kb_simd.h" /* the Poseidon2 round constants and internal diagonal */
+#include "verifier/p2.h"
+
+int zp_fill_arith_op(kb *w, const kb *c, unsigned op)
+{
+    if (op >= ZP_ARITH_OPS)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "arith gate: operation %u out of range (< %d)", op,
+                          ZP_ARITH_OPS);
+    kb *o = w + 4 * op;
+    o[3] = kb_add(kb_mul(kb_mul(c[0], o[0]), o[1]), kb_mul(c[1], o[2]));
+    return ZK_OK;
+}
+
+static kb4 load4(const kb *w)
+{
+    return (kb4){{w[0], w[1], w[2], w[3]}};
+}
+
+int zp_fill_arith_ext_op(kb *w, const kb *c, unsigned op)
+{
+    if (op >= ZP_ARITH_EXT_OPS)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "arith_ext gate: operation %u out of range (< %d)",
+                          op, ZP_ARITH_EXT_OPS);
+    kb *o = w + 16 * op;
+    kb4 r = kb4_add(kb4_mul_base(kb4_mul(load4(o), load4(o + 4)), c[0]),
+                    kb4_mul_base(load4(o + 8), c[1]));
+    memcpy(o + 12, r.c, sizeof r.c);
+    return ZK_OK;
+}
+
+static inline kb cube(kb x)
+{
+    return kb_mul(kb_sqr(x), x);
+}
+
+/* Poseidon2's external layer with additions only (M4 per chunk, then the sums of
+ * the residue classes mod 4), as in verifier/p2.c. */
+static void ext_layer(kb s[P2_WIDTH])
+{
+    for (int c = 0; c < P2_WIDTH; c += 4) {
+        kb x0 = s[c], x1 = s[c + 1], x2 = s[c + 2], x3 = s[c + 3];
+        kb t = kb_add(kb_add(x0, x1), kb_add(x2, x3));
+        s[c] = kb_add(kb_add(t, x0), kb_double(x1));
+        s[c + 1] = kb_add(kb_add(t, x1), kb_double(x2));
+        s[c + 2] = kb_add(kb_add(t, x2), kb_double(x3));
+        s[c + 3] = kb_add(kb_add(t, x3), kb_double(x0));
+    }
+    for (int i = 0; i < 4; i++) {
+        kb sum = kb_add(kb_add(s[i], s[i + 4]), kb_add(s[i + 8], s[i + 12]));
+        for (int k = 0; k < P2_WIDTH; k += 4)
+            s[i + k] = kb_add(s[i + k], sum);
+    }
+}
+
+static void full_round(kb s[P2_WIDTH], const kb rc[P2_WIDTH], kb *store)
+{
+    for (int i = 0; i < P2_WIDTH; i++)
+        s[i] = cube(kb_add(s[i], rc[i]));
+    ext_layer(s);
+    memcpy(store, s, P2_WIDTH * sizeof(kb));
+}
+
+void zp_fill_poseidon2(kb *w)
+{
+    kb s[P2_WIDTH];
+    memcpy(s, w + ZP_P2_IN, sizeof s);
+    ext_layer(s);
+    for (int r = 0; r < 4; r++)
+        full_round(s, p2_rc_ext_init[r], w + ZP_P2_FULL1 + P2_WIDTH * r);
+    for (int j = 0; j < 20; j++) {
+        s[0] = cube(kb_add(s[0], p2_rc_int[j]));
+        w[ZP_P2_PARTIAL + j] = s[0];
+        kb total = s[0];
+        for (int i = 1; i < P2_WIDTH; i++)
+            total = kb_add(total, s[i]);
+        for (int i = 0; i < P2_WIDTH; i++)
+            s[i] = kb_add(total, kb_mul(p2_diag[i], s[i]));
+    }
+    for (int r = 0; r < 4; r++)
+        full_round(s, p2_rc_ext_final[r], r < 3 ? w + ZP_P2_FULL2 + P2_WIDTH * r : w + ZP_P2_OUT);
+}
+
+/* The field element 0 or 1 for bit (x >> i) & 1, without a branch on x. */
+static inline kb bit_of(uint32_t x, unsigned i)
+{
+    return KB_ONE & (kb)(-(int32_t)((x >> i) & 1u));
+}
+
+int zp_fill_bits(kb *w)
+{
+    uint32_t x = kb_to_canonical(w[ZP_BITS_VALUE]);
+    if (x >= (1u << ZP_BITS))
+        return zk_err_set(ZK_ERR_RANGE, "bits gate: value %u does not fit in %d bits", x, ZP_BITS);
+    for (unsigned i = 0; i < ZP_BITS; i++)
+        w[ZP_BITS_FIRST + i] = bit_of(x, i);
+    return ZK_OK;
+}
+
+/* hi if b = 1, lo if b = 0, computed as the constraint states it. */
+static inline kb sel(kb b, kb lo, kb hi)
+{
+    return kb_add(lo, kb_mul(b, kb_sub(hi, lo)));
+}
+
+int zp_fill_random_access(kb *w)
+{
+    uint32_t idx = kb_to_canonical(w[ZP_RA_INDEX]);
+    if (idx >= (1u << ZP_RA_BITS))
+        return zk_err_set(ZK_ERR_RANGE, "random_access gate: index %u out of range (< %u)", idx,
+                          1u << ZP_RA_BITS);
+    kb *b = w + ZP_RA_BIT_WIRE, *v = w + ZP_RA_VALUES;
+    kb *l1 = w + ZP_RA_LEVEL1, *l2 = w + ZP_RA_LEVEL2, *l3 = w + ZP_RA_LEVEL3;
+    for (unsigned i = 0; i < ZP_RA_BITS; i++)
+        b[i] = bit_of(idx, i);
+    for (int k = 0; k < 8; k++)
+        l1[k] = sel(b[0], v[2 * k], v[2 * k + 1]);
+    for (int k = 0; k < 4; k++)
+        l2[k] = sel(b[1], l1[2 * k], l1[2 * k + 1]);
+    for (int k = 0; k < 2; k++)
+        l3[k] = sel(b[2], l2[2 * k], l2[2 * k + 1]);
+    w[ZP_RA_OUT] = sel(b[3], l3[0], l3[1]);
+    return ZK_OK;
+}
+
+void zp_fill_constant(kb *w, const kb *c)
+{
+    memcpy(w, c, ZP_CONSTS * sizeof(kb));
+}
+
+void zp_fill_public_input(kb *w, const kb *pi_hash)
+{
+    memcpy(w, pi_hash, ZP_PI_HASH_LEN * sizeof(kb));
+}
