@@ -1,0 +1,87 @@
+/* The built circuit as the prover sees it (prover/ only: prover/circuit.c builds
+ * it, prover/plonk_prove.c proves with it). Not part of any public API. */
+#ifndef ZKGATE_PROVER_CIRCUIT_INTERNAL_H
+#define ZKGATE_PROVER_CIRCUIT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "prover/circuit.h"
+#include "prover/mtree.h"
+#include "prover/ntt.h"
+#include "verifier/plonk.h"
+#include "verifier/plonk_gates.h"
+
+/* Target ids: a wire is row * ZP_WIRES + column; a virtual target has the top bit
+ * set. After cb_build every target maps to a slot of rep[] (wires first, then
+ * virtuals) whose root names its copy class. */
+#define CB_VIRTUAL_BIT 0x80000000u
+
+enum cb_gen_kind {
+    CB_GEN_ARITH = 0, /* op in `op` */
+    CB_GEN_ARITH_EXT, /* op in `op` */
+    CB_GEN_POSEIDON2,
+    CB_GEN_BITS,
+    CB_GEN_RANDOM_ACCESS,
+    CB_GEN_CONSTANT,
+    CB_GEN_CUSTOM, /* custom[idx] */
+};
+
+typedef struct cb_gen {
+    uint8_t kind; /* enum cb_gen_kind */
+    uint8_t op;   /* the operation slot (arith kinds) */
+    uint32_t row; /* the gate's row (gate kinds) or the custom index */
+} cb_gen;
+
+typedef struct cb_custom {
+    cb_gen_fn fn;
+    uint8_t ctx[32];
+    uint32_t in_off, nin; /* into the builder's custom target pool */
+    uint32_t out_off, nout;
+} cb_custom;
+
+struct cb_circuit {
+    fri_params fri;
+    int zk;
+    unsigned log_n;      /* trace rows 2^log_n */
+    size_t gate_rows;    /* rows holding gates (public-input row included) */
+    size_t zk_rand_row;  /* first random no-op row (zk) */
+    size_t zk_rand_rows; /* random no-op rows */
+    size_t zk_pair_row;  /* first row of the connected random pairs (zk) */
+    size_t zk_pairs;     /* pairs of rows whose routed wires are copies */
+    uint8_t *row_gate;   /* gate type of each of the 2^log_n rows */
+    kb *row_consts;      /* ZP_CONSTS per row */
+    uint32_t nvirt;      /* virtual targets */
+    uint32_t *root;      /* class root of every target slot (wires, virtuals) */
+    cb_gen *gens;        /* generators */
+    size_t ngens;
+    cb_custom *custom; /* custom generators */
+    size_t ncustom;
+    cb_target *pool; /* targets of the custom generators */
+    size_t npool;
+    uint32_t *gen_in_off; /* CSR: input slots (roots) of generator g */
+    uint32_t *gen_in;
+    uint32_t *watch_off; /* CSR: generators reading root r */
+    uint32_t *watch;
+    cb_target *pi; /* public-input targets */
+    size_t npi;
+    kb *pre_h;      /* preprocessed columns on H: n rows x 43 (row-major) */
+    kb *pre_lde;    /* their LDE: N rows x 43 */
+    mt_tree *t0;    /* tree over pre_lde */
+    ntt_plan *plan; /* transforms up to log N */
+    zp_vk vk;
+};
+
+/* Returns: the slot of target t in root[] (no range check). */
+static inline size_t cb_slot(const cb_circuit *c, cb_target t)
+{
+    return (t & CB_VIRTUAL_BIT) ? c->gate_rows * ZP_WIRES + (t & ~CB_VIRTUAL_BIT) : t;
+}
+
+/* The input and output targets of generator g (prover/witness.c). in and out must
+ * hold CB_GEN_MAX_IO targets. */
+#define CB_GEN_MAX_IO 4096
+void cb_gen_io(const cb_circuit *c, const cb_gen *g, cb_target *in, size_t *nin, cb_target *out,
+               size_t *nout);
+
+#endif

@@ -1,0 +1,708 @@
+/* The PLONK prover (prover/plonk_prove.h); the protocol is docs/PROOF.md and the
+ * verifier that mirrors it is verifier/plonk.c. */
+#include "prover/plonk_prove.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/error.h"
+#include "common/par.h"
+#include "prover/circuit_internal.h"
+#include "prover/fri_prove.h"
+#include "verifier/codec.h"
+#include "verifier/kb4.h"
+#include "verifier/transcript.h"
+
+#define NUM_GATE_TERMS 227 /* zp_gate_total_constraints() */
+#define NUM_PERM_TERMS (1 + ZP_PERM_CHUNKS)
+#define NUM_TERMS      (NUM_GATE_TERMS + NUM_PERM_TERMS)
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int rand_default(void *ctx, uint8_t *buf, size_t n)
+{
+    (void)ctx;
+    if (n > (size_t)INT32_MAX || RAND_bytes(buf, (int)n) != 1)
+        return zk_err_set(ZK_ERR_CRYPTO, "RAND_bytes failed: no randomness for zero knowledge");
+    return ZK_OK;
+}
+
+/* Uniform field elements by rejection from 31-bit draws. */
+static int rand_elems(const zp_prove_opts *o, kb *out, size_t n)
+{
+    zp_rand_fn fn = o && o->rand ? o->rand : rand_default;
+    void *ctx = o ? o->rand_ctx : NULL;
+    uint8_t buf[1024];
+    size_t have = 0, used = 0;
+    for (size_t i = 0; i < n;) {
+        if (used == have) {
+            int rc = fn(ctx, buf, sizeof buf);
+            if (rc) {
+                OPENSSL_cleanse(buf, sizeof buf);
+                return rc;
+            }
+            have = sizeof buf;
+            used = 0;
+        }
+        uint32_t x = ((uint32_t)buf[used] | (uint32_t)buf[used + 1] << 8 |
+                      (uint32_t)buf[used + 2] << 16 | (uint32_t)buf[used + 3] << 24) &
+                     0x7fffffffu;
+        used += 4;
+        if (x < KB_P)
+            out[i++] = kb_from_canonical(x);
+    }
+    OPENSSL_cleanse(buf, sizeof buf);
+    return ZK_OK;
+}
+
+static kb4 ext_of(const kb *v)
+{
+    return (kb4){{v[0], v[1], v[2], v[3]}};
+}
+
+/* out[i] = in[i]^-1 (Montgomery's trick; no zero inputs). */
+static void kb4_batch_inv(kb4 *out, const kb4 *in, size_t n, kb4 *scratch)
+{
+    if (n == 0)
+        return;
+    kb4 acc = kb4_one();
+    for (size_t i = 0; i < n; i++) {
+        scratch[i] = acc;
+        acc = kb4_mul(acc, in[i]);
+    }
+    kb4 inv = kb4_inv(acc);
+    for (size_t i = n; i-- > 0;) {
+        kb4 x = in[i];
+        out[i] = kb4_mul(inv, scratch[i]);
+        inv = kb4_mul(inv, x);
+    }
+}
+
+typedef struct prover {
+    const cb_circuit *c;
+    unsigned log_n, log_lde, b;
+    size_t n, nl;
+    kb g;          /* coset shift */
+    kb *trace;     /* n x ZP_WIRES */
+    kb *wires_lde; /* N x ZP_WIRES */
+    kb *perm_h;    /* n x 44 */
+    kb *perm_lde;  /* N x 44 */
+    kb *q_coeffs;  /* N x 12: chunk coefficients, zero-padded (row-major) */
+    kb *q_lde;     /* N x 12 */
+    kb *salt[3];   /* N x ZP_SALT each (zk) */
+    mt_tree *tree[4];
+    kb pi_hash[8];
+    kb4 beta, gamma, alpha, zeta, zeta_next, deep;
+    kb4 open[ZP_NUM_OPENINGS + 4];
+} prover;
+
+static int build_tree(prover *p, int t, const kb *lde, size_t width, const zp_prove_opts *o)
+{
+    mt_matrix m[2] = {{.data = lde, .height = p->nl, .width = width}};
+    size_t nm = 1;
+    if (p->c->zk) {
+        p->salt[t - 1] = malloc(p->nl * ZP_SALT * sizeof(kb));
+        if (!p->salt[t - 1])
+            return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (salt)");
+        int rc = rand_elems(o, p->salt[t - 1], p->nl * ZP_SALT);
+        if (rc)
+            return rc;
+        m[1] = (mt_matrix){.data = p->salt[t - 1], .height = p->nl, .width = ZP_SALT};
+        nm = 2;
+    }
+    unsigned cap_log = p->c->fri.cap_log < p->log_lde ? p->c->fri.cap_log : p->log_lde;
+    return mt_build(&p->tree[t], m, nm, cap_log);
+}
+
+static void observe_cap(tr_state *t, const mt_tree *tree)
+{
+    size_t len;
+    const p2_digest *cap = mt_cap(tree, &len);
+    for (size_t i = 0; i < len; i++)
+        tr_observe_digest(t, &cap[i]);
+}
+
+/* Z and the partial products on H (docs/PROOF.md, "Copy constraints"). */
+static int permutation(prover *p)
+{
+    const cb_circuit *c = p->c;
+    size_t n = p->n, m = n * ZP_PERM_CHUNKS;
+    kb4 *num = malloc(m * sizeof *num), *den = malloc(m * sizeof *den);
+    kb4 *scr = malloc(m * sizeof *scr);
+    p->perm_h = malloc(n * ZP_NUM_PERM_COLS * sizeof(kb));
+    if (!num || !den || !scr || !p->perm_h) {
+        free(num);
+        free(den);
+        free(scr);
+        return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (permutation)");
+    }
+    kb k[ZP_ROUTED], w = kb_root_of_unity(p->log_n), x = KB_ONE;
+    k[0] = KB_ONE;
+    for (int i = 1; i < ZP_ROUTED; i++)
+        k[i] = kb_mul(k[i - 1], p->g);
+    for (size_t r = 0; r < n; r++, x = kb_mul(x, w)) {
+        const kb *wr = &p->trace[r * ZP_WIRES];
+        const kb *sig = &c->pre_h[r * ZP_NUM_PREPROCESSED + ZP_NUM_SELECTORS + ZP_CONSTS];
+        for (unsigned j = 0; j < ZP_PERM_CHUNKS; j++) {
+            kb4 nu = kb4_one(), de = kb4_one();
+            for (unsigned i = ZP_PERM_CHUNK * j; i < ZP_PERM_CHUNK * (j + 1) && i < ZP_ROUTED;
+                 i++) {
+                kb4 base = kb4_add(p->gamma, kb4_from_base(wr[i]));
+                nu = kb4_mul(nu, kb4_add(base, kb4_mul_base(p->beta, kb_mul(k[i], x))));
+                de = kb4_mul(de, kb4_add(base, kb4_mul_base(p->beta, sig[i])));
+            }
+            num[r * ZP_PERM_CHUNKS + j] = nu;
+            den[r * ZP_PERM_CHUNKS + j] = de;
+        }
+    }
+    kb4_batch_inv(den, den, m, scr);
+    kb4 z = kb4_one();
+    for (size_t r = 0; r < n; r++) {
+        kb *row = &p->perm_h[r * ZP_NUM_PERM_COLS];
+        memcpy(row, z.c, sizeof z.c);
+        kb4 run = z;
+        for (unsigned j = 0; j < ZP_PERM_CHUNKS; j++) {
+            run = kb4_mul(run, kb4_mul(num[r * ZP_PERM_CHUNKS + j], den[r * ZP_PERM_CHUNKS + j]));
+            if (j + 1 < ZP_PERM_CHUNKS)
+                memcpy(row + 4 * (j + 1), run.c, sizeof run.c);
+        }
+        z = run;
+    }
+    free(num);
+    free(den);
+    free(scr);
+    if (!kb4_eq(z, kb4_one()))
+        return zk_err_set(ZK_ERR_INTERNAL,
+                          "prover: the permutation product is not 1 (copy constraints broken)");
+    return ZK_OK;
+}
+
+typedef struct quot_ctx {
+    prover *p;
+    size_t nq;       /* 4n */
+    size_t stride;   /* LDE rows per quotient point */
+    const kb4 *apow; /* NUM_TERMS powers of alpha */
+    const kb4 *l0;   /* L_0 at each point */
+    kb4 zh_inv[4];   /* 1 / (x^n - 1): x^n takes 4 values on the coset */
+    const kb *xs;    /* the points */
+    kb *out;         /* nq x 4 (row-major) */
+} quot_ctx;
+
+static void quot_range(void *vctx, size_t begin, size_t end)
+{
+    quot_ctx *q = vctx;
+    prover *p = q->p;
+    const cb_circuit *c = p->c;
+    kb k[ZP_ROUTED];
+    k[0] = KB_ONE;
+    for (int i = 1; i < ZP_ROUTED; i++)
+        k[i] = kb_mul(k[i - 1], p->g);
+    kb cons[ZP_MAX_GATE_CONSTRAINTS];
+    for (size_t j = begin; j < end; j++) {
+        size_t L = j * q->stride, Ln = ((j + 4) % q->nq) * q->stride;
+        const kb *w = &p->wires_lde[L * ZP_WIRES];
+        const kb *pre = &c->pre_lde[L * ZP_NUM_PREPROCESSED];
+        const kb *pm = &p->perm_lde[L * ZP_NUM_PERM_COLS];
+        const kb *pmn = &p->perm_lde[Ln * ZP_NUM_PERM_COLS];
+        kb4 acc = kb4_zero();
+        unsigned t = 0;
+        for (unsigned g = 0; g < ZP_NGATES; g++) {
+            unsigned nc = zp_gate_num_constraints(g);
+            zp_gate_eval_base(g, w, pre + ZP_NUM_SELECTORS, p->pi_hash, cons);
+            kb4 s = kb4_zero();
+            for (unsigned i = 0; i < nc; i++)
+                s = kb4_add(s, kb4_mul_base(q->apow[t + i], cons[i]));
+            acc = kb4_add(acc, kb4_mul_base(s, pre[g]));
+            t += nc;
+        }
+        kb x = q->xs[j];
+        kb4 z = ext_of(pm);
+        acc = kb4_add(acc, kb4_mul(q->apow[t++], kb4_mul(q->l0[j], kb4_sub(z, kb4_one()))));
+        const kb *sig = pre + ZP_NUM_SELECTORS + ZP_CONSTS;
+        for (unsigned ch = 0; ch < ZP_PERM_CHUNKS; ch++) {
+            kb4 nu = kb4_one(), de = kb4_one();
+            for (unsigned i = ZP_PERM_CHUNK * ch; i < ZP_PERM_CHUNK * (ch + 1) && i < ZP_ROUTED;
+                 i++) {
+                kb4 base = kb4_add(p->gamma, kb4_from_base(w[i]));
+                nu = kb4_mul(nu, kb4_add(base, kb4_mul_base(p->beta, kb_mul(k[i], x))));
+                de = kb4_mul(de, kb4_add(base, kb4_mul_base(p->beta, sig[i])));
+            }
+            kb4 cur = ext_of(pm + 4 * ch);
+            kb4 nxt = ch + 1 < ZP_PERM_CHUNKS ? ext_of(pm + 4 * (ch + 1)) : ext_of(pmn);
+            kb4 term = kb4_sub(kb4_mul(nxt, de), kb4_mul(cur, nu));
+            acc = kb4_add(acc, kb4_mul(q->apow[t++], term));
+        }
+        kb4 qv = kb4_mul(acc, q->zh_inv[j % 4]);
+        memcpy(&q->out[j * 4], qv.c, sizeof qv.c);
+    }
+}
+
+/* The quotient on g H_{4n}, its chunks' coefficients and their LDE. */
+static int quotient(prover *p)
+{
+    size_t n = p->n, nq = 4 * n;
+    unsigned log_q = p->log_n + 2;
+    kb4 apow[NUM_TERMS];
+    apow[0] = kb4_one();
+    for (int i = 1; i < NUM_TERMS; i++)
+        apow[i] = kb4_mul(apow[i - 1], p->alpha);
+    kb *xs = malloc(nq * sizeof *xs);
+    kb4 *l0 = malloc(nq * sizeof *l0), *scr = malloc(nq * sizeof *scr);
+    kb *out = malloc(nq * 4 * sizeof *out);
+    if (!xs || !l0 || !scr || !out) {
+        free(xs);
+        free(l0);
+        free(scr);
+        free(out);
+        return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
+    }
+    kb wq = kb_root_of_unity(log_q), x = p->g;
+    for (size_t j = 0; j < nq; j++, x = kb_mul(x, wq))
+        xs[j] = x;
+    /* L_0(x) = (x^n - 1) / (n (x - 1)) */
+    kb nn = kb_from_u64(n);
+    for (size_t j = 0; j < nq; j++)
+        l0[j] = kb4_from_base(kb_mul(nn, kb_sub(xs[j], KB_ONE)));
+    kb4_batch_inv(l0, l0, nq, scr);
+    quot_ctx q = {.p = p,
+                  .nq = nq,
+                  .stride = (size_t)1 << (p->b - 2),
+                  .apow = apow,
+                  .l0 = l0,
+                  .xs = xs,
+                  .out = out};
+    for (int i = 0; i < 4; i++) {
+        kb zh = kb_sub(kb_pow(xs[i], n), KB_ONE);
+        q.zh_inv[i] = kb4_from_base(kb_inv(zh));
+    }
+    for (size_t j = 0; j < nq; j++)
+        l0[j] = kb4_mul_base(l0[j], kb_sub(kb_pow(xs[j % 4], n), KB_ONE));
+    free(scr);
+    zk_par_for(nq, 256, quot_range, &q);
+    free(l0);
+    free(xs);
+    int rc = ntt_coset_inverse(p->c->plan, out, log_q, 4, NTT_ROW_MAJOR, p->g, NTT_NATURAL);
+    if (rc) {
+        free(out);
+        return rc;
+    }
+    for (size_t i = 3 * n * 4; i < nq * 4; i++) {
+        if (!kb_is_zero(out[i])) {
+            free(out);
+            return zk_err_set(ZK_ERR_INTERNAL,
+                              "prover: the quotient has degree >= 3n (the constraints do not "
+                              "vanish on the trace domain)");
+        }
+    }
+    p->q_coeffs = calloc(p->nl * ZP_NUM_QUOTIENT_COLS, sizeof(kb));
+    p->q_lde = malloc(p->nl * ZP_NUM_QUOTIENT_COLS * sizeof(kb));
+    if (!p->q_coeffs || !p->q_lde) {
+        free(out);
+        return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
+    }
+    for (unsigned ch = 0; ch < ZP_QUOTIENT_CHUNKS; ch++)
+        for (size_t r = 0; r < n; r++)
+            for (unsigned cc = 0; cc < 4; cc++)
+                p->q_coeffs[r * ZP_NUM_QUOTIENT_COLS + 4 * ch + cc] = out[(ch * n + r) * 4 + cc];
+    free(out);
+    memcpy(p->q_lde, p->q_coeffs, p->nl * ZP_NUM_QUOTIENT_COLS * sizeof(kb));
+    return ntt_coset_forward(p->c->plan, p->q_lde, p->log_lde, ZP_NUM_QUOTIENT_COLS, NTT_ROW_MAJOR,
+                             p->g, NTT_NATURAL);
+}
+
+typedef struct bary_ctx {
+    const kb *m; /* n x width, row-major */
+    size_t n, width;
+    const kb4 *wt; /* barycentric weights */
+    kb4 *out;      /* width values */
+} bary_ctx;
+
+static void bary_range(void *vctx, size_t begin, size_t end)
+{
+    bary_ctx *b = vctx;
+    for (size_t col = begin; col < end; col++) {
+        kb4 acc = kb4_zero();
+        for (size_t r = 0; r < b->n; r++)
+            acc = kb4_add(acc, kb4_mul_base(b->wt[r], b->m[r * b->width + col]));
+        b->out[col] = acc;
+    }
+}
+
+/* Weights wt_r = (z^n - 1)/n * w^r / (z - w^r), so that f(z) = sum_r f(w^r) wt_r. */
+static int bary_weights(kb4 *wt, const prover *p, kb4 z)
+{
+    kb4 *scr = malloc(p->n * sizeof *scr);
+    if (!scr)
+        return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (openings)");
+    kb w = kb_root_of_unity(p->log_n), x = KB_ONE;
+    for (size_t r = 0; r < p->n; r++, x = kb_mul(x, w))
+        wt[r] = kb4_sub(z, kb4_from_base(x));
+    kb4_batch_inv(wt, wt, p->n, scr);
+    free(scr);
+    kb4 s = kb4_mul_base(kb4_sub(kb4_pow(z, p->n), kb4_one()), kb_inv(kb_from_u64(p->n)));
+    x = KB_ONE;
+    for (size_t r = 0; r < p->n; r++, x = kb_mul(x, w))
+        wt[r] = kb4_mul(kb4_mul_base(wt[r], x), s);
+    return ZK_OK;
+}
+
+static void bary(kb4 *out, const kb *m, size_t n, size_t width, const kb4 *wt)
+{
+    bary_ctx b = {.m = m, .n = n, .width = width, .wt = wt, .out = out};
+    zk_par_for(width, 1, bary_range, &b);
+}
+
+static int openings(prover *p)
+{
+    kb4 *wt = malloc(p->n * sizeof *wt);
+    if (!wt)
+        return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (openings)");
+    int rc = bary_weights(wt, p, p->zeta);
+    if (rc) {
+        free(wt);
+        return rc;
+    }
+    kb4 *o = p->open;
+    bary(o, p->c->pre_h, p->n, ZP_NUM_PREPROCESSED, wt);
+    bary(o + ZP_NUM_PREPROCESSED, p->trace, p->n, ZP_WIRES, wt);
+    bary(o + ZP_NUM_PREPROCESSED + ZP_WIRES, p->perm_h, p->n, ZP_NUM_PERM_COLS, wt);
+    kb4 zn = kb4_pow(p->zeta, p->n);
+    (void)zn;
+    kb4 *oq = o + ZP_NUM_PREPROCESSED + ZP_WIRES + ZP_NUM_PERM_COLS;
+    for (unsigned col = 0; col < ZP_NUM_QUOTIENT_COLS; col++) {
+        kb4 acc = kb4_zero();
+        for (size_t r = p->n; r-- > 0;)
+            acc = kb4_add(kb4_mul(acc, p->zeta),
+                          kb4_from_base(p->q_coeffs[r * ZP_NUM_QUOTIENT_COLS + col]));
+        oq[col] = acc;
+    }
+    rc = bary_weights(wt, p, p->zeta_next);
+    if (!rc) {
+        /* Z's four columns are the first four of the permutation matrix */
+        bary_ctx b = {.m = p->perm_h,
+                      .n = p->n,
+                      .width = ZP_NUM_PERM_COLS,
+                      .wt = wt,
+                      .out = o + ZP_NUM_OPENINGS};
+        bary_range(&b, 0, 4);
+    }
+    free(wt);
+    return rc;
+}
+
+typedef struct deep_ctx {
+    const prover *p;
+    const kb4 *apow; /* ZP_NUM_OPENINGS + 4 */
+    kb4 s1, s2;      /* sum a^t f_t(zeta), sum a^(263+k) z_k(w zeta) */
+    kb4 *f;          /* out: N values */
+    const kb *const *mats;
+    const size_t *widths;
+} deep_ctx;
+
+static void deep_range(void *vctx, size_t begin, size_t end)
+{
+    deep_ctx *d = vctx;
+    const prover *p = d->p;
+    kb wN = kb_root_of_unity(p->log_lde);
+    kb x = kb_mul(p->g, kb_pow(wN, begin));
+    for (size_t L = begin; L < end; L++, x = kb_mul(x, wN)) {
+        kb4 a1 = kb4_zero(), a2 = kb4_zero();
+        unsigned t = 0;
+        for (int m = 0; m < 4; m++) {
+            const kb *row = d->mats[m] + L * d->widths[m];
+            for (size_t i = 0; i < d->widths[m]; i++, t++)
+                a1 = kb4_add(a1, kb4_mul_base(d->apow[t], row[i]));
+        }
+        const kb *z = p->perm_lde + L * ZP_NUM_PERM_COLS;
+        for (unsigned k = 0; k < 4; k++)
+            a2 = kb4_add(a2, kb4_mul_base(d->apow[ZP_NUM_OPENINGS + k], z[k]));
+        /* the two denominators are inverted together below, per range */
+        d->f[2 * L] = kb4_sub(a1, d->s1);
+        d->f[2 * L + 1] = kb4_sub(a2, d->s2);
+    }
+}
+
+/* F = (sum a^t (f_t - f_t(zeta))) / (x - zeta) + (sum a^(263+k) (z_k - z_k(w zeta))) / (x - w
+ * zeta). */
+static int deep(prover *p, kb4 **out)
+{
+    size_t nl = p->nl;
+    kb4 apow[ZP_NUM_OPENINGS + 4];
+    apow[0] = kb4_one();
+    for (int i = 1; i < ZP_NUM_OPENINGS + 4; i++)
+        apow[i] = kb4_mul(apow[i - 1], p->deep);
+    kb4 *pair = malloc(2 * nl * sizeof *pair), *den = malloc(2 * nl * sizeof *den);
+    kb4 *scr = malloc(2 * nl * sizeof *scr), *f = malloc(nl * sizeof *f);
+    if (!pair || !den || !scr || !f) {
+        free(pair);
+        free(den);
+        free(scr);
+        free(f);
+        return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (DEEP)");
+    }
+    const kb *mats[4] = {p->c->pre_lde, p->wires_lde, p->perm_lde, p->q_lde};
+    size_t widths[4] = {ZP_NUM_PREPROCESSED, ZP_WIRES, ZP_NUM_PERM_COLS, ZP_NUM_QUOTIENT_COLS};
+    deep_ctx d = {.p = p, .apow = apow, .f = pair, .mats = mats, .widths = widths};
+    d.s1 = kb4_zero();
+    for (unsigned t = 0; t < ZP_NUM_OPENINGS; t++)
+        d.s1 = kb4_add(d.s1, kb4_mul(apow[t], p->open[t]));
+    d.s2 = kb4_zero();
+    for (unsigned k = 0; k < 4; k++)
+        d.s2 = kb4_add(d.s2, kb4_mul(apow[ZP_NUM_OPENINGS + k], p->open[ZP_NUM_OPENINGS + k]));
+    zk_par_for(nl, 1024, deep_range, &d);
+    kb wN = kb_root_of_unity(p->log_lde), x = p->g;
+    for (size_t L = 0; L < nl; L++, x = kb_mul(x, wN)) {
+        den[2 * L] = kb4_sub(kb4_from_base(x), p->zeta);
+        den[2 * L + 1] = kb4_sub(kb4_from_base(x), p->zeta_next);
+    }
+    kb4_batch_inv(den, den, 2 * nl, scr);
+    for (size_t L = 0; L < nl; L++)
+        f[L] = kb4_add(kb4_mul(pair[2 * L], den[2 * L]), kb4_mul(pair[2 * L + 1], den[2 * L + 1]));
+    free(pair);
+    free(den);
+    free(scr);
+    *out = f;
+    return ZK_OK;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorted distinct copy of q[0..n); returns the count. */
+static size_t unique_sorted(size_t *out, const uint32_t *q, size_t n)
+{
+    uint32_t tmp[FRI_MAX_QUERIES];
+    memcpy(tmp, q, n * sizeof *q);
+    qsort(tmp, n, sizeof *tmp, cmp_u32);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || out[u - 1] != tmp[i])
+            out[u++] = tmp[i];
+    return u;
+}
+
+static int encode_tree_openings(cd_writer *wr, const mt_tree *t, const size_t *idx, size_t u)
+{
+    size_t row_len = mt_row_len(t);
+    size_t sib_cap = u * mt_path_len(t) + 1, nsib = 0;
+    kb *rows = malloc(u * row_len * sizeof *rows);
+    p2_digest *sib = malloc(sib_cap * sizeof *sib);
+    int rc = ZK_OK;
+    if (!rows || !sib)
+        rc = zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (openings)");
+    if (!rc)
+        rc = mt_open_batch(t, idx, u, rows, u * row_len, sib, sib_cap, &nsib);
+    if (!rc) {
+        cd_put_u32(wr, (uint32_t)u);
+        cd_put_kbs(wr, rows, u * row_len);
+        cd_put_u32(wr, (uint32_t)nsib);
+        cd_put_digests(wr, sib, nsib);
+    }
+    free(rows);
+    free(sib);
+    return rc;
+}
+
+static void prover_free(prover *p)
+{
+    free(p->trace);
+    free(p->wires_lde);
+    free(p->perm_h);
+    free(p->perm_lde);
+    free(p->q_coeffs);
+    free(p->q_lde);
+    for (int i = 0; i < 3; i++) {
+        if (p->salt[i])
+            OPENSSL_cleanse(p->salt[i], p->nl * ZP_SALT * sizeof(kb));
+        free(p->salt[i]);
+    }
+    for (int i = 1; i < 4; i++)
+        mt_free(p->tree[i]);
+}
+
+/* Random rows for zero knowledge: no-op rows with random wires, and pairs of
+ * rows whose routed wires are equal (they are copies of each other). */
+static int zk_rows(prover *p, const zp_prove_opts *o)
+{
+    const cb_circuit *c = p->c;
+    int rc = rand_elems(o, &p->trace[c->zk_rand_row * ZP_WIRES],
+                        (c->zk_rand_rows + 2 * c->zk_pairs) * ZP_WIRES);
+    for (size_t i = 0; i < c->zk_pairs && !rc; i++) {
+        size_t a = c->zk_pair_row + 2 * i;
+        memcpy(&p->trace[(a + 1) * ZP_WIRES], &p->trace[a * ZP_WIRES], ZP_ROUTED * sizeof(kb));
+    }
+    return rc;
+}
+
+int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_buf *proof,
+             kb *public_inputs)
+{
+    if (!c || !w || !proof)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zp_prove: NULL argument");
+    zp_prove_stats st;
+    memset(&st, 0, sizeof st);
+    double t0 = now(), t = t0;
+    prover p;
+    memset(&p, 0, sizeof p);
+    p.c = c;
+    p.log_n = c->log_n;
+    p.b = c->fri.log_blowup;
+    p.log_lde = p.log_n + p.b;
+    p.n = (size_t)1 << p.log_n;
+    p.nl = (size_t)1 << p.log_lde;
+    p.g = kb_from_canonical(KB_GENERATOR);
+    kb *pi = malloc((c->npi ? c->npi : 1) * sizeof *pi);
+    kb4 *f = NULL;
+    fri_prover *fp = NULL;
+    fri_proof fproof;
+    memset(&fproof, 0, sizeof fproof);
+    p.trace = malloc(p.n * ZP_WIRES * sizeof(kb));
+    p.wires_lde = malloc(p.nl * ZP_WIRES * sizeof(kb));
+    int rc = ZK_OK;
+    if (!pi || !p.trace || !p.wires_lde) {
+        rc = zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (%zu-row trace)", p.n);
+        goto done;
+    }
+    rc = cb_witness_solve(w, p.trace, pi);
+    if (!rc && c->zk)
+        rc = zk_rows(&p, opts);
+    if (rc)
+        goto done;
+    p2_digest h;
+    zp_public_input_hash(&h, pi, c->npi);
+    memcpy(p.pi_hash, h.v, sizeof p.pi_hash);
+    st.witness = now() - t;
+
+    tr_state tr;
+    tr_init(&tr);
+    tr_observe_digest(&tr, &c->vk.digest);
+    tr_observe_digest(&tr, &h);
+
+    t = now();
+    rc = ntt_lde(c->plan, p.wires_lde, p.trace, p.log_n, p.b, ZP_WIRES, NTT_ROW_MAJOR, p.g);
+    st.lde += now() - t;
+    t = now();
+    if (!rc)
+        rc = build_tree(&p, 1, p.wires_lde, ZP_WIRES, opts);
+    st.commit += now() - t;
+    if (rc)
+        goto done;
+    observe_cap(&tr, p.tree[1]);
+    p.beta = tr_sample_ext(&tr);
+    p.gamma = tr_sample_ext(&tr);
+
+    t = now();
+    rc = permutation(&p);
+    st.perm = now() - t;
+    if (rc)
+        goto done;
+    t = now();
+    p.perm_lde = malloc(p.nl * ZP_NUM_PERM_COLS * sizeof(kb));
+    if (!p.perm_lde) {
+        rc = zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (permutation LDE)");
+        goto done;
+    }
+    rc = ntt_lde(c->plan, p.perm_lde, p.perm_h, p.log_n, p.b, ZP_NUM_PERM_COLS, NTT_ROW_MAJOR, p.g);
+    st.lde += now() - t;
+    t = now();
+    if (!rc)
+        rc = build_tree(&p, 2, p.perm_lde, ZP_NUM_PERM_COLS, opts);
+    st.commit += now() - t;
+    if (rc)
+        goto done;
+    observe_cap(&tr, p.tree[2]);
+    p.alpha = tr_sample_ext(&tr);
+
+    t = now();
+    rc = quotient(&p);
+    st.quotient = now() - t;
+    t = now();
+    if (!rc)
+        rc = build_tree(&p, 3, p.q_lde, ZP_NUM_QUOTIENT_COLS, opts);
+    st.commit += now() - t;
+    if (rc)
+        goto done;
+    observe_cap(&tr, p.tree[3]);
+    do
+        p.zeta = tr_sample_ext(&tr);
+    while (kb4_eq(kb4_pow(p.zeta, p.n), kb4_one()));
+    p.zeta_next = kb4_mul_base(p.zeta, kb_root_of_unity(p.log_n));
+
+    t = now();
+    rc = openings(&p);
+    if (rc)
+        goto done;
+    for (unsigned i = 0; i < ZP_NUM_OPENINGS + 4; i++)
+        tr_observe_ext(&tr, p.open[i]);
+    p.deep = tr_sample_ext(&tr);
+    rc = deep(&p, &f);
+    st.open = now() - t;
+    if (rc)
+        goto done;
+
+    t = now();
+    uint32_t queries[FRI_MAX_QUERIES];
+    rc = fri_prove_commit(&fp, &tr, &c->fri, p.log_n, f, queries);
+    if (!rc)
+        rc = fri_prove_finish(fp, &fproof);
+    st.fri = now() - t;
+    if (rc)
+        goto done;
+
+    t = now();
+    fri_schedule sched;
+    rc = fri_schedule_make(&sched, &c->fri, p.log_n);
+    if (rc)
+        goto done;
+    size_t idx[FRI_MAX_QUERIES];
+    size_t u = unique_sorted(idx, queries, c->fri.num_queries);
+    size_t start = proof->len;
+    cd_writer wr;
+    cd_writer_init(&wr, proof);
+    cd_put_u32(&wr, ZP_MAGIC);
+    cd_put_u32(&wr, ZP_FORMAT_VERSION);
+    for (int i = 1; i < 4; i++) {
+        size_t len;
+        const p2_digest *cap = mt_cap(p.tree[i], &len);
+        cd_put_digests(&wr, cap, len);
+    }
+    cd_put_kb4s(&wr, p.open, ZP_NUM_OPENINGS + 4);
+    fri_proof_encode_commit(&wr, &fproof, &sched, &c->fri);
+    p.tree[0] = c->t0;
+    for (int i = 0; i < 4 && !rc; i++)
+        rc = encode_tree_openings(&wr, p.tree[i], idx, u);
+    p.tree[0] = NULL;
+    if (rc)
+        goto done;
+    fri_proof_encode_queries(&wr, &fproof, &sched);
+    rc = wr.err;
+    if (!rc && proof->len - start > ZP_MAX_PROOF_BYTES)
+        rc = zk_err_set(ZK_ERR_TOO_LARGE, "prover: proof of %zu bytes exceeds %u",
+                        proof->len - start, ZP_MAX_PROOF_BYTES);
+    st.queries = now() - t;
+    if (!rc && public_inputs)
+        memcpy(public_inputs, pi, c->npi * sizeof *pi);
+done:
+    st.total = now() - t0;
+    if (opts && opts->stats)
+        *opts->stats = st;
+    fri_proof_free(&fproof);
+    fri_prover_free(fp);
+    free(f);
+    free(pi);
+    if (c->zk && p.trace)
+        OPENSSL_cleanse(p.trace, p.n * ZP_WIRES * sizeof(kb));
+    prover_free(&p);
+    return rc;
+}

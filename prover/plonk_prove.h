@@ -1,0 +1,52 @@
+/* Proving a built circuit (docs/PROOF.md): wire LDEs and commitments, the
+ * permutation argument, the quotient, openings at zeta, the DEEP composition and
+ * FRI. The verifier is verifier/plonk.h.
+ *
+ * Each phase works on whole columns through prover/ntt.h, prover/mtree.h and
+ * prover/fri_prove.h, so a GPU backend replaces those calls without touching the
+ * circuit code. Apart from the zero-knowledge randomness (rand, injectable for
+ * tests), the same circuit and witness give the same proof bytes.
+ */
+#ifndef ZKGATE_PROVER_PLONK_PROVE_H
+#define ZKGATE_PROVER_PLONK_PROVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/bytes.h"
+#include "prover/circuit.h"
+
+#define ZP_MAX_PROOF_BYTES (64u << 20)
+
+/* Fills buf[0..n) with random bytes. Returns ZK_OK or an error. */
+typedef int (*zp_rand_fn)(void *ctx, uint8_t *buf, size_t n);
+
+/* Seconds spent per phase (filled when asked for). */
+typedef struct zp_prove_stats {
+    double witness;  /* generators and constraint check */
+    double lde;      /* wire, permutation and quotient-chunk LDEs */
+    double commit;   /* Merkle trees */
+    double perm;     /* Z and the partial products */
+    double quotient; /* constraint evaluation and the quotient's interpolation */
+    double open;     /* openings at zeta and the DEEP composition */
+    double fri;      /* FRI commit phase and grinding */
+    double queries;  /* query openings and encoding */
+    double total;
+} zp_prove_stats;
+
+typedef struct zp_prove_opts {
+    zp_rand_fn rand;       /* NULL: OpenSSL RAND_bytes */
+    void *rand_ctx;        /* passed to rand */
+    zp_prove_stats *stats; /* NULL: not measured */
+} zp_prove_opts;
+
+/* Proves that w (a partial witness of c, completed here) satisfies c.
+ * Returns ZK_OK, the errors of cb_witness_solve (a missing value, a conflict or
+ * an unsatisfied constraint, named), ZK_ERR_CRYPTO (no randomness), ZK_ERR_NOMEM,
+ * ZK_ERR_TOO_LARGE (the proof exceeds ZP_MAX_PROOF_BYTES).
+ * Out: proof (appended; its cap must allow the proof), public_inputs
+ * (cb_circuit_num_public_inputs values; may be NULL when there are none). */
+int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_buf *proof,
+             kb *public_inputs) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,309 @@
+/* Whole proofs: circuits using every gate, with and without zero knowledge, are
+ * proven and verified; unsatisfied witnesses are reported; every kind of
+ * tampering with a proof, its public inputs or its key is rejected. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../test.h"
+#include "common/error.h"
+#include "prover/circuit.h"
+#include "prover/plonk_prove.h"
+#include "verifier/plonk.h"
+
+/* Deterministic "randomness" for zero-knowledge proofs in tests. */
+static int test_rand(void *ctx, uint8_t *buf, size_t n)
+{
+    uint64_t *s = ctx;
+    for (size_t i = 0; i < n; i++) {
+        *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+        buf[i] = (uint8_t)(*s >> 56);
+    }
+    return ZK_OK;
+}
+
+typedef struct mixed {
+    cb_circuit *c;
+    cb_target x, y, idx, ra_vals[5];
+    cb_ext ea, eb;
+    cb_target p2_in[16];
+} mixed;
+
+/* A circuit with every gate type: arithmetic, extension arithmetic, a hash,
+ * a range check, random access, constants and public inputs. */
+static int build_mixed(mixed *m, const fri_params *fri, int zk, int variant)
+{
+    cb_builder *b;
+    int rc = cb_new(&b, fri, zk);
+    if (rc)
+        return rc;
+    m->x = cb_virtual(b);
+    m->y = cb_virtual(b);
+    cb_target s = cb_add(b, m->x, m->y);
+    cb_target p = cb_mul(b, s, m->x);
+    cb_target d = cb_div(b, p, m->y);
+    cb_target l = cb_lin(b, kb_from_u32(7), d, kb_from_u32(variant ? 9 : 5), m->y);
+    cb_range_check(b, m->y, 20, NULL);
+    m->ea = cb_ext_virtual(b);
+    m->eb = cb_ext_virtual(b);
+    cb_ext e = cb_ext_mul(b, m->ea, m->eb);
+    e = cb_ext_add(b, e, m->ea);
+    m->idx = cb_virtual(b);
+    for (int i = 0; i < 5; i++)
+        m->ra_vals[i] = cb_virtual(b);
+    cb_target sel = cb_random_access(b, m->idx, m->ra_vals, 5);
+    for (int i = 0; i < 16; i++)
+        m->p2_in[i] =
+            i < 4 ? e.c[i]
+                  : (i == 4 ? l : (i == 5 ? sel : cb_constant(b, kb_from_u32((uint32_t)i))));
+    cb_target out[16];
+    cb_poseidon2(b, m->p2_in, out);
+    cb_target hh[8];
+    cb_hash(b, P2_DOM_GENERIC, out, 11, hh);
+    cb_public_input(b, l);
+    cb_public_input(b, sel);
+    for (int i = 0; i < 8; i++)
+        cb_public_input(b, hh[i]);
+    return cb_build(b, &m->c);
+}
+
+static int set_mixed(cb_witness *w, const mixed *m, uint32_t xv, uint32_t yv, uint32_t iv)
+{
+    int rc = cb_witness_set(w, m->x, kb_from_u32(xv));
+    if (!rc)
+        rc = cb_witness_set(w, m->y, kb_from_u32(yv));
+    kb4 a = {{kb_from_u32(3), kb_from_u32(1), kb_from_u32(4), kb_from_u32(1)}};
+    kb4 bb = {{kb_from_u32(5), kb_from_u32(9), kb_from_u32(2), kb_from_u32(6)}};
+    if (!rc)
+        rc = cb_witness_set_ext(w, m->ea, a);
+    if (!rc)
+        rc = cb_witness_set_ext(w, m->eb, bb);
+    if (!rc)
+        rc = cb_witness_set(w, m->idx, kb_from_u32(iv));
+    for (int i = 0; i < 5 && !rc; i++)
+        rc = cb_witness_set(w, m->ra_vals[i], kb_from_u32(100 + (uint32_t)i));
+    return rc;
+}
+
+static int prove_mixed(const mixed *m, zk_buf *proof, kb *pi, uint64_t *seed, uint32_t yv)
+{
+    cb_witness *w;
+    int rc = cb_witness_new(&w, m->c);
+    if (rc)
+        return rc;
+    rc = set_mixed(w, m, 11, yv, 3);
+    zp_prove_opts o = {.rand = test_rand, .rand_ctx = seed};
+    if (!rc)
+        rc = zp_prove(m->c, w, &o, proof, pi);
+    cb_witness_free(w);
+    return rc;
+}
+
+static void test_complete(const char *preset, int zk)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset(preset, &fri));
+    mixed m;
+    CHECK_OK(build_mixed(&m, &fri, zk, 0));
+    zk_buf proof;
+    zk_buf_init(&proof, ZP_MAX_PROOF_BYTES);
+    kb pi[10];
+    uint64_t seed = t_rand();
+    CHECK_OK(prove_mixed(&m, &proof, pi, &seed, 77));
+    const zp_vk *vk = cb_circuit_vk(m.c);
+    zp_proof_info info;
+    CHECK_OK(zp_verify(vk, pi, 10, proof.data, proof.len, 0, &info));
+    printf("%s zk=%d: 2^%u rows, proof %zu bytes (commit %zu, queries %zu, %u FRI layers)\n",
+           preset, zk, vk->log_n, proof.len, info.commit_bytes, info.query_bytes, info.fri_layers);
+    CHECK(kb_to_canonical(pi[1]) == 103); /* vals[3] */
+
+    /* another witness: other public inputs, same key */
+    zk_buf p2;
+    zk_buf_init(&p2, ZP_MAX_PROOF_BYTES);
+    kb pi2[10];
+    CHECK_OK(prove_mixed(&m, &p2, pi2, &seed, 78));
+    CHECK_OK(zp_verify(vk, pi2, 10, p2.data, p2.len, 0, NULL));
+    /* the proof does not verify against the other public inputs */
+    CHECK_ERR(zp_verify(vk, pi2, 10, proof.data, proof.len, 0, NULL), ZK_ERR_PROOF);
+    /* any public input changed */
+    for (int i = 0; i < 10; i++) {
+        kb bad[10];
+        memcpy(bad, pi, sizeof bad);
+        bad[i] = kb_add(bad[i], KB_ONE);
+        CHECK_ERR(zp_verify(vk, bad, 10, proof.data, proof.len, 0, NULL), ZK_ERR_PROOF);
+    }
+    /* wrong count of public inputs */
+    CHECK_ERR(zp_verify(vk, pi, 9, proof.data, proof.len, 0, NULL), ZK_ERR_INVALID_ARG);
+    /* one byte short / one byte more */
+    CHECK(zp_verify(vk, pi, 10, proof.data, proof.len - 1, 0, NULL) != ZK_OK);
+    uint8_t *longer = malloc(proof.len + 1);
+    memcpy(longer, proof.data, proof.len);
+    longer[proof.len] = 0;
+    CHECK_ERR(zp_verify(vk, pi, 10, longer, proof.len + 1, 0, NULL), ZK_ERR_PARSE);
+    free(longer);
+    /* another circuit's key */
+    mixed m2;
+    CHECK_OK(build_mixed(&m2, &fri, zk, 1));
+    CHECK(zp_verify(cb_circuit_vk(m2.c), pi, 10, proof.data, proof.len, 0, NULL) != ZK_OK);
+    /* a key whose fields do not match its digest */
+    zp_vk forged = *vk;
+    forged.fri.num_queries--;
+    CHECK_ERR(zp_verify(&forged, pi, 10, proof.data, proof.len, 0, NULL), ZK_ERR_INVALID_ARG);
+    /* a verifier that wants more bits than the parameters give */
+    CHECK_ERR(zp_verify(vk, pi, 10, proof.data, proof.len, fri_conjectured_bits(&fri) + 1, NULL),
+              ZK_ERR_PROOF);
+    /* zero knowledge: fresh randomness gives other bytes for the same witness */
+    if (zk) {
+        zk_buf p3;
+        zk_buf_init(&p3, ZP_MAX_PROOF_BYTES);
+        kb pi3[10];
+        CHECK_OK(prove_mixed(&m, &p3, pi3, &seed, 77));
+        CHECK(p3.len != proof.len || memcmp(p3.data, proof.data, p3.len) != 0);
+        CHECK_OK(zp_verify(vk, pi3, 10, p3.data, p3.len, 0, NULL));
+        zk_buf_free(&p3);
+    } else {
+        zk_buf p3;
+        zk_buf_init(&p3, ZP_MAX_PROOF_BYTES);
+        kb pi3[10];
+        CHECK_OK(prove_mixed(&m, &p3, pi3, &seed, 77));
+        CHECK(p3.len == proof.len && memcmp(p3.data, proof.data, p3.len) == 0);
+        zk_buf_free(&p3);
+    }
+    cb_circuit_free(m2.c);
+    zk_buf_free(&p2);
+    zk_buf_free(&proof);
+    cb_circuit_free(m.c);
+}
+
+/* Every byte of a proof flipped: rejected, never a crash. stride 1 checks all. */
+static void test_mutations(int zk, size_t stride)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset("test", &fri));
+    mixed m;
+    CHECK_OK(build_mixed(&m, &fri, zk, 0));
+    zk_buf proof;
+    zk_buf_init(&proof, ZP_MAX_PROOF_BYTES);
+    kb pi[10];
+    uint64_t seed = t_rand();
+    CHECK_OK(prove_mixed(&m, &proof, pi, &seed, 77));
+    const zp_vk *vk = cb_circuit_vk(m.c);
+    size_t accepted = 0, tried = 0;
+    for (size_t i = 0; i < proof.len; i += stride) {
+        uint8_t save = proof.data[i];
+        proof.data[i] ^= (uint8_t)(1u << (t_rand() % 8));
+        tried++;
+        if (zp_verify(vk, pi, 10, proof.data, proof.len, 0, NULL) == ZK_OK) {
+            accepted++;
+            fprintf(stderr, "flipped byte %zu accepted\n", i);
+        }
+        proof.data[i] = save;
+    }
+    CHECK(accepted == 0);
+    CHECK_OK(zp_verify(vk, pi, 10, proof.data, proof.len, 0, NULL));
+    /* every truncation length in the first and last kilobyte */
+    for (size_t k = 0; k < proof.len; k += (k < 1024 || k + 1024 > proof.len) ? 1 : 97)
+        CHECK(zp_verify(vk, pi, 10, proof.data, k, 0, NULL) != ZK_OK);
+    printf("mutations zk=%d: %zu flips of %zu bytes, all rejected\n", zk, tried, proof.len);
+    zk_buf_free(&proof);
+    cb_circuit_free(m.c);
+}
+
+/* Witness errors are named: an unsatisfied constraint, a conflict, a missing value. */
+static void test_witness_errors(void)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset("test", &fri));
+    mixed m;
+    CHECK_OK(build_mixed(&m, &fri, 0, 0));
+    zk_buf proof;
+    zk_buf_init(&proof, ZP_MAX_PROOF_BYTES);
+    kb pi[10];
+    uint64_t seed = 1;
+    /* y does not fit 20 bits: the range check's high bits conflict with zero */
+    int rc = prove_mixed(&m, &proof, pi, &seed, 1u << 21);
+    CHECK(rc == ZK_ERR_PROOF);
+    CHECK(strstr(zk_err_detail(), "conflict") != NULL);
+    /* index beyond the 5 values */
+    cb_witness *w;
+    CHECK_OK(cb_witness_new(&w, m.c));
+    CHECK_OK(set_mixed(w, &m, 11, 77, 5));
+    zp_prove_opts o = {.rand = test_rand, .rand_ctx = &seed};
+    CHECK(zp_prove(m.c, w, &o, &proof, pi) != ZK_OK);
+    cb_witness_free(w);
+    /* division by zero */
+    CHECK_OK(cb_witness_new(&w, m.c));
+    CHECK_OK(set_mixed(w, &m, 11, 0, 3));
+    CHECK(zp_prove(m.c, w, &o, &proof, pi) != ZK_OK);
+    CHECK(strstr(zk_err_detail(), "division by zero") != NULL);
+    cb_witness_free(w);
+    /* a missing input */
+    CHECK_OK(cb_witness_new(&w, m.c));
+    CHECK_OK(cb_witness_set(w, m.x, KB_ONE));
+    CHECK_ERR(zp_prove(m.c, w, &o, &proof, pi), ZK_ERR_NOT_FOUND);
+    CHECK(strstr(zk_err_detail(), "missing witness value") != NULL);
+    cb_witness_free(w);
+    CHECK(proof.len == 0);
+    zk_buf_free(&proof);
+    cb_circuit_free(m.c);
+
+    /* an advice wire cannot be connected */
+    cb_builder *b;
+    CHECK_OK(cb_new(&b, &fri, 0));
+    cb_target in[16], out[16];
+    for (int i = 0; i < 16; i++)
+        in[i] = cb_virtual(b);
+    cb_poseidon2(b, in, out);
+    cb_connect(b, out[0] + 40, in[0]); /* wire 56 of the row: advice */
+    cb_circuit *c;
+    CHECK_ERR(cb_build(b, &c), ZK_ERR_INVALID_ARG);
+    CHECK(strstr(zk_err_detail(), "advice wire") != NULL);
+}
+
+/* A cheating prover: the witness is forced past the solver's check by patching
+ * a trace value through a connected custom generator that lies. */
+static int gen_lie(const void *ctx, const kb *in, kb *out)
+{
+    (void)ctx;
+    out[0] = kb_add(in[0], KB_ONE);
+    return ZK_OK;
+}
+
+static void test_lying_generator(void)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset("test", &fri));
+    cb_builder *b;
+    CHECK_OK(cb_new(&b, &fri, 0));
+    cb_target x = cb_virtual(b), y = cb_virtual(b);
+    cb_target sq = cb_mul(b, x, x);
+    cb_generator(b, gen_lie, NULL, 0, &sq, 1, &y, 1);
+    cb_connect(b, y, sq); /* y must equal x*x, but the generator says x*x + 1 */
+    cb_public_input(b, y);
+    cb_circuit *c;
+    CHECK_OK(cb_build(b, &c));
+    cb_witness *w;
+    CHECK_OK(cb_witness_new(&w, c));
+    CHECK_OK(cb_witness_set(w, x, kb_from_u32(5)));
+    zk_buf proof;
+    zk_buf_init(&proof, ZP_MAX_PROOF_BYTES);
+    kb pi[1];
+    CHECK_ERR(zp_prove(c, w, NULL, &proof, pi), ZK_ERR_PROOF);
+    CHECK(strstr(zk_err_detail(), "conflict") != NULL);
+    zk_buf_free(&proof);
+    cb_witness_free(w);
+    cb_circuit_free(c);
+}
+
+int main(void)
+{
+    t_seed();
+    test_complete("test", 0);
+    test_complete("test", 1);
+    test_complete("batch", 0);
+    test_complete("batch", 1);
+    test_witness_errors();
+    test_lying_generator();
+    test_mutations(0, getenv("ZK_TEST_FULL") ? 1 : 7);
+    test_mutations(1, getenv("ZK_TEST_FULL") ? 1 : 13);
+    return t_report("test_plonk");
+}
