@@ -58,5 +58,6 @@ int bench_ntt(const bench_ctx *ctx);
 int bench_poseidon2(const bench_ctx *ctx);
 int bench_merkle(const bench_ctx *ctx);
 int bench_smt(const bench_ctx *ctx);
+int bench_chain(const bench_ctx *ctx);
 
 #endif

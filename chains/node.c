@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/rand.h>
+
 #include "common/db.h"
 #include "common/error.h"
 #include "common/keccak.h"
@@ -18,27 +20,50 @@ typedef struct ptx {
     uint8_t *raw;
     size_t len;
     eth_tx tx;
+    int durable; /* its pending row is committed; only then may a block take it */
 } ptx;
 
 /* One sender's transactions, sorted by nonce, no nonce twice. */
 typedef struct psender {
     uint8_t addr[20];
+    size_t slot; /* index in node.senders */
     ptx **txs;
     size_t n, cap;
 } psender;
 
+/* A submitter waiting for its transaction's pending row to be committed. It lives
+ * on the submitter's stack; the group commit (flush_locked) fills rc and done. */
+typedef struct pwait {
+    ptx *p;        /* admitted, not yet durable */
+    ptx *replaced; /* the tx p replaced: freed once the change is durable, put
+                      back if it fails */
+    int done, rc;
+    struct pwait *next;
+} pwait;
+
 struct node {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv;      /* wakes the sequencer */
+    pthread_cond_t cv_sync; /* a group commit finished */
     pthread_t thread;
     int running, stopping;
     ledger *l;
     zk_db *pool_db;
     node_config cfg;
     char client_version[64];
-    psender *senders; /* linear: the pool is capped, see docs/CHAIN.md */
+    psender **senders; /* dense, for the sequencer's passes */
     size_t n_senders, cap_senders;
+    psender **map;  /* open addressing on a keyed hash of the address; NULL = free */
+    size_t map_cap; /* a power of two, at least twice n_senders */
+    uint64_t map_key[3];
     size_t total;
+    /* Group commit: every pending-row change since the last commit, written in one
+     * SQLite transaction (one fsync) by whichever thread finds no commit running. */
+    pwait *wq_head, **wq_tail;
+    uint8_t (*dels)[32]; /* rows of txs that left the pool (blocks, pruning) */
+    size_t n_dels, cap_dels;
+    int writing;
+    int64_t next_seq; /* arrival order of the next row; only the writer uses it */
 };
 
 static const char k_pool_schema[] = "CREATE TABLE pending ("
@@ -65,22 +90,109 @@ static void ptx_free(ptx *p)
     }
 }
 
+/* ---- the sender table ------------------------------------------------------------ */
+
+/* Addresses are chosen by whoever makes keys, so they could be ground to collide
+ * under a fixed hash; a key drawn per node keeps probe chains short regardless. */
+static size_t addr_hash(const node *n, const uint8_t a[20])
+{
+    uint64_t w[3] = {0, 0, 0};
+    memcpy(&w[0], a, 8);
+    memcpy(&w[1], a + 8, 8);
+    memcpy(&w[2], a + 16, 4);
+    uint64_t h = (w[0] ^ n->map_key[0]) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ (h >> 29) ^ w[1] ^ n->map_key[1]) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (h >> 31) ^ w[2] ^ n->map_key[2]) * 0x94d049bb133111ebull;
+    return (size_t)(h ^ (h >> 32));
+}
+
 static psender *find_sender(node *n, const uint8_t addr[20])
 {
-    for (size_t i = 0; i < n->n_senders; i++)
-        if (memcmp(n->senders[i].addr, addr, 20) == 0)
-            return &n->senders[i];
+    if (!n->map_cap)
+        return NULL;
+    size_t mask = n->map_cap - 1;
+    for (size_t i = addr_hash(n, addr) & mask; n->map[i]; i = (i + 1) & mask)
+        if (memcmp(n->map[i]->addr, addr, 20) == 0)
+            return n->map[i];
     return NULL;
+}
+
+static void map_put(node *n, psender *s)
+{
+    size_t mask = n->map_cap - 1, i = addr_hash(n, s->addr) & mask;
+    while (n->map[i])
+        i = (i + 1) & mask;
+    n->map[i] = s;
+}
+
+/* Linear probing with backward-shift deletion, so no tombstones pile up. */
+static void map_del(node *n, const psender *s)
+{
+    size_t mask = n->map_cap - 1, i = addr_hash(n, s->addr) & mask;
+    while (n->map[i] != s)
+        i = (i + 1) & mask;
+    for (size_t j = (i + 1) & mask; n->map[j]; j = (j + 1) & mask) {
+        size_t home = addr_hash(n, n->map[j]->addr) & mask;
+        /* j's entry may move to the hole at i when its home is not in (i, j]. */
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            n->map[i] = n->map[j];
+            i = j;
+        }
+    }
+    n->map[i] = NULL;
+}
+
+/* Makes room for one more sender in both tables. */
+static int senders_reserve(node *n)
+{
+    if (n->n_senders == n->cap_senders) {
+        size_t nc = n->cap_senders ? n->cap_senders * 2 : 16;
+        psender **ns = realloc(n->senders, nc * sizeof *ns);
+        if (!ns)
+            return zk_err_set(ZK_ERR_NOMEM, "pool: sender table of %zu", nc);
+        n->senders = ns;
+        n->cap_senders = nc;
+    }
+    if (2 * (n->n_senders + 1) > n->map_cap) {
+        size_t nc = n->map_cap ? n->map_cap * 2 : 64;
+        psender **nm = calloc(nc, sizeof *nm);
+        if (!nm)
+            return zk_err_set(ZK_ERR_NOMEM, "pool: sender map of %zu", nc);
+        free(n->map);
+        n->map = nm;
+        n->map_cap = nc;
+        for (size_t i = 0; i < n->n_senders; i++)
+            map_put(n, n->senders[i]);
+    }
+    return ZK_OK;
+}
+
+static psender *sender_add(node *n, const uint8_t addr[20])
+{
+    psender *s = calloc(1, sizeof *s);
+    if (!s || senders_reserve(n)) {
+        free(s);
+        if (!s)
+            zk_err_set(ZK_ERR_NOMEM, "pool: sender");
+        return NULL;
+    }
+    memcpy(s->addr, addr, 20);
+    s->slot = n->n_senders;
+    n->senders[n->n_senders++] = s;
+    map_put(n, s);
+    return s;
 }
 
 static void drop_sender_if_empty(node *n, psender *s)
 {
     if (s->n)
         return;
+    map_del(n, s);
+    psender *last = n->senders[--n->n_senders];
+    n->senders[s->slot] = last;
+    last->slot = s->slot;
     free(s->txs);
-    size_t i = (size_t)(s - n->senders);
-    n->senders[i] = n->senders[n->n_senders - 1];
-    n->n_senders--;
+    free(s);
 }
 
 /* Removes txs[k] of s (the caller frees it). */
@@ -91,49 +203,51 @@ static void sender_remove_at(node *n, psender *s, size_t k)
     n->total--;
 }
 
-static int pool_db_put(node *n, const ptx *p, const uint8_t *old_hash)
+/* The position of nonce in s's queue (or where it would go). */
+static size_t sender_pos(const psender *s, uint64_t nonce)
 {
-    if (!n->pool_db)
-        return ZK_OK;
-    sqlite3_stmt *st;
-    int rc = db_begin(n->pool_db);
-    if (rc)
-        return rc;
-    if (old_hash) {
-        rc = db_stmt(n->pool_db, "DELETE FROM pending WHERE hash = ?", &st);
-        if (!rc)
-            rc = db_bind(st, "b", old_hash, (size_t)32);
-        if (!rc)
-            rc = db_step(n->pool_db, st, NULL);
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->txs[mid]->tx.nonce < nonce)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    return lo;
+}
+
+/* ---- the pending table: group commit ------------------------------------------------ */
+
+static int pool_db_delete_one(node *n, const uint8_t hash[32])
+{
+    sqlite3_stmt *st;
+    int rc = db_stmt(n->pool_db, "DELETE FROM pending WHERE hash = ?", &st);
     if (!rc)
-        rc = db_stmt(n->pool_db,
-                     "INSERT OR REPLACE INTO pending (hash, raw, seq) VALUES "
-                     "(?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM pending))",
-                     &st);
-    if (!rc)
-        rc = db_bind(st, "bb", p->tx.hash, (size_t)32, p->raw, p->len);
+        rc = db_bind(st, "b", hash, (size_t)32);
     if (!rc)
         rc = db_step(n->pool_db, st, NULL);
-    if (!rc)
-        rc = db_commit(n->pool_db);
-    if (rc) {
-        db_rollback(n->pool_db);
-        return zk_err_wrap(rc, "pool: storing pending tx: ");
-    }
-    return ZK_OK;
+    return rc;
 }
 
-static int pool_db_delete(node *n, const uint8_t *const *hashes, size_t k)
+/* Writes the deletions and the waiters' rows in one SQLite transaction: one fsync
+ * however many there are. Runs without the node lock; the waiters' txs cannot leave
+ * the pool meanwhile (a block takes only durable ones, a replacement of one waits). */
+static int pool_db_write(node *n, pwait *list, uint8_t (*dels)[32], size_t n_dels)
 {
-    if (!n->pool_db || !k)
-        return ZK_OK;
     int rc = db_begin(n->pool_db);
-    for (size_t i = 0; !rc && i < k; i++) {
+    for (size_t i = 0; !rc && i < n_dels; i++)
+        rc = pool_db_delete_one(n, dels[i]);
+    int64_t seq = n->next_seq;
+    for (pwait *w = list; !rc && w; w = w->next) {
+        if (w->replaced)
+            rc = pool_db_delete_one(n, w->replaced->tx.hash);
         sqlite3_stmt *st;
-        rc = db_stmt(n->pool_db, "DELETE FROM pending WHERE hash = ?", &st);
         if (!rc)
-            rc = db_bind(st, "b", hashes[i], (size_t)32);
+            rc = db_stmt(n->pool_db,
+                         "INSERT OR REPLACE INTO pending (hash, raw, seq) VALUES (?, ?, ?)", &st);
+        if (!rc)
+            rc = db_bind(st, "bbi", w->p->tx.hash, (size_t)32, w->p->raw, w->p->len, seq++);
         if (!rc)
             rc = db_step(n->pool_db, st, NULL);
     }
@@ -141,16 +255,109 @@ static int pool_db_delete(node *n, const uint8_t *const *hashes, size_t k)
         rc = db_commit(n->pool_db);
     if (rc) {
         db_rollback(n->pool_db);
-        return zk_err_wrap(rc, "pool: removing pending txs: ");
+        return zk_err_wrap(rc, "pool: storing pending txs: ");
     }
+    n->next_seq = seq;
     return ZK_OK;
 }
 
-/* The admission rules of docs/CHAIN.md. Takes ownership of p on ZK_OK. persist: write
- * the pending row (not when reloading it). Called with the lock held. */
-static int pool_admit(node *n, ptx *p, int persist, const char **reason)
+/* Takes a failed waiter's tx out of the pool again (putting back what it replaced). */
+static void pool_unadmit(node *n, pwait *w)
+{
+    psender *s = find_sender(n, w->p->tx.sender);
+    if (!s)
+        return;
+    size_t pos = sender_pos(s, w->p->tx.nonce);
+    if (pos >= s->n || s->txs[pos] != w->p)
+        return;
+    if (w->replaced) {
+        s->txs[pos] = w->replaced;
+        w->replaced = NULL;
+    } else {
+        sender_remove_at(n, s, pos);
+        drop_sender_if_empty(n, s);
+    }
+    ptx_free(w->p);
+    w->p = NULL;
+}
+
+/* One group commit of everything queued. Called with the lock held and no commit
+ * running; drops the lock for the write and holds it again on return. */
+static int flush_locked(node *n)
+{
+    pwait *list = n->wq_head;
+    uint8_t(*dels)[32] = n->dels;
+    size_t n_dels = n->n_dels;
+    if (!list && !n_dels)
+        return ZK_OK;
+    n->wq_head = NULL;
+    n->wq_tail = &n->wq_head;
+    n->dels = NULL;
+    n->n_dels = n->cap_dels = 0;
+    n->writing = 1;
+    pthread_mutex_unlock(&n->mu);
+    int rc = n->pool_db ? pool_db_write(n, list, dels, n_dels) : ZK_OK;
+    pthread_mutex_lock(&n->mu);
+    for (pwait *w = list, *next; w; w = next) {
+        next = w->next;
+        if (!rc) {
+            w->p->durable = 1;
+            ptx_free(w->replaced);
+            w->replaced = NULL;
+        } else {
+            pool_unadmit(n, w);
+        }
+        w->rc = rc;
+        w->done = 1;
+    }
+    if (rc && n_dels) {
+        /* Only cleanup: retried with the next commit, and a restart drops rows
+         * whose transactions are in blocks anyway. */
+        size_t k = n->n_dels + n_dels;
+        uint8_t(*nd)[32] = realloc(dels, k * sizeof *nd);
+        if (nd) {
+            memcpy(nd[n_dels], n->dels, n->n_dels * sizeof *nd);
+            free(n->dels);
+            n->dels = nd;
+            n->n_dels = n->cap_dels = k;
+            dels = NULL;
+        }
+    }
+    free(dels);
+    n->writing = 0;
+    pthread_cond_broadcast(&n->cv_sync);
+    if (rc)
+        ZK_LOG(ZK_LOG_ERROR, "node.pool_write_failed", ZKF_STR("detail", zk_err_detail()));
+    return rc;
+}
+
+/* Queues the pending row of a tx that left the pool for deletion with the next
+ * group commit. */
+static int queue_delete(node *n, const uint8_t hash[32])
+{
+    if (n->n_dels == n->cap_dels) {
+        size_t nc = n->cap_dels ? n->cap_dels * 2 : 256;
+        uint8_t(*nd)[32] = realloc(n->dels, nc * sizeof *nd);
+        if (!nd)
+            return zk_err_set(ZK_ERR_NOMEM, "pool: %zu row deletions", nc);
+        n->dels = nd;
+        n->cap_dels = nc;
+    }
+    memcpy(n->dels[n->n_dels++], hash, 32);
+    return ZK_OK;
+}
+
+/* ---- admission ---------------------------------------------------------------- */
+
+/* The admission rules of docs/CHAIN.md. Takes ownership of p on ZK_OK. w: queue the
+ * pending row on w for the group commit; NULL when reloading the table (the row is
+ * there already). *wait_sync: p would replace a tx whose own row is not committed
+ * yet; nothing was done, try again after the running commit. Called with the lock
+ * held. */
+static int pool_admit(node *n, ptx *p, pwait *w, int *wait_sync, const char **reason)
 {
     const eth_tx *tx = &p->tx;
+    *wait_sync = 0;
     uint64_t acct_nonce;
     int rc = ledger_account(n->l, tx->sender, NULL, &acct_nonce);
     if (rc)
@@ -159,8 +366,7 @@ static int pool_admit(node *n, ptx *p, int persist, const char **reason)
     size_t pos = 0;
     ptx *same = NULL;
     if (s) {
-        while (pos < s->n && s->txs[pos]->tx.nonce < tx->nonce)
-            pos++;
+        pos = sender_pos(s, tx->nonce);
         if (pos < s->n && s->txs[pos]->tx.nonce == tx->nonce)
             same = s->txs[pos];
     }
@@ -189,12 +395,18 @@ static int pool_admit(node *n, ptx *p, int persist, const char **reason)
             *reason = "replacement transaction underpriced";
             return zk_err_set(ZK_ERR_RANGE, "replacement transaction underpriced");
         }
-        rc = persist ? pool_db_put(n, p, same->tx.hash) : ZK_OK;
-        if (rc)
-            return rc;
+        if (!same->durable) {
+            *wait_sync = 1;
+            return ZK_OK;
+        }
         s->txs[pos] = p;
-        ptx_free(same);
-        return ZK_OK;
+        if (w) {
+            w->replaced = same;
+        } else {
+            p->durable = 1;
+            ptx_free(same);
+        }
+        goto queued;
     }
     if (n->total >= n->cfg.pool_max_txs) {
         *reason = "txpool is full";
@@ -205,20 +417,8 @@ static int pool_admit(node *n, ptx *p, int persist, const char **reason)
         return zk_err_set(ZK_ERR_BUSY, "account slot limit exceeded (%u txs)",
                           n->cfg.pool_max_per_sender);
     }
-    if (!s) {
-        if (n->n_senders == n->cap_senders) {
-            size_t nc = n->cap_senders ? n->cap_senders * 2 : 16;
-            psender *ns = realloc(n->senders, nc * sizeof *ns);
-            if (!ns)
-                return zk_err_set(ZK_ERR_NOMEM, "pool: sender table of %zu", nc);
-            n->senders = ns;
-            n->cap_senders = nc;
-        }
-        s = &n->senders[n->n_senders];
-        memset(s, 0, sizeof *s);
-        memcpy(s->addr, tx->sender, 20);
-        n->n_senders++;
-    }
+    if (!s && !(s = sender_add(n, tx->sender)))
+        return ZK_ERR_NOMEM;
     if (s->n == s->cap) {
         size_t nc = s->cap ? s->cap * 2 : 4;
         ptx **nt = realloc(s->txs, nc * sizeof *nt);
@@ -229,15 +429,19 @@ static int pool_admit(node *n, ptx *p, int persist, const char **reason)
         s->txs = nt;
         s->cap = nc;
     }
-    rc = persist ? pool_db_put(n, p, NULL) : ZK_OK;
-    if (rc) {
-        drop_sender_if_empty(n, s);
-        return rc;
-    }
     memmove(&s->txs[pos + 1], &s->txs[pos], (s->n - pos) * sizeof s->txs[0]);
     s->txs[pos] = p;
     s->n++;
     n->total++;
+    if (!w)
+        p->durable = 1;
+queued:
+    if (w) {
+        w->p = p;
+        w->next = NULL;
+        *n->wq_tail = w;
+        n->wq_tail = &w->next;
+    }
     return ZK_OK;
 }
 
@@ -281,13 +485,27 @@ int node_submit(node *n, const uint8_t *raw, size_t len, uint8_t hash[32], const
         return rc;
     uint8_t h[32];
     memcpy(h, p->tx.hash, 32);
+    pwait w = {0};
+    int wait_sync;
     pthread_mutex_lock(&n->mu);
-    rc = pool_admit(n, p, 1, reason);
-    pthread_mutex_unlock(&n->mu);
+    while (!(rc = pool_admit(n, p, &w, &wait_sync, reason)) && wait_sync)
+        pthread_cond_wait(&n->cv_sync, &n->mu);
     if (rc) {
+        pthread_mutex_unlock(&n->mu);
         ptx_free(p);
         return rc;
     }
+    /* Group commit: the first thread to find no commit running writes every row
+     * queued so far; the others wait for the commit that carries theirs. */
+    while (!w.done) {
+        if (n->writing)
+            pthread_cond_wait(&n->cv_sync, &n->mu);
+        else
+            (void)flush_locked(n);
+    }
+    pthread_mutex_unlock(&n->mu);
+    if (w.rc)
+        return zk_err_set(w.rc, "pool: storing the pending tx failed; it was not accepted");
     if (hash)
         memcpy(hash, h, 32);
     return ZK_OK;
@@ -297,26 +515,23 @@ int node_submit(node *n, const uint8_t *raw, size_t len, uint8_t hash[32], const
 static size_t executable_run(const psender *s, uint64_t an)
 {
     size_t k = 0;
-    while (k < s->n && s->txs[k]->tx.nonce == an + k)
+    while (k < s->n && s->txs[k]->tx.nonce == an + k && s->txs[k]->durable)
         k++;
     return k;
 }
 
 /* Drops txs whose nonce the ledger has passed (mined elsewhere in the pool's life,
- * e.g. a replaced tx's twin) and records their hashes for the pending table. */
-static int prune_sender(node *n, psender *s, const uint8_t **gone, size_t *n_gone, ptx **freed,
-                        size_t cap)
+ * e.g. a replaced tx's twin) and queues their rows for deletion. */
+static int prune_sender(node *n, psender *s, ptx **freed, size_t *n_freed, size_t cap)
 {
     uint64_t an;
     int rc = ledger_account(n->l, s->addr, NULL, &an);
-    if (rc)
-        return rc;
-    while (s->n && s->txs[0]->tx.nonce < an && *n_gone < cap) {
-        gone[*n_gone] = s->txs[0]->tx.hash;
-        freed[(*n_gone)++] = s->txs[0];
+    while (!rc && s->n && s->txs[0]->tx.nonce < an && s->txs[0]->durable && *n_freed < cap) {
+        rc = queue_delete(n, s->txs[0]->tx.hash);
+        freed[(*n_freed)++] = s->txs[0];
         sender_remove_at(n, s, 0);
     }
-    return ZK_OK;
+    return rc;
 }
 
 static int produce_locked(node *n, uint64_t timestamp, int *made, ledger_block *block)
@@ -337,9 +552,9 @@ static int produce_locked(node *n, uint64_t timestamp, int *made, ledger_block *
     }
     for (size_t i = 0; i < ns && !rc; i++) {
         uint64_t an;
-        rc = ledger_account(n->l, n->senders[i].addr, NULL, &an);
+        rc = ledger_account(n->l, n->senders[i]->addr, NULL, &an);
         if (!rc)
-            run[i] = executable_run(&n->senders[i], an);
+            run[i] = executable_run(n->senders[i], an);
     }
     if (rc)
         goto out;
@@ -353,7 +568,7 @@ static int produce_locked(node *n, uint64_t timestamp, int *made, ledger_block *
         for (size_t i = 0; i < ns && k < cap; i++) {
             if (taken[i] >= run[i])
                 continue;
-            ptx *p = n->senders[i].txs[taken[i]];
+            ptx *p = n->senders[i]->txs[taken[i]];
             if (gas + p->tx.gas_limit > NODE_BLOCK_GAS_LIMIT)
                 continue;
             gas += p->tx.gas_limit;
@@ -371,28 +586,33 @@ static int produce_locked(node *n, uint64_t timestamp, int *made, ledger_block *
         goto out;
     *made = 1;
     /* Every chosen tx leaves the pool: applied ones are in the block, skipped ones
-     * failed their checks at their turn. The pending rows go after the block's
-     * commit; a crash in between leaves rows that node_open finds in blocks. */
-    const uint8_t **gone = calloc(k + n->total, sizeof *gone);
-    ptx **freed = calloc(k + n->total, sizeof *freed);
-    if (!gone || !freed) {
-        free(gone);
-        free(freed);
+     * failed their checks at their turn. Their pending rows go with the next group
+     * commit, after the block's; a crash in between leaves rows that node_open
+     * finds in blocks. Only senders with a tx in the block have a new nonce, so
+     * only they can have txs the ledger has passed. */
+    ptx **freed = calloc(n->total, sizeof *freed);
+    if (!freed) {
         rc = zk_err_set(ZK_ERR_NOMEM, "sequencer: cleanup list");
         goto out;
     }
-    size_t n_gone = 0, gcap = k + n->total;
+    size_t n_freed = 0, gcap = n->total;
     size_t skipped = 0;
+    int lost = 0;
     for (size_t i = 0; i < ns; i++) {
-        psender *s = &n->senders[i];
+        psender *s = n->senders[i];
+        if (!taken[i])
+            continue;
         for (size_t j = 0; j < taken[i]; j++) {
-            gone[n_gone] = s->txs[0]->tx.hash;
-            freed[n_gone++] = s->txs[0];
+            lost |= queue_delete(n, s->txs[0]->tx.hash) != ZK_OK;
+            freed[n_freed++] = s->txs[0];
             sender_remove_at(n, s, 0);
         }
         if (!rc)
-            rc = prune_sender(n, s, gone, &n_gone, freed, gcap);
+            rc = prune_sender(n, s, freed, &n_freed, gcap);
     }
+    if (lost)
+        ZK_LOG(ZK_LOG_WARN, "node.pool_cleanup_deferred",
+               ZKF_STR("detail", "no memory for the row list; a restart drops the rows"));
     for (size_t i = 0; i < k; i++) {
         if (res[i].code) {
             skipped++;
@@ -402,15 +622,11 @@ static int produce_locked(node *n, uint64_t timestamp, int *made, ledger_block *
                    ZKF_STR("reason", res[i].reason ? res[i].reason : "?"));
         }
     }
-    int rc2 = pool_db_delete(n, gone, n_gone);
-    for (size_t i = 0; i < n_gone; i++)
+    for (size_t i = 0; i < n_freed; i++)
         ptx_free(freed[i]);
-    free(gone);
     free(freed);
     for (size_t i = n->n_senders; i-- > 0;)
-        drop_sender_if_empty(n, &n->senders[i]);
-    if (!rc)
-        rc = rc2;
+        drop_sender_if_empty(n, n->senders[i]);
     ZK_LOG(ZK_LOG_INFO, "node.block", ZKF_UINT("number", ledger_head(n->l)),
            ZKF_UINT("txs", k - skipped), ZKF_UINT("skipped", skipped), ZKF_UINT("pool", n->total));
 out:
@@ -438,7 +654,16 @@ int node_produce_block(node *n, uint64_t timestamp, int *made, ledger_block *blo
 static int pool_reload(node *n)
 {
     sqlite3_stmt *st;
-    int rc = db_stmt(n->pool_db, "SELECT hash, raw FROM pending ORDER BY seq", &st);
+    int rc = db_stmt(n->pool_db, "SELECT COALESCE(MAX(seq), 0) + 1 FROM pending", &st);
+    int row = 0;
+    if (!rc)
+        rc = db_step(n->pool_db, st, &row);
+    if (!rc && row)
+        n->next_seq = sqlite3_column_int64(st, 0);
+    if (!rc)
+        sqlite3_reset(st);
+    if (!rc)
+        rc = db_stmt(n->pool_db, "SELECT hash, raw FROM pending ORDER BY seq", &st);
     if (rc)
         return rc;
     size_t n_rows = 0, cap = 0;
@@ -448,9 +673,9 @@ static int pool_reload(node *n)
     zk_buf_init(&raws, (size_t)1 << 30);
     size_t *offs = NULL;
     for (;;) {
-        int row;
-        rc = db_step(n->pool_db, st, &row);
-        if (rc || !row)
+        int has;
+        rc = db_step(n->pool_db, st, &has);
+        if (rc || !has)
             break;
         const void *raw = sqlite3_column_blob(st, 1);
         int len = sqlite3_column_bytes(st, 1);
@@ -481,7 +706,8 @@ static int pool_reload(node *n)
         ptx *p;
         int r = ptx_make(raws.data + offs[i], offs[i + 1] - offs[i], &p, &reason);
         if (!r) {
-            r = pool_admit(n, p, 0, &reason);
+            int ws;
+            r = pool_admit(n, p, NULL, &ws, &reason);
             if (r == ZK_ERR_DB || r == ZK_ERR_NOMEM) {
                 ptx_free(p);
                 rc = r;
@@ -498,16 +724,12 @@ static int pool_reload(node *n)
         }
         ZK_LOG(ZK_LOG_INFO, "node.pending_dropped", ZKF_STR("reason", reason ? reason : "?"));
     }
-    if (!rc && n_drop) {
-        const uint8_t **hs = calloc(n_drop, sizeof *hs);
-        if (!hs) {
-            rc = zk_err_set(ZK_ERR_NOMEM, "pool reload");
-        } else {
-            for (size_t i = 0; i < n_drop; i++)
-                hs[i] = drop[i];
-            rc = pool_db_delete(n, hs, n_drop);
-            free(hs);
-        }
+    for (size_t i = 0; !rc && i < n_drop; i++)
+        rc = queue_delete(n, drop[i]);
+    if (!rc) {
+        pthread_mutex_lock(&n->mu);
+        rc = flush_locked(n);
+        pthread_mutex_unlock(&n->mu);
     }
     if (!rc)
         ZK_INFO("node.pool_reloaded", ZKF_UINT("kept", kept), ZKF_UINT("dropped", n_drop));
@@ -539,6 +761,12 @@ int node_open(node **out, const node_config *cfg)
     n->cfg.client_version = n->client_version;
     pthread_mutex_init(&n->mu, NULL);
     pthread_cond_init(&n->cv, NULL);
+    pthread_cond_init(&n->cv_sync, NULL);
+    n->wq_tail = &n->wq_head;
+    if (RAND_bytes((unsigned char *)n->map_key, sizeof n->map_key) != 1) {
+        node_free(n);
+        return zk_err_set(ZK_ERR_CRYPTO, "node: no randomness for the sender table key");
+    }
     int rc = ledger_open(&n->l, cfg->ledger_path, cfg->genesis);
     if (!rc)
         rc = db_open(&n->pool_db, cfg->pool_path, DB_DURABLE | (cfg->pool_path ? 0 : DB_MEMORY), 0);
@@ -582,6 +810,10 @@ static void *sequencer(void *arg)
         if (rc)
             ZK_LOG(ZK_LOG_ERROR, "node.block_failed", ZKF_STR("detail", zk_err_detail()),
                    ZKF_STR("code", zk_errname(rc)));
+        /* The block's pending rows go with the next submitter's commit; on a quiet
+         * chain nobody submits, so the sequencer writes them. */
+        if (n->n_dels && !n->writing)
+            (void)flush_locked(n);
     }
     pthread_mutex_unlock(&n->mu);
     return NULL;
@@ -621,15 +853,25 @@ void node_free(node *n)
     if (!n)
         return;
     node_stop(n);
+    /* Rows of txs that left the pool: a last commit saves the restart from
+     * dropping them. */
+    pthread_mutex_lock(&n->mu);
+    if (n->n_dels && n->pool_db && !n->writing)
+        (void)flush_locked(n);
+    pthread_mutex_unlock(&n->mu);
     for (size_t i = 0; i < n->n_senders; i++) {
-        for (size_t j = 0; j < n->senders[i].n; j++)
-            ptx_free(n->senders[i].txs[j]);
-        free(n->senders[i].txs);
+        for (size_t j = 0; j < n->senders[i]->n; j++)
+            ptx_free(n->senders[i]->txs[j]);
+        free(n->senders[i]->txs);
+        free(n->senders[i]);
     }
     free(n->senders);
+    free(n->map);
+    free(n->dels);
     ledger_free(n->l);
     db_close(n->pool_db);
     pthread_cond_destroy(&n->cv);
+    pthread_cond_destroy(&n->cv_sync);
     pthread_mutex_destroy(&n->mu);
     free(n);
 }
@@ -646,8 +888,8 @@ void node_pool_counts(node *n, size_t *total, size_t *executable)
     size_t ex = 0;
     for (size_t i = 0; i < n->n_senders; i++) {
         uint64_t an;
-        if (!ledger_account(n->l, n->senders[i].addr, NULL, &an))
-            ex += executable_run(&n->senders[i], an);
+        if (!ledger_account(n->l, n->senders[i]->addr, NULL, &an))
+            ex += executable_run(n->senders[i], an);
     }
     if (total)
         *total = n->total;
@@ -797,9 +1039,9 @@ static json_t *tx_json(const eth_tx *tx, const ledger_receipt *r)
 static ptx *pool_find(node *n, const uint8_t hash[32])
 {
     for (size_t i = 0; i < n->n_senders; i++)
-        for (size_t j = 0; j < n->senders[i].n; j++)
-            if (memcmp(n->senders[i].txs[j]->tx.hash, hash, 32) == 0)
-                return n->senders[i].txs[j];
+        for (size_t j = 0; j < n->senders[i]->n; j++)
+            if (memcmp(n->senders[i]->txs[j]->tx.hash, hash, 32) == 0)
+                return n->senders[i]->txs[j];
     return NULL;
 }
 
