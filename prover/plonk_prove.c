@@ -102,6 +102,7 @@ typedef struct prover {
     kb pi_hash[8];
     kb4 beta, gamma, alpha, zeta, zeta_next, deep;
     kb4 open[ZP_NUM_OPENINGS + 4];
+    int cheat; /* a test tampered with the trace: do not refuse a bad quotient */
 } prover;
 
 static int build_tree(prover *p, int t, const kb *lde, size_t width, const zp_prove_opts *o)
@@ -179,7 +180,7 @@ static int permutation(prover *p)
     free(num);
     free(den);
     free(scr);
-    if (!kb4_eq(z, kb4_one()))
+    if (!kb4_eq(z, kb4_one()) && !p->cheat)
         return zk_err_set(ZK_ERR_INTERNAL,
                           "prover: the permutation product is not 1 (copy constraints broken)");
     return ZK_OK;
@@ -294,7 +295,7 @@ static int quotient(prover *p)
         free(out);
         return rc;
     }
-    for (size_t i = 3 * n * 4; i < nq * 4; i++) {
+    for (size_t i = 3 * n * 4; i < nq * 4 && !p->cheat; i++) {
         if (!kb_is_zero(out[i])) {
             free(out);
             return zk_err_set(ZK_ERR_INTERNAL,
@@ -577,6 +578,10 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
     rc = cb_witness_solve(w, p.trace, pi);
     if (!rc && c->zk)
         rc = zk_rows(&p, opts);
+    if (!rc && opts && opts->tamper) {
+        opts->tamper(opts->tamper_ctx, p.trace, p.n);
+        p.cheat = 1;
+    }
     if (rc)
         goto done;
     p2_digest h;

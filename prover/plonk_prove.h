@@ -34,10 +34,17 @@ typedef struct zp_prove_stats {
     double total;
 } zp_prove_stats;
 
+/* Tests only: changes the solved trace (n rows of ZP_WIRES) before it is
+ * committed, to play a cheating prover. */
+typedef void (*zp_tamper_fn)(void *ctx, kb *trace, size_t rows);
+
 typedef struct zp_prove_opts {
     zp_rand_fn rand;       /* NULL: OpenSSL RAND_bytes */
     void *rand_ctx;        /* passed to rand */
     zp_prove_stats *stats; /* NULL: not measured */
+    zp_tamper_fn tamper;   /* tests only, NULL in real use: when set, the prover also skips
+                              its quotient-degree check so that the verifier rejects */
+    void *tamper_ctx;      /* passed to tamper */
 } zp_prove_opts;
 
 /* Proves that w (a partial witness of c, completed here) satisfies c.
