@@ -40,7 +40,7 @@
 #define GOAL_TPS     20000.0
 #define CHAIN_ID     31337u
 #define BASE_FEE     1000000000u
-#define CLIENTS_FULL 32
+#define CLIENTS_FULL 256
 
 typedef struct bench_acct {
     uint8_t priv[32];

@@ -2,19 +2,21 @@
  * gap and size caps, replacement, fairness across senders, and durability of
  * accepted transactions across a restart, including a crash between a block's
  * commit and the pending table's cleanup. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "chains/node.h"
+#include "common/db.h"
 #include "common/error.h"
 #include "common/secp.h"
 #include "tests/test.h"
 
 #define CHAIN_ID 31337u
 #define GWEI     1000000000ull
-#define N_KEYS   4
+#define N_KEYS   64
 
 static uint8_t g_key[N_KEYS][32], g_addr[N_KEYS][20];
 static ledger_alloc g_alloc[N_KEYS];
@@ -307,6 +309,123 @@ static void test_sequencer_thread(void)
     node_free(n);
 }
 
+/* Group commit: submitters on many threads, a sequencer making blocks meanwhile
+ * (so deletions of mined rows ride on the same commits), a replacement racing its
+ * own commit. Every acknowledged tx must be mined exactly once, the sender table
+ * must survive senders coming and going, and a clean close leaves no pending row. */
+#define GC_THREADS 8
+#define GC_PER_THR (N_KEYS / GC_THREADS)
+#define GC_NONCES  6
+
+typedef struct gc_arg {
+    node *n;
+    int t;
+    int acked, failed;
+} gc_arg;
+
+static void *gc_submitter(void *p)
+{
+    gc_arg *a = p;
+    zk_buf raw;
+    zk_buf_init(&raw, 4096);
+    for (uint64_t nonce = 0; nonce < GC_NONCES; nonce++) {
+        for (int j = 0; j < GC_PER_THR; j++) {
+            int k = a->t * GC_PER_THR + j;
+            /* key 0's nonce 3 is sent twice, the second time with a higher fee:
+             * whichever is mined, one tx with that nonce is. */
+            int reps = (k == 0 && nonce == 3) ? 2 : 1;
+            for (int r = 0; r < reps; r++) {
+                tx_fields f = {.type = TX_EIP1559,
+                               .chain_id = CHAIN_ID,
+                               .nonce = nonce,
+                               .gas_price = (uint64_t)(2 + r) * GWEI,
+                               .gas_limit = 21000,
+                               .has_to = 1};
+                memcpy(f.to, g_dest, 20);
+                u256_from_u64(&f.value, 1);
+                zk_buf_reset(&raw);
+                if (tx_sign(&f, g_key[k], &raw)) {
+                    a->failed++;
+                    continue;
+                }
+                const char *reason = NULL;
+                int rc = node_submit(a->n, raw.data, raw.len, NULL, &reason);
+                /* The replacement may arrive after its twin was mined. */
+                if (!rc)
+                    a->acked++;
+                else if (!(r == 1 && reason && !strcmp(reason, "nonce too low")))
+                    a->failed++;
+            }
+        }
+    }
+    zk_buf_free(&raw);
+    return NULL;
+}
+
+static void test_group_commit(void)
+{
+    char dir[] = "/tmp/zk_test_node_gc_XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    char lp[600], pp[600];
+    snprintf(lp, sizeof lp, "%s/ledger.db", dir);
+    snprintf(pp, sizeof pp, "%s/pool.db", dir);
+    node_config c;
+    node_config_default(&c);
+    c.genesis = &g_gen;
+    c.ledger_path = lp;
+    c.pool_path = pp;
+    c.block_time_ms = 3;
+    c.max_block_txs = 50;
+    node *n = NULL;
+    CHECK_OK(node_open(&n, &c));
+    if (!n)
+        return;
+    CHECK_OK(node_start(n));
+    pthread_t th[GC_THREADS];
+    gc_arg args[GC_THREADS];
+    for (int t = 0; t < GC_THREADS; t++) {
+        args[t] = (gc_arg){.n = n, .t = t};
+        CHECK(pthread_create(&th[t], NULL, gc_submitter, &args[t]) == 0);
+    }
+    int acked = 0, failed = 0;
+    for (int t = 0; t < GC_THREADS; t++) {
+        pthread_join(th[t], NULL);
+        acked += args[t].acked;
+        failed += args[t].failed;
+    }
+    CHECK_EQ(failed, 0);
+    CHECK(acked >= N_KEYS * GC_NONCES);
+    size_t total = 1;
+    for (int i = 0; i < 2000 && total; i++) {
+        usleep(2000);
+        node_pool_counts(n, &total, NULL);
+    }
+    CHECK_EQ(total, 0);
+    for (int k = 0; k < N_KEYS; k++) {
+        uint64_t nonce;
+        CHECK_OK(node_account(n, g_addr[k], NULL, &nonce, NULL));
+        CHECK_EQ(nonce, GC_NONCES);
+    }
+    node_free(n);
+
+    zk_db *db = NULL;
+    CHECK_OK(db_open(&db, pp, 0, 0));
+    sqlite3_stmt *st;
+    int row = 0;
+    if (db && !db_stmt(db, "SELECT COUNT(*) FROM pending", &st) && !db_step(db, st, &row) && row)
+        CHECK_EQ(sqlite3_column_int64(st, 0), 0);
+    else
+        CHECK(0);
+    db_close(db);
+    CHECK_OK(ledger_verify_replay(lp));
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
     t_seed();
@@ -315,5 +434,6 @@ int main(void)
     test_fairness();
     test_durability();
     test_sequencer_thread();
+    test_group_commit();
     return t_report("test_node");
 }
