@@ -188,6 +188,30 @@ size_t fri_preset_count(void)
 
 /* ---- folding ----------------------------------------------------------------- */
 
+/* w_K^-1 for K = 2^a, a = 1..4: KB_TWO_ADIC_ROOT^(-2^(24-a)) (canonical values
+ * computed from the root in kb.h; test_fri checks the folding they give). */
+static const kb root_inv[5] = {KB_ONE, KB_MONT_CONST(0x7f000000u), KB_MONT_CONST(0x00feffffu),
+                               KB_MONT_CONST(0x67b1c9b1u), KB_MONT_CONST(0x572031dfu)};
+
+/* The base-field operations of kb4.h, inlined: the prover folds every row of every
+ * layer through here. */
+static inline kb4 ext_add(kb4 a, kb4 b)
+{
+    return (kb4){{kb_add(a.c[0], b.c[0]), kb_add(a.c[1], b.c[1]), kb_add(a.c[2], b.c[2]),
+                  kb_add(a.c[3], b.c[3])}};
+}
+
+static inline kb4 ext_sub(kb4 a, kb4 b)
+{
+    return (kb4){{kb_sub(a.c[0], b.c[0]), kb_sub(a.c[1], b.c[1]), kb_sub(a.c[2], b.c[2]),
+                  kb_sub(a.c[3], b.c[3])}};
+}
+
+static inline kb4 ext_scale(kb4 a, kb s)
+{
+    return (kb4){{kb_mul(a.c[0], s), kb_mul(a.c[1], s), kb_mul(a.c[2], s), kb_mul(a.c[3], s)}};
+}
+
 kb4 fri_fold_row(const kb4 *row, unsigned arity_bits, kb x0_inv, kb4 beta)
 {
     if (arity_bits < 1 || arity_bits > 4)
@@ -198,14 +222,14 @@ kb4 fri_fold_row(const kb4 *row, unsigned arity_bits, kb x0_inv, kb4 beta)
     memcpy(v, row, k_all * sizeof v[0]);
     /* The row's points are x0 w^k; a binary step pairs k with k + h, whose point is
      * -x0 w^k, and squares every point, w and beta for the next step. */
-    kb winv = kb_pow(kb_root_of_unity(arity_bits), k_all - 1);
+    kb winv = root_inv[arity_bits];
     kb xinv = x0_inv;
     for (unsigned h = k_all / 2; h >= 1; h /= 2) {
         kb t = kb_mul(half, xinv); /* 1 / (2 x_k), k = 0 */
         for (unsigned k = 0; k < h; k++) {
-            kb4 sum = kb4_add(v[k], v[k + h]);
-            kb4 dif = kb4_sub(v[k], v[k + h]);
-            v[k] = kb4_add(kb4_mul_base(sum, half), kb4_mul(beta, kb4_mul_base(dif, t)));
+            kb4 sum = ext_add(v[k], v[k + h]);
+            kb4 dif = ext_sub(v[k], v[k + h]);
+            v[k] = ext_add(ext_scale(sum, half), kb4_mul(beta, ext_scale(dif, t)));
             t = kb_mul(t, winv);
         }
         xinv = kb_sqr(xinv);
