@@ -32,18 +32,25 @@ double bench_time(void (*fn)(void *arg), void *arg, int min_runs, double min_sec
 
 void bench_emit(const bench_ctx *ctx, const bench_result *r)
 {
+    bench_emit_extra(ctx, r, NULL);
+}
+
+void bench_emit_extra(const bench_ctx *ctx, const bench_result *r, const char *extra)
+{
     double ratio = (r->bound > 0 && r->throughput > 0) ? r->bound / r->throughput : 0;
     if (ctx->json) {
         printf("{\"group\":\"%s\",\"case\":\"%s\",\"size\":\"%s\",\"items\":%llu,"
                "\"threads\":%d,\"backend\":\"%s\",\"seconds\":%.6g,\"throughput\":%.6g,"
-               "\"unit\":\"%s\",\"bound\":%.6g,\"bound_what\":\"%s\",\"ratio\":%.4g}\n",
+               "\"unit\":\"%s\",\"bound\":%.6g,\"bound_what\":\"%s\",\"ratio\":%.4g%s%s}\n",
                r->group, r->name, r->size, (unsigned long long)r->items, r->threads,
                ctx->backend ? ctx->backend : "cpu", r->seconds, r->throughput, r->unit, r->bound,
-               r->bound_what ? r->bound_what : "", ratio);
+               r->bound_what ? r->bound_what : "", ratio, extra ? "," : "", extra ? extra : "");
     } else {
         printf("%-10s %-26s %-14s thr=%-3d %10.3f ms  %11.4g %-7s bound %11.4g (%s)  ratio %.2f\n",
                r->group, r->name, r->size, r->threads, r->seconds * 1e3, r->throughput, r->unit,
                r->bound, r->bound_what ? r->bound_what : "-", ratio);
+        if (extra)
+            printf("%-10s   %s\n", "", extra);
     }
     fflush(stdout);
 }

@@ -33,6 +33,10 @@ typedef struct bench_result {
 /* Prints one result (ratio = bound / throughput, so 1.0 is at the bound). */
 void bench_emit(const bench_ctx *ctx, const bench_result *r);
 
+/* Like bench_emit, with more JSON members for this case (extra: "\"k\":v,..."),
+ * printed on a second line in text mode. */
+void bench_emit_extra(const bench_ctx *ctx, const bench_result *r, const char *extra);
+
 /* Monotonic seconds. */
 double bench_now(void);
 
@@ -59,5 +63,6 @@ int bench_poseidon2(const bench_ctx *ctx);
 int bench_merkle(const bench_ctx *ctx);
 int bench_smt(const bench_ctx *ctx);
 int bench_chain(const bench_ctx *ctx);
+int bench_prove(const bench_ctx *ctx);
 
 #endif

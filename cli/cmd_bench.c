@@ -13,13 +13,14 @@ static const struct {
 } k_groups[] = {
     {"field", bench_field},   {"ntt", bench_ntt}, {"poseidon2", bench_poseidon2},
     {"merkle", bench_merkle}, {"smt", bench_smt}, {"chain", bench_chain},
+    {"prove", bench_prove},
 };
 #define N_GROUPS (sizeof k_groups / sizeof k_groups[0])
 
 static void usage(void)
 {
     printf("usage: zkgate bench GROUP... [--json] [--quick] [--threads N] [--backend cpu]\n\n"
-           "groups: field, ntt, poseidon2, merkle, smt, chain, all\n"
+           "groups: field, ntt, poseidon2, merkle, smt, chain, prove, all\n"
            "Each case prints its size, best time, throughput, the bound it is compared\n"
            "with and the ratio bound/achieved (1.0 = at the bound).\n"
            "  --json       one JSON object per line\n"
@@ -73,7 +74,7 @@ int cmd_bench(int argc, char **argv)
     }
     if (!ngroups && !all)
         return cli_usage("bench",
-                         "name a group (field, ntt, poseidon2, merkle, smt, chain or all)");
+                         "name a group (field, ntt, poseidon2, merkle, smt, chain, prove or all)");
     if (ctx.threads)
         zk_par_set_threads(ctx.threads);
     ctx.threads = zk_par_threads();
