@@ -22,6 +22,8 @@ int cmd_privacy(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
 int cmd_devnet(int argc, char **argv);
 int cmd_chain(int argc, char **argv);
+int cmd_prove(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* Prints "zkgate <cmd>: <detail of the last error>" to stderr and returns
  * CLI_EXIT_FAIL. */

@@ -22,6 +22,7 @@
 #include "verifier/fri.h"
 #include "verifier/kb.h"
 #include "verifier/plonk.h"
+#include "verifier/plonk_gates.h"
 
 typedef uint32_t cb_target;
 #define CB_NONE ((cb_target)UINT32_MAX)

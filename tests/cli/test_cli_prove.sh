@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# zkgate prove / verify on the built-in circuits: valid proofs verify (exit 0),
+# tampered ones are invalid (exit 1), malformed files are refused (exit 2), and
+# --info prints sizes, parameters and security bits.
+. "$(dirname "$0")/lib.sh"
+
+# expect_exit NAME CODE CMD...: the command must exit with CODE.
+expect_exit() {
+  local name=$1 want=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  if [ "$got" -eq "$want" ]; then pass "$name"; else
+    fail "$name: exit $got, wanted $want ($(head -c 300 "$tmp/err") $(head -c 300 "$tmp/out"))"; fi
+}
+
+for zk in "" "--zk"; do
+  expect_ok "prove hashchain $zk" "$ZKGATE" prove --circuit hashchain --size 64 $zk --out "$tmp/hc$zk.bin"
+  expect_exit "verify hashchain $zk" 0 "$ZKGATE" verify "$tmp/hc$zk.bin"
+  grep -q "^valid" "$tmp/out" && pass "says valid" || fail "no 'valid' line"
+  expect_ok "prove merkle $zk" "$ZKGATE" prove --circuit merkle --size 2 $zk --out "$tmp/mk$zk.bin"
+  expect_exit "verify merkle $zk" 0 "$ZKGATE" verify "$tmp/mk$zk.bin"
+done
+
+expect_exit "verify --info" 0 "$ZKGATE" verify --info "$tmp/hc.bin"
+for k in "conjectured bits" "proven bits" "rows" "queries" "bytes"; do
+  grep -q "$k" "$tmp/out" && pass "info shows $k" || fail "info lacks $k: $(cat "$tmp/out")"
+done
+
+# a flipped byte in the proof part (the file's last bytes) -> invalid or malformed, never 0
+size=$(stat -c %s "$tmp/hc.bin")
+for off in 200 300 $((size / 2)) $((size - 5)); do
+  cp "$tmp/hc.bin" "$tmp/bad.bin"
+  old=$(od -An -tu1 -j "$off" -N1 "$tmp/hc.bin" | tr -d ' ')
+  printf "\\x$(printf %02x $((old ^ 0x55)))" | dd of="$tmp/bad.bin" bs=1 seek="$off" conv=notrunc status=none
+  "$ZKGATE" verify "$tmp/bad.bin" >"$tmp/out" 2>"$tmp/err"
+  rc=$?
+  if [ "$rc" -eq 1 ] || [ "$rc" -eq 2 ]; then pass "flip at $off rejected ($rc)"; else
+    fail "flip at $off: exit $rc"; fi
+done
+# a changed public input (the first one, right after the header) -> invalid
+cp "$tmp/hc.bin" "$tmp/pi.bin"
+# header: magic, version, name length, "hashchain" (9), size, zk, 6 params, digest (8), count
+off=$((4 + 4 + 4 + 9 + 4 + 4 + 24 + 32 + 4))
+old=$(od -An -tu1 -j "$off" -N1 "$tmp/hc.bin" | tr -d ' ')
+printf "\\x$(printf %02x $((old ^ 0x02)))" | dd of="$tmp/pi.bin" bs=1 seek="$off" conv=notrunc status=none
+expect_exit "changed public input" 1 "$ZKGATE" verify "$tmp/pi.bin"
+grep -q "^invalid" "$tmp/out" && pass "says invalid" || fail "no 'invalid' line"
+# one byte short / one byte more / garbage / missing
+head -c $((size - 1)) "$tmp/hc.bin" >"$tmp/short.bin"
+expect_exit "truncated" 2 "$ZKGATE" verify "$tmp/short.bin"
+{ cat "$tmp/hc.bin"; printf '\x00'; } >"$tmp/long.bin"
+expect_exit "extended" 2 "$ZKGATE" verify "$tmp/long.bin"
+head -c 1000 /dev/urandom >"$tmp/junk.bin"
+expect_exit "garbage" 2 "$ZKGATE" verify "$tmp/junk.bin"
+expect_exit "missing file" 2 "$ZKGATE" verify "$tmp/nosuch.bin"
+: >"$tmp/empty.bin"
+expect_exit "empty file" 2 "$ZKGATE" verify "$tmp/empty.bin"
+# the weak test preset is refused by default, accepted when asked for
+expect_ok "prove test preset" "$ZKGATE" prove --circuit hashchain --size 8 --preset test --out "$tmp/weak.bin"
+expect_exit "weak proof refused" 1 "$ZKGATE" verify "$tmp/weak.bin"
+grep -q "conjectured bits" "$tmp/out" && pass "says why" || fail "no reason: $(cat "$tmp/out")"
+expect_exit "weak proof with --min-bits 0" 0 "$ZKGATE" verify --min-bits 0 "$tmp/weak.bin"
+# usage errors
+expect_fail "unknown circuit" "no built-in circuit" "$ZKGATE" prove --circuit nosuch --size 4 --out "$tmp/x"
+expect_fail "size 0" "out of range" "$ZKGATE" prove --circuit hashchain --size 0 --out "$tmp/x"
+expect_fail "unknown preset" "preset" "$ZKGATE" prove --circuit hashchain --size 4 --preset nosuch --out "$tmp/x"
+expect_fail "no out" "required" "$ZKGATE" prove --circuit hashchain --size 4
+finish
