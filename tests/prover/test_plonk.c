@@ -294,6 +294,87 @@ static void test_lying_generator(void)
     cb_circuit_free(c);
 }
 
+/* Random circuits: a random sequence of gate calls over a growing pool of
+ * targets, random public inputs, then prove and verify. */
+static void test_random_circuits(int zk, unsigned nops)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset("test", &fri));
+    cb_builder *b;
+    CHECK_OK(cb_new(&b, &fri, zk));
+    size_t cap = 16 + 40 * (size_t)nops, n = 0;
+    cb_target *pool = malloc(cap * sizeof *pool);
+    cb_target inputs[8];
+    for (int i = 0; i < 8; i++)
+        pool[n++] = inputs[i] = cb_virtual(b);
+    for (unsigned k = 0; k < nops; k++) {
+        cb_target x = pool[t_rand() % n], y = pool[t_rand() % n], z = pool[t_rand() % n];
+        switch (t_rand() % 7) {
+        case 0:
+            pool[n++] = cb_arith(b, kb_from_u32((uint32_t)t_rand()),
+                                 kb_from_u32((uint32_t)t_rand()), x, y, z);
+            break;
+        case 1: {
+            cb_ext ex = {{x, y, z, pool[t_rand() % n]}}, ey = {{z, x, y, x}};
+            cb_ext r = cb_ext_mul(b, ex, ey);
+            for (int i = 0; i < 4; i++)
+                pool[n++] = r.c[i];
+            break;
+        }
+        case 2: {
+            cb_target in[16], out[16];
+            for (int i = 0; i < 16; i++)
+                in[i] = pool[t_rand() % n];
+            cb_poseidon2(b, in, out);
+            for (int i = 0; i < 16; i++)
+                pool[n++] = out[i];
+            break;
+        }
+        case 3: pool[n++] = cb_constant(b, kb_from_u32((uint32_t)t_rand())); break;
+        case 4: {
+            /* a range check of a fresh small value: bits are new targets */
+            cb_target v = cb_constant(b, kb_from_u32((uint32_t)(t_rand() & 0xffff)));
+            cb_target bits[16];
+            cb_range_check(b, v, 16, bits);
+            pool[n++] = bits[t_rand() % 16];
+            break;
+        }
+        case 5: {
+            cb_target vals[16];
+            size_t m = 1 + t_rand() % 16;
+            for (size_t i = 0; i < m; i++)
+                vals[i] = pool[t_rand() % n];
+            pool[n++] =
+                cb_random_access(b, cb_constant(b, kb_from_u32((uint32_t)(t_rand() % m))), vals, m);
+            break;
+        }
+        default: pool[n++] = cb_add(b, x, y); break;
+        }
+    }
+    for (int i = 0; i < 4; i++)
+        cb_public_input(b, pool[t_rand() % n]);
+    cb_circuit *c;
+    CHECK_OK(cb_build(b, &c));
+    cb_witness *w;
+    CHECK_OK(cb_witness_new(&w, c));
+    for (int i = 0; i < 8; i++)
+        CHECK_OK(cb_witness_set(w, inputs[i], kb_from_u32((uint32_t)t_rand() % KB_P)));
+    zk_buf proof;
+    zk_buf_init(&proof, ZP_MAX_PROOF_BYTES);
+    kb pi[4];
+    uint64_t seed = t_rand();
+    zp_prove_opts o = {.rand = test_rand, .rand_ctx = &seed};
+    CHECK_OK(zp_prove(c, w, &o, &proof, pi));
+    CHECK_OK(zp_verify(cb_circuit_vk(c), pi, 4, proof.data, proof.len, 0, NULL));
+    pi[0] = kb_add(pi[0], KB_ONE);
+    CHECK_ERR(zp_verify(cb_circuit_vk(c), pi, 4, proof.data, proof.len, 0, NULL), ZK_ERR_PROOF);
+    printf("random circuit zk=%d: %u gate calls, 2^%u rows\n", zk, nops, cb_circuit_log_rows(c));
+    zk_buf_free(&proof);
+    cb_witness_free(w);
+    cb_circuit_free(c);
+    free(pool);
+}
+
 int main(void)
 {
     t_seed();
@@ -301,6 +382,10 @@ int main(void)
     test_complete("test", 1);
     test_complete("batch", 0);
     test_complete("batch", 1);
+    for (unsigned nops = 1; nops <= 4000; nops *= 7) {
+        test_random_circuits(0, nops);
+        test_random_circuits(1, nops);
+    }
     test_witness_errors();
     test_lying_generator();
     test_mutations(0, getenv("ZK_TEST_FULL") ? 1 : 7);
