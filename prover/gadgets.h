@@ -112,14 +112,14 @@ cb_target gd_u32_to_target(cb_builder *b, gd_u32 a);
 gd_u32 gd_u32_from_target(cb_builder *b, cb_target x);
 
 /* sum = x + y mod 2^32 and carry = 1 iff x + y >= 2^32. Preconditions: 16-bit
- * limbs. The outputs' limbs are 16-bit. Per limb: one BITS row, three slots. */
+ * limbs. The outputs' limbs are 16-bit. Two BITS rows, five ARITH slots. */
 void gd_u32_add(cb_builder *b, gd_u32 x, gd_u32 y, gd_u32 *sum, cb_target *carry);
-/* diff = x - y mod 2^32 and borrow = 1 iff x < y. Same preconditions and cost
- * (plus one slot for the borrow). */
+/* diff = x - y mod 2^32 and borrow = 1 iff x < y. Same preconditions; two BITS
+ * rows, eight ARITH slots. */
 void gd_u32_sub(cb_builder *b, gd_u32 x, gd_u32 y, gd_u32 *diff, cb_target *borrow);
-/* Returns: a bit, 1 iff x < y (the borrow of x - y). */
+/* Returns: a bit, 1 iff x < y (the borrow of x - y; gd_u32_sub's cost). */
 cb_target gd_u32_lt(cb_builder *b, gd_u32 x, gd_u32 y);
-/* Returns: a bit, 1 iff x == y (limb by limb; 16-bit limbs). */
+/* Returns: a bit, 1 iff x == y (limb by limb; 16-bit limbs). Seven slots. */
 cb_target gd_u32_eq(cb_builder *b, gd_u32 x, gd_u32 y);
 
 /* Sets a u32 input's limbs in a witness. Returns the errors of cb_witness_set. */
@@ -134,13 +134,14 @@ int gd_u32_get(const cb_witness *w, gd_u32 x, uint32_t *v) __attribute__((warn_u
 gd_u64 gd_u64_input(cb_builder *b);
 gd_u64 gd_u64_constant(cb_builder *b, uint64_t v);
 /* sum = x + y mod 2^64 and carry = 1 iff the sum overflows. Preconditions:
- * 16-bit limbs. Four BITS rows, twelve slots. */
+ * 16-bit limbs. Four BITS rows, eleven ARITH slots. */
 void gd_u64_add(cb_builder *b, gd_u64 x, gd_u64 y, gd_u64 *sum, cb_target *carry);
-/* diff = x - y mod 2^64 and borrow = 1 iff x < y (a negative result). */
+/* diff = x - y mod 2^64 and borrow = 1 iff x < y (a negative result). Four BITS
+ * rows, sixteen slots. */
 void gd_u64_sub(cb_builder *b, gd_u64 x, gd_u64 y, gd_u64 *diff, cb_target *borrow);
 /* Returns: a bit, 1 iff x < y. */
 cb_target gd_u64_lt(cb_builder *b, gd_u64 x, gd_u64 y);
-/* Returns: a bit, 1 iff x == y. */
+/* Returns: a bit, 1 iff x == y. Fifteen slots. */
 cb_target gd_u64_eq(cb_builder *b, gd_u64 x, gd_u64 y);
 
 int gd_u64_set(cb_witness *w, gd_u64 x, uint64_t v) __attribute__((warn_unused_result));
@@ -163,7 +164,7 @@ cb_ext gd_ext_mul_add(cb_builder *b, cb_ext x, cb_ext y, cb_ext z);
  *   (v0 + v1) / 2 + beta (v0 - v1) / (2 x)
  * where v0, v1 are the values at x and -x. x is a base target and must be
  * non-zero: the witness supplies 1/(2x) and 2x * (1/(2x)) == 1 is constrained.
- * Four ARITH_EXT slots and two ARITH slots. */
+ * Four ARITH_EXT slots and one ARITH slot. */
 cb_ext gd_fri_fold_pair(cb_builder *b, cb_ext v0, cb_ext v1, cb_ext beta, cb_target x);
 
 #endif
