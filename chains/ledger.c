@@ -334,16 +334,12 @@ static int reject(const char **reason, int code, const char *why)
     return zk_err_set(code, "%s", why);
 }
 
-/* The checks of ledger_check_tx against sender account s. On rejection returns the
- * code with *reason set; other errors leave *reason NULL. */
-static int check(ledger *l, const eth_tx *tx, const lacct *s, tx_cost *c, const char **reason)
+/* The checks of ledger_check_tx that need no store, against sender account s
+ * (everything but "already known"). Reads only what ledger_open fixed. */
+static int check_state(const ledger *l, const eth_tx *tx, const lacct *s, tx_cost *c,
+                       const char **reason)
 {
     *reason = NULL;
-    int known = 0, e = tx_known(l, tx->hash, &known);
-    if (e)
-        return zk_err_wrap(e, "ledger: looking up a tx hash: ");
-    if (known)
-        return reject(reason, ZK_ERR_EXISTS, "already known");
     if (!tx->has_to)
         return reject(reason, ZK_ERR_UNSUPPORTED, "transaction type not supported");
     if (tx->chain_id != l->chain_id)
@@ -375,6 +371,19 @@ static int check(ledger *l, const eth_tx *tx, const lacct *s, tx_cost *c, const 
     c->fee = (u128)c->gas * c->price; /* <= gas_limit * cap, checked above */
     c->value = value;
     return ZK_OK;
+}
+
+/* The checks of ledger_check_tx against sender account s. On rejection returns the
+ * code with *reason set; other errors leave *reason NULL. */
+static int check(ledger *l, const eth_tx *tx, const lacct *s, tx_cost *c, const char **reason)
+{
+    *reason = NULL;
+    int known = 0, e = tx_known(l, tx->hash, &known);
+    if (e)
+        return zk_err_wrap(e, "ledger: looking up a tx hash: ");
+    if (known)
+        return reject(reason, ZK_ERR_EXISTS, "already known");
+    return check_state(l, tx, s, c, reason);
 }
 
 /* ---- open ---- */
@@ -632,6 +641,16 @@ int ledger_check_tx(ledger *l, const eth_tx *tx, const char **reason)
     int e = acct_get(l, tx->sender, &s);
     *reason = NULL;
     return e ? e : check(l, tx, &s, &c, reason);
+}
+
+int ledger_check_tx_at(const ledger *l, const eth_tx *tx, const u256 *balance, uint64_t nonce,
+                       const char **reason)
+{
+    if (!l || !tx || !balance || !reason)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "ledger_check_tx_at: NULL argument");
+    lacct s = {.bal = u128_sat(balance), .nonce = nonce};
+    tx_cost c;
+    return check_state(l, tx, &s, &c, reason);
 }
 
 /* ---- blocks ---- */

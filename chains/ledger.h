@@ -137,6 +137,17 @@ int ledger_account(ledger *l, const uint8_t addr[20], u256 *balance, uint64_t *n
 int ledger_check_tx(ledger *l, const eth_tx *tx, const char **reason)
     __attribute__((warn_unused_result));
 
+/* The checks of ledger_check_tx against an account state the caller keeps
+ * (balance, nonce as ledger_account gave them), without reading the store: for a
+ * pool that answers from memory while a block is being applied. "already known"
+ * is not checked: a transaction whose nonce is not below the account nonce cannot
+ * be in a block, and one below it is refused ("nonce too low") either way. Reads
+ * only what ledger_open fixed (chain id, base fee), so it may run on any thread
+ * while another uses l.
+ * Returns: as ledger_check_tx, without ZK_ERR_DB. */
+int ledger_check_tx_at(const ledger *l, const eth_tx *tx, const u256 *balance, uint64_t nonce,
+                       const char **reason) __attribute__((warn_unused_result));
+
 /* Applies items in order as the next block, with timestamp. An item that fails
  * its checks at its turn is skipped (res[k].reason says why) and changes nothing;
  * the block (possibly with no transactions) is stored either way.

@@ -21,12 +21,17 @@ typedef struct ptx {
     size_t len;
     eth_tx tx;
     int durable; /* its pending row is committed; only then may a block take it */
+    int inblock; /* taken by the block being applied: it may not be replaced */
 } ptx;
 
 /* One sender's transactions, sorted by nonce, no nonce twice. */
 typedef struct psender {
     uint8_t addr[20];
     size_t slot; /* index in node.senders */
+    /* The account as of the last block the pool has seen finish: admission checks
+     * against it without the ledger, which a block may be busy with. */
+    u256 bal;
+    uint64_t nonce;
     ptx **txs;
     size_t n, cap;
 } psender;
@@ -41,13 +46,21 @@ typedef struct pwait {
     struct pwait *next;
 } pwait;
 
+/* Two locks, always taken in this order when both are held: lmu guards the ledger
+ * handle (a block is applied under lmu alone, so admission goes on meanwhile), mu
+ * guards the pool, the group commit queue and every field below it. */
 struct node {
+    pthread_mutex_t lmu;
     pthread_mutex_t mu;
-    pthread_cond_t cv;      /* wakes the sequencer */
-    pthread_cond_t cv_sync; /* a group commit finished */
+    pthread_cond_t cv;       /* wakes the sequencer */
+    pthread_cond_t cv_sync;  /* a group commit finished */
+    pthread_cond_t cv_block; /* a block's transactions left the pool */
     pthread_t thread;
     int running, stopping;
     ledger *l;
+    uint64_t head; /* the ledger's head as the pool has seen it */
+    uint64_t gen;  /* blocks finished since open: a stale account read shows here */
+    int resync;    /* a block's accounts could not be read: read them all again */
     zk_db *pool_db;
     node_config cfg;
     char client_version[64];
@@ -349,20 +362,39 @@ static int queue_delete(node *n, const uint8_t hash[32])
 
 /* ---- admission ---------------------------------------------------------------- */
 
-/* The admission rules of docs/CHAIN.md. Takes ownership of p on ZK_OK. w: queue the
- * pending row on w for the group commit; NULL when reloading the table (the row is
- * there already). *wait_sync: p would replace a tx whose own row is not committed
- * yet; nothing was done, try again after the running commit. Called with the lock
- * held. */
-static int pool_admit(node *n, ptx *p, pwait *w, int *wait_sync, const char **reason)
+/* What admission needs before it can decide. */
+enum {
+    ADMIT_DONE = 0,   /* decided: accepted or refused */
+    ADMIT_WAIT_SYNC,  /* p would replace a tx whose row is not committed yet */
+    ADMIT_WAIT_BLOCK, /* p would replace a tx the running block has taken */
+    ADMIT_NEED_ACCT,  /* a sender the pool does not hold: read its account */
+    ADMIT_NONCE_LOW,  /* below the account nonce: the ledger tells "already known" from
+                         "nonce too low" */
+};
+
+/* An account read from the ledger for a sender the pool does not hold yet. */
+typedef struct acct_view {
+    u256 bal;
+    uint64_t nonce;
+} acct_view;
+
+/* The admission rules of docs/CHAIN.md. Takes ownership of p on ZK_OK with *again
+ * ADMIT_DONE. w: queue the pending row on w for the group commit; NULL when
+ * reloading the table (the row is there already). fresh: the sender's account when
+ * the caller read it (ADMIT_NEED_ACCT). Any other *again: nothing was done; the
+ * caller gets what is missing and tries again. Called with mu held. */
+static int pool_admit(node *n, ptx *p, pwait *w, const acct_view *fresh, int *again,
+                      const char **reason)
 {
     const eth_tx *tx = &p->tx;
-    *wait_sync = 0;
-    uint64_t acct_nonce;
-    int rc = ledger_account(n->l, tx->sender, NULL, &acct_nonce);
-    if (rc)
-        return rc;
+    *again = ADMIT_DONE;
     psender *s = find_sender(n, tx->sender);
+    if (!s && !fresh) {
+        *again = ADMIT_NEED_ACCT;
+        return ZK_OK;
+    }
+    uint64_t acct_nonce = s ? s->nonce : fresh->nonce;
+    const u256 *acct_bal = s ? &s->bal : &fresh->bal;
     size_t pos = 0;
     ptx *same = NULL;
     if (s) {
@@ -380,13 +412,16 @@ static int pool_admit(node *n, ptx *p, pwait *w, int *wait_sync, const char **re
                           (unsigned long long)tx->nonce, n->cfg.pool_max_nonce_gap,
                           (unsigned long long)acct_nonce);
     }
+    if (tx->nonce < acct_nonce) {
+        *again = ADMIT_NONCE_LOW;
+        return ZK_OK;
+    }
     /* The ledger wants the exact next nonce; for a future nonce the other checks
-     * (chain id, fees, gas, balance now, hash not in a block) are made on a copy
-     * that carries the account nonce. */
+     * (chain id, fees, gas, balance now) are made on a copy that carries the account
+     * nonce. A nonce at or past the account's cannot be in a block yet. */
     eth_tx probe = *tx;
-    if (probe.nonce > acct_nonce)
-        probe.nonce = acct_nonce;
-    rc = ledger_check_tx(n->l, &probe, reason);
+    probe.nonce = acct_nonce;
+    int rc = ledger_check_tx_at(n->l, &probe, acct_bal, acct_nonce, reason);
     if (rc)
         return rc;
     if (same) {
@@ -395,8 +430,12 @@ static int pool_admit(node *n, ptx *p, pwait *w, int *wait_sync, const char **re
             *reason = "replacement transaction underpriced";
             return zk_err_set(ZK_ERR_RANGE, "replacement transaction underpriced");
         }
+        if (same->inblock) {
+            *again = ADMIT_WAIT_BLOCK;
+            return ZK_OK;
+        }
         if (!same->durable) {
-            *wait_sync = 1;
+            *again = ADMIT_WAIT_SYNC;
             return ZK_OK;
         }
         s->txs[pos] = p;
@@ -417,8 +456,12 @@ static int pool_admit(node *n, ptx *p, pwait *w, int *wait_sync, const char **re
         return zk_err_set(ZK_ERR_BUSY, "account slot limit exceeded (%u txs)",
                           n->cfg.pool_max_per_sender);
     }
-    if (!s && !(s = sender_add(n, tx->sender)))
-        return ZK_ERR_NOMEM;
+    if (!s) {
+        if (!(s = sender_add(n, tx->sender)))
+            return ZK_ERR_NOMEM;
+        s->bal = fresh->bal;
+        s->nonce = fresh->nonce;
+    }
     if (s->n == s->cap) {
         size_t nc = s->cap ? s->cap * 2 : 4;
         ptx **nt = realloc(s->txs, nc * sizeof *nt);
@@ -443,6 +486,49 @@ queued:
         n->wq_tail = &w->next;
     }
     return ZK_OK;
+}
+
+/* Runs pool_admit until it decides, getting what it asks for: the ledger is read
+ * under lmu with mu dropped (lock order), so a block being applied delays only
+ * the senders the pool does not hold yet. An account read that a finishing block
+ * may have overtaken is read again. Called with mu held; holds it on return. */
+static int admit_locked(node *n, ptx *p, pwait *w, const char **reason)
+{
+    acct_view fresh;
+    int have = 0;
+    for (;;) {
+        int again;
+        int rc = pool_admit(n, p, w, have ? &fresh : NULL, &again, reason);
+        if (rc || again == ADMIT_DONE)
+            return rc;
+        if (again == ADMIT_WAIT_SYNC) {
+            pthread_cond_wait(&n->cv_sync, &n->mu);
+            continue;
+        }
+        uint64_t g = n->gen;
+        if (again == ADMIT_WAIT_BLOCK) {
+            while (n->gen == g)
+                pthread_cond_wait(&n->cv_block, &n->mu);
+            continue;
+        }
+        pthread_mutex_unlock(&n->mu);
+        pthread_mutex_lock(&n->lmu);
+        if (again == ADMIT_NEED_ACCT) {
+            rc = ledger_account(n->l, p->tx.sender, &fresh.bal, &fresh.nonce);
+        } else {
+            /* The ledger's nonce is at least the pool's, so this refuses. */
+            rc = ledger_check_tx(n->l, &p->tx, reason);
+            if (!rc) {
+                *reason = "nonce too low";
+                rc = zk_err_set(ZK_ERR_RANGE, "nonce too low");
+            }
+        }
+        pthread_mutex_unlock(&n->lmu);
+        pthread_mutex_lock(&n->mu);
+        if (rc || again == ADMIT_NONCE_LOW)
+            return rc;
+        have = n->gen == g;
+    }
 }
 
 static int ptx_make(const uint8_t *raw, size_t len, ptx **out, const char **reason)
@@ -486,10 +572,8 @@ int node_submit(node *n, const uint8_t *raw, size_t len, uint8_t hash[32], const
     uint8_t h[32];
     memcpy(h, p->tx.hash, 32);
     pwait w = {0};
-    int wait_sync;
     pthread_mutex_lock(&n->mu);
-    while (!(rc = pool_admit(n, p, &w, &wait_sync, reason)) && wait_sync)
-        pthread_cond_wait(&n->cv_sync, &n->mu);
+    rc = admit_locked(n, p, &w, reason);
     if (rc) {
         pthread_mutex_unlock(&n->mu);
         ptx_free(p);
@@ -524,9 +608,8 @@ static size_t executable_run(const psender *s, uint64_t an)
  * e.g. a replaced tx's twin) and queues their rows for deletion. */
 static int prune_sender(node *n, psender *s, ptx **freed, size_t *n_freed, size_t cap)
 {
-    uint64_t an;
-    int rc = ledger_account(n->l, s->addr, NULL, &an);
-    while (!rc && s->n && s->txs[0]->tx.nonce < an && s->txs[0]->durable && *n_freed < cap) {
+    int rc = ZK_OK;
+    while (!rc && s->n && s->txs[0]->tx.nonce < s->nonce && s->txs[0]->durable && *n_freed < cap) {
         rc = queue_delete(n, s->txs[0]->tx.hash);
         freed[(*n_freed)++] = s->txs[0];
         sender_remove_at(n, s, 0);
@@ -534,116 +617,254 @@ static int prune_sender(node *n, psender *s, ptx **freed, size_t *n_freed, size_
     return rc;
 }
 
-static int produce_locked(node *n, uint64_t timestamp, int *made, ledger_block *block)
+static uint64_t now_s(void)
 {
-    *made = 0;
-    size_t ns = n->n_senders;
+    return (uint64_t)time(NULL);
+}
+
+/* A block in the making: chosen under mu, applied under lmu alone, then taken out
+ * of the pool under mu again. */
+typedef struct blk {
+    size_t k;
+    ledger_item *items;
+    ptx **chosen;
+    ledger_tx_result *res;
+    uint8_t (*touched)[20]; /* every account the block may change, sorted, distinct */
+    acct_view *after;       /* their state once the block is committed */
+    size_t n_touched;
+} blk;
+
+static void blk_free(blk *b)
+{
+    free(b->items);
+    free(b->chosen);
+    free(b->res);
+    free(b->touched);
+    free(b->after);
+}
+
+/* Takes executable transactions round-robin across senders (one per sender per
+ * pass, so one busy sender cannot fill a block while others wait) and marks them,
+ * so that none is replaced while the block is applied. Called with mu held. */
+static int choose_locked(node *n, blk *b)
+{
+    size_t ns = n->n_senders, cap = n->cfg.max_block_txs;
+    b->k = 0;
     if (!ns)
         return ZK_OK;
     size_t *run = calloc(ns, sizeof *run), *taken = calloc(ns, sizeof *taken);
-    size_t cap = n->cfg.max_block_txs;
-    ledger_item *items = calloc(cap, sizeof *items);
-    ptx **chosen = calloc(cap, sizeof *chosen);
-    ledger_tx_result *res = calloc(cap, sizeof *res);
+    b->items = calloc(cap, sizeof *b->items);
+    b->chosen = calloc(cap, sizeof *b->chosen);
+    b->res = calloc(cap, sizeof *b->res);
     int rc = ZK_OK;
-    if (!run || !taken || !items || !chosen || !res) {
+    if (!run || !taken || !b->items || !b->chosen || !b->res) {
         rc = zk_err_set(ZK_ERR_NOMEM, "sequencer: block of %zu txs", cap);
         goto out;
     }
-    for (size_t i = 0; i < ns && !rc; i++) {
-        uint64_t an;
-        rc = ledger_account(n->l, n->senders[i]->addr, NULL, &an);
-        if (!rc)
-            run[i] = executable_run(n->senders[i], an);
-    }
-    if (rc)
-        goto out;
-    /* Round-robin: one tx per sender per pass, so one busy sender cannot fill a
-     * block while others wait. */
-    size_t k = 0;
+    for (size_t i = 0; i < ns; i++)
+        run[i] = executable_run(n->senders[i], n->senders[i]->nonce);
     uint64_t gas = 0;
     int progress = 1;
-    while (progress && k < cap) {
+    while (progress && b->k < cap) {
         progress = 0;
-        for (size_t i = 0; i < ns && k < cap; i++) {
+        for (size_t i = 0; i < ns && b->k < cap; i++) {
             if (taken[i] >= run[i])
                 continue;
             ptx *p = n->senders[i]->txs[taken[i]];
             if (gas + p->tx.gas_limit > NODE_BLOCK_GAS_LIMIT)
                 continue;
             gas += p->tx.gas_limit;
-            chosen[k] = p;
-            items[k] = (ledger_item){.raw = p->raw, .raw_len = p->len, .tx = &p->tx};
-            k++;
+            p->inblock = 1;
+            b->chosen[b->k] = p;
+            b->items[b->k++] = (ledger_item){.raw = p->raw, .raw_len = p->len, .tx = &p->tx};
             taken[i]++;
             progress = 1;
         }
     }
-    if (!k)
-        goto out;
-    rc = ledger_apply_block(n->l, items, k, timestamp, res, block);
-    if (rc)
-        goto out;
-    *made = 1;
-    /* Every chosen tx leaves the pool: applied ones are in the block, skipped ones
-     * failed their checks at their turn. Their pending rows go with the next group
-     * commit, after the block's; a crash in between leaves rows that node_open
-     * finds in blocks. Only senders with a tx in the block have a new nonce, so
-     * only they can have txs the ledger has passed. */
-    ptx **freed = calloc(n->total, sizeof *freed);
-    if (!freed) {
-        rc = zk_err_set(ZK_ERR_NOMEM, "sequencer: cleanup list");
-        goto out;
+out:
+    free(run);
+    free(taken);
+    return rc;
+}
+
+static int addr_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, 20);
+}
+
+/* Reads the state, after the block, of every account it may have changed: senders,
+ * recipients and the operator. Called with lmu held. */
+static int read_touched(node *n, blk *b)
+{
+    size_t m = 2 * b->k + 1;
+    b->touched = malloc(m * sizeof *b->touched);
+    b->after = malloc(m * sizeof *b->after);
+    if (!b->touched || !b->after)
+        return zk_err_set(ZK_ERR_NOMEM, "sequencer: %zu touched accounts", m);
+    size_t t = 0;
+    ledger_operator(n->l, b->touched[t++]);
+    for (size_t i = 0; i < b->k; i++) {
+        memcpy(b->touched[t++], b->chosen[i]->tx.sender, 20);
+        if (b->chosen[i]->tx.has_to)
+            memcpy(b->touched[t++], b->chosen[i]->tx.to, 20);
     }
-    size_t n_freed = 0, gcap = n->total;
-    size_t skipped = 0;
-    int lost = 0;
-    for (size_t i = 0; i < ns; i++) {
-        psender *s = n->senders[i];
-        if (!taken[i])
+    qsort(b->touched, t, sizeof *b->touched, addr_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < t; i++)
+        if (!u || memcmp(b->touched[u - 1], b->touched[i], 20))
+            memcpy(b->touched[u++], b->touched[i], 20);
+    b->n_touched = u;
+    int rc = ZK_OK;
+    for (size_t i = 0; !rc && i < u; i++)
+        rc = ledger_account(n->l, b->touched[i], &b->after[i].bal, &b->after[i].nonce);
+    return rc;
+}
+
+/* Takes a committed block's transactions (applied or skipped) out of the pool,
+ * queues their rows for deletion with the next group commit (after the block's
+ * own commit; a crash in between leaves rows that node_open finds in blocks), and
+ * brings the pool's accounts up to the block. Called with mu held. */
+static void finish_locked(node *n, blk *b, uint64_t number)
+{
+    size_t cap = b->k + n->total;
+    ptx **freed = calloc(cap, sizeof *freed);
+    size_t n_freed = 0, skipped = 0;
+    int lost = !freed;
+    for (size_t i = 0; i < b->k; i++) {
+        ptx *p = b->chosen[i];
+        psender *s = find_sender(n, p->tx.sender);
+        size_t pos = s ? sender_pos(s, p->tx.nonce) : 0;
+        /* A taken tx cannot be replaced or pruned, so it is still there. */
+        if (!s || pos >= s->n || s->txs[pos] != p)
             continue;
-        for (size_t j = 0; j < taken[i]; j++) {
-            lost |= queue_delete(n, s->txs[0]->tx.hash) != ZK_OK;
-            freed[n_freed++] = s->txs[0];
-            sender_remove_at(n, s, 0);
-        }
-        if (!rc)
-            rc = prune_sender(n, s, freed, &n_freed, gcap);
+        lost |= queue_delete(n, p->tx.hash) != ZK_OK;
+        sender_remove_at(n, s, pos);
+        if (freed)
+            freed[n_freed++] = p;
+        else
+            ptx_free(p);
+    }
+    for (size_t i = 0; i < b->n_touched; i++) {
+        psender *s = find_sender(n, b->touched[i]);
+        if (!s)
+            continue;
+        s->bal = b->after[i].bal;
+        s->nonce = b->after[i].nonce;
+        if (freed)
+            lost |= prune_sender(n, s, freed, &n_freed, cap) != ZK_OK;
     }
     if (lost)
         ZK_LOG(ZK_LOG_WARN, "node.pool_cleanup_deferred",
                ZKF_STR("detail", "no memory for the row list; a restart drops the rows"));
-    for (size_t i = 0; i < k; i++) {
-        if (res[i].code) {
-            skipped++;
-            char h[67];
-            zk_hex_encode(h, chosen[i]->tx.hash, 32, 1);
-            ZK_LOG(ZK_LOG_WARN, "node.tx_skipped", ZKF_STR("hash", h),
-                   ZKF_STR("reason", res[i].reason ? res[i].reason : "?"));
-        }
+    for (size_t i = 0; i < b->k; i++) {
+        if (!b->res[i].code)
+            continue;
+        skipped++;
+        char h[67];
+        zk_hex_encode(h, b->items[i].tx->hash, 32, 1);
+        ZK_LOG(ZK_LOG_WARN, "node.tx_skipped", ZKF_STR("hash", h),
+               ZKF_STR("reason", b->res[i].reason ? b->res[i].reason : "?"));
     }
     for (size_t i = 0; i < n_freed; i++)
         ptx_free(freed[i]);
     free(freed);
     for (size_t i = n->n_senders; i-- > 0;)
         drop_sender_if_empty(n, n->senders[i]);
-    ZK_LOG(ZK_LOG_INFO, "node.block", ZKF_UINT("number", ledger_head(n->l)),
-           ZKF_UINT("txs", k - skipped), ZKF_UINT("skipped", skipped), ZKF_UINT("pool", n->total));
-out:
-    free(run);
-    free(taken);
-    free(items);
-    free(chosen);
-    free(res);
+    n->head = number;
+    ZK_LOG(ZK_LOG_INFO, "node.block", ZKF_UINT("number", number), ZKF_UINT("txs", b->k - skipped),
+           ZKF_UINT("skipped", skipped), ZKF_UINT("pool", n->total));
+}
+
+/* Reads again the account of every sender the pool holds, after a block whose
+ * accounts could not be read. Called with lmu held, mu not. */
+static int resync_accounts(node *n)
+{
+    pthread_mutex_lock(&n->mu);
+    size_t ns = n->n_senders;
+    uint8_t(*addr)[20] = malloc((ns ? ns : 1) * sizeof *addr);
+    acct_view *v = malloc((ns ? ns : 1) * sizeof *v);
+    for (size_t i = 0; addr && i < ns; i++)
+        memcpy(addr[i], n->senders[i]->addr, 20);
+    pthread_mutex_unlock(&n->mu);
+    int rc = addr && v ? ZK_OK : zk_err_set(ZK_ERR_NOMEM, "sequencer: resync of %zu senders", ns);
+    for (size_t i = 0; !rc && i < ns; i++)
+        rc = ledger_account(n->l, addr[i], &v[i].bal, &v[i].nonce);
+    pthread_mutex_lock(&n->mu);
+    for (size_t i = 0; !rc && i < ns; i++) {
+        psender *s = find_sender(n, addr[i]);
+        if (s) {
+            s->bal = v[i].bal;
+            s->nonce = v[i].nonce;
+        }
+    }
+    if (!rc) {
+        n->resync = 0;
+        n->gen++;
+        pthread_cond_broadcast(&n->cv_block);
+    }
+    pthread_mutex_unlock(&n->mu);
+    free(addr);
+    free(v);
+    return rc;
+}
+
+/* Makes one block. The ledger is held (lmu) throughout, the pool (mu) only to
+ * choose the transactions and to take them out again, so admission goes on while
+ * the block is applied and written. use_now: the timestamp is max(now, parent's). */
+static int produce(node *n, int use_now, uint64_t timestamp, int *made, ledger_block *block)
+{
+    *made = 0;
+    blk b = {0};
+    ledger_block nb;
+    pthread_mutex_lock(&n->lmu);
+    int rc = n->resync ? resync_accounts(n) : ZK_OK;
+    if (!rc && use_now) {
+        ledger_block head;
+        timestamp = now_s();
+        if (!ledger_block_by_number(n->l, ledger_head(n->l), &head) && head.timestamp > timestamp)
+            timestamp = head.timestamp;
+    }
+    if (!rc) {
+        pthread_mutex_lock(&n->mu);
+        rc = choose_locked(n, &b);
+        pthread_mutex_unlock(&n->mu);
+    }
+    if (rc || !b.k) {
+        pthread_mutex_unlock(&n->lmu);
+        blk_free(&b);
+        return rc;
+    }
+    rc = ledger_apply_block(n->l, b.items, b.k, timestamp, b.res, &nb);
+    int read_rc = rc ? ZK_OK : read_touched(n, &b);
+    pthread_mutex_lock(&n->mu);
+    if (rc) {
+        for (size_t i = 0; i < b.k; i++)
+            b.chosen[i]->inblock = 0;
+    } else {
+        if (read_rc) {
+            /* The block is committed either way; the accounts are read again
+             * before the next one, and the ledger checks every tx at its turn. */
+            ZK_LOG(ZK_LOG_ERROR, "node.account_read_failed", ZKF_STR("detail", zk_err_detail()));
+            b.n_touched = 0;
+            n->resync = 1;
+        }
+        finish_locked(n, &b, nb.number);
+        *made = 1;
+        if (block)
+            *block = nb;
+    }
+    n->gen++;
+    pthread_cond_broadcast(&n->cv_block);
+    pthread_mutex_unlock(&n->mu);
+    pthread_mutex_unlock(&n->lmu);
+    blk_free(&b);
     return rc;
 }
 
 int node_produce_block(node *n, uint64_t timestamp, int *made, ledger_block *block)
 {
     int m = 0;
-    pthread_mutex_lock(&n->mu);
-    int rc = produce_locked(n, timestamp, &m, block);
-    pthread_mutex_unlock(&n->mu);
+    int rc = produce(n, 0, timestamp, &m, block);
     if (made)
         *made = m;
     return rc;
@@ -706,8 +927,9 @@ static int pool_reload(node *n)
         ptx *p;
         int r = ptx_make(raws.data + offs[i], offs[i + 1] - offs[i], &p, &reason);
         if (!r) {
-            int ws;
-            r = pool_admit(n, p, NULL, &ws, &reason);
+            pthread_mutex_lock(&n->mu);
+            r = admit_locked(n, p, NULL, &reason);
+            pthread_mutex_unlock(&n->mu);
             if (r == ZK_ERR_DB || r == ZK_ERR_NOMEM) {
                 ptx_free(p);
                 rc = r;
@@ -759,15 +981,19 @@ int node_open(node **out, const node_config *cfg)
     snprintf(n->client_version, sizeof n->client_version, "%s",
              cfg->client_version ? cfg->client_version : "zkgate");
     n->cfg.client_version = n->client_version;
+    pthread_mutex_init(&n->lmu, NULL);
     pthread_mutex_init(&n->mu, NULL);
     pthread_cond_init(&n->cv, NULL);
     pthread_cond_init(&n->cv_sync, NULL);
+    pthread_cond_init(&n->cv_block, NULL);
     n->wq_tail = &n->wq_head;
     if (RAND_bytes((unsigned char *)n->map_key, sizeof n->map_key) != 1) {
         node_free(n);
         return zk_err_set(ZK_ERR_CRYPTO, "node: no randomness for the sender table key");
     }
     int rc = ledger_open(&n->l, cfg->ledger_path, cfg->genesis);
+    if (!rc)
+        n->head = ledger_head(n->l);
     if (!rc)
         rc = db_open(&n->pool_db, cfg->pool_path, DB_DURABLE | (cfg->pool_path ? 0 : DB_MEMORY), 0);
     if (!rc)
@@ -780,11 +1006,6 @@ int node_open(node **out, const node_config *cfg)
     }
     *out = n;
     return ZK_OK;
-}
-
-static uint64_t now_s(void)
-{
-    return (uint64_t)time(NULL);
 }
 
 static void *sequencer(void *arg)
@@ -801,15 +1022,13 @@ static void *sequencer(void *arg)
             ;
         if (n->stopping)
             break;
-        ledger_block head;
-        uint64_t t = now_s();
-        if (!ledger_block_by_number(n->l, ledger_head(n->l), &head) && head.timestamp > t)
-            t = head.timestamp;
+        pthread_mutex_unlock(&n->mu);
         int made;
-        int rc = produce_locked(n, t, &made, NULL);
+        int rc = produce(n, 1, 0, &made, NULL);
         if (rc)
             ZK_LOG(ZK_LOG_ERROR, "node.block_failed", ZKF_STR("detail", zk_err_detail()),
                    ZKF_STR("code", zk_errname(rc)));
+        pthread_mutex_lock(&n->mu);
         /* The block's pending rows go with the next submitter's commit; on a quiet
          * chain nobody submits, so the sequencer writes them. */
         if (n->n_dels && !n->writing)
@@ -872,7 +1091,9 @@ void node_free(node *n)
     db_close(n->pool_db);
     pthread_cond_destroy(&n->cv);
     pthread_cond_destroy(&n->cv_sync);
+    pthread_cond_destroy(&n->cv_block);
     pthread_mutex_destroy(&n->mu);
+    pthread_mutex_destroy(&n->lmu);
     free(n);
 }
 
@@ -886,11 +1107,8 @@ void node_pool_counts(node *n, size_t *total, size_t *executable)
 {
     pthread_mutex_lock(&n->mu);
     size_t ex = 0;
-    for (size_t i = 0; i < n->n_senders; i++) {
-        uint64_t an;
-        if (!ledger_account(n->l, n->senders[i]->addr, NULL, &an))
-            ex += executable_run(n->senders[i], an);
-    }
+    for (size_t i = 0; i < n->n_senders; i++)
+        ex += executable_run(n->senders[i], n->senders[i]->nonce);
     if (total)
         *total = n->total;
     if (executable)
@@ -902,22 +1120,25 @@ int node_account(node *n, const uint8_t addr[20], u256 *balance, uint64_t *nonce
                  uint64_t *pending_nonce)
 {
     uint64_t an;
-    pthread_mutex_lock(&n->mu);
+    pthread_mutex_lock(&n->lmu);
     int rc = ledger_account(n->l, addr, balance, &an);
     if (!rc) {
         if (nonce)
             *nonce = an;
-        if (pending_nonce)
+        if (pending_nonce) {
+            pthread_mutex_lock(&n->mu);
             *pending_nonce = an + pending_run_locked(n, addr, an);
+            pthread_mutex_unlock(&n->mu);
+        }
     }
-    pthread_mutex_unlock(&n->mu);
+    pthread_mutex_unlock(&n->lmu);
     return rc;
 }
 
 uint64_t node_head(node *n)
 {
     pthread_mutex_lock(&n->mu);
-    uint64_t h = ledger_head(n->l);
+    uint64_t h = n->head;
     pthread_mutex_unlock(&n->mu);
     return h;
 }
@@ -1256,11 +1477,11 @@ RPC_FN(m_get_balance)
     u256 bal;
     if (rpcs_param_count(params, 1, 2, err) || addr_param(params, a, err))
         return NULL;
-    pthread_mutex_lock(&n->mu);
+    pthread_mutex_lock(&n->lmu);
     int rc = head_only(n, params, 1, err);
     if (!rc && (rc = ledger_account(n->l, a, &bal, NULL)) != 0)
         internal(err, "balance");
-    pthread_mutex_unlock(&n->mu);
+    pthread_mutex_unlock(&n->lmu);
     return rc ? NULL : j_u256(&bal);
 }
 
@@ -1277,13 +1498,16 @@ RPC_FN(m_get_tx_count)
         pending = json_is_string(tag) && !strcmp(json_string_value(tag), "pending");
     }
     uint64_t nonce, pnonce;
-    pthread_mutex_lock(&n->mu);
+    pthread_mutex_lock(&n->lmu);
     int rc = pending ? ZK_OK : head_only(n, params, 1, err);
     if (!rc && (rc = ledger_account(n->l, a, NULL, &nonce)) != 0)
         internal(err, "nonce");
-    if (!rc)
+    if (!rc) {
+        pthread_mutex_lock(&n->mu);
         pnonce = nonce + pending_run_locked(n, a, nonce);
-    pthread_mutex_unlock(&n->mu);
+        pthread_mutex_unlock(&n->mu);
+    }
+    pthread_mutex_unlock(&n->lmu);
     return rc ? NULL : j_qty(pending ? pnonce : nonce);
 }
 
@@ -1324,10 +1548,10 @@ RPC_FN(m_fee_history)
     if (rpcs_param_count(params, 2, 3, err) ||
         rpcs_param_uint64(params, 0, "blockCount", &count, err))
         return NULL;
-    pthread_mutex_lock(&n->mu);
+    pthread_mutex_lock(&n->lmu);
     int rc = block_param(n, params, 1, &newest, err);
     uint64_t head = ledger_head(n->l);
-    pthread_mutex_unlock(&n->mu);
+    pthread_mutex_unlock(&n->lmu);
     if (rc)
         return NULL;
     if (newest > head)
@@ -1354,9 +1578,9 @@ RPC_FN(m_fee_history)
         if (i == count)
             break;
         ledger_block b;
-        pthread_mutex_lock(&n->mu);
+        pthread_mutex_lock(&n->lmu);
         int r = ledger_block_by_number(n->l, oldest + i, &b);
-        pthread_mutex_unlock(&n->mu);
+        pthread_mutex_unlock(&n->lmu);
         bad |= r != 0;
         if (!bad)
             bad |= json_array_append_new(
@@ -1390,10 +1614,10 @@ RPC_FN(m_fee_history)
 static int known_block(node *n, const json_t *params, size_t idx, rpcs_error *err)
 {
     uint64_t num = 0;
-    pthread_mutex_lock(&n->mu);
+    pthread_mutex_lock(&n->lmu);
     int rc = block_param(n, params, idx, &num, err);
     uint64_t head = ledger_head(n->l);
-    pthread_mutex_unlock(&n->mu);
+    pthread_mutex_unlock(&n->lmu);
     if (rc)
         return rc;
     if (num > head) {
@@ -1494,13 +1718,13 @@ RPC_FN(m_block_by_number)
     if (json_is_array(params) && json_array_size(params) > 1 &&
         rpcs_param_bool(params, 1, "full", &full, err))
         return NULL;
-    pthread_mutex_lock(&n->mu);
+    pthread_mutex_lock(&n->lmu);
     json_t *res = NULL;
     if (!block_param(n, params, 0, &num, err)) {
         ledger_block b;
         res = block_answer(n, ledger_block_by_number(n->l, num, &b), &b, full, err);
     }
-    pthread_mutex_unlock(&n->mu);
+    pthread_mutex_unlock(&n->lmu);
     return res;
 }
 
@@ -1514,11 +1738,11 @@ RPC_FN(m_block_by_hash)
     if (json_is_array(params) && json_array_size(params) > 1 &&
         rpcs_param_bool(params, 1, "full", &full, err))
         return NULL;
-    pthread_mutex_lock(&n->mu);
+    pthread_mutex_lock(&n->lmu);
     json_t *res = NULL;
     ledger_block b;
     res = block_answer(n, ledger_block_by_hash(n->l, h, &b), &b, full, err);
-    pthread_mutex_unlock(&n->mu);
+    pthread_mutex_unlock(&n->lmu);
     return res;
 }
 
@@ -1555,6 +1779,7 @@ RPC_FN(m_tx_by_hash)
     uint8_t h[32];
     if (rpcs_param_count(params, 1, 1, err) || rpcs_param_hex(params, 0, "hash", h, 32, err))
         return NULL;
+    pthread_mutex_lock(&n->lmu);
     pthread_mutex_lock(&n->mu);
     json_t *res = NULL;
     ptx *p = pool_find(n, h);
@@ -1562,14 +1787,16 @@ RPC_FN(m_tx_by_hash)
         res = tx_json(&p->tx, NULL);
         if (!res)
             internal(err, "tx");
-    } else {
+    }
+    pthread_mutex_unlock(&n->mu);
+    if (!p) {
         int rc = mined_tx_json(n, h, 0, &res);
         if (rc == ZK_ERR_NOT_FOUND)
             res = json_null();
         else if (rc)
             internal(err, "tx");
     }
-    pthread_mutex_unlock(&n->mu);
+    pthread_mutex_unlock(&n->lmu);
     return res;
 }
 
@@ -1579,14 +1806,14 @@ RPC_FN(m_receipt)
     uint8_t h[32];
     if (rpcs_param_count(params, 1, 1, err) || rpcs_param_hex(params, 0, "hash", h, 32, err))
         return NULL;
-    pthread_mutex_lock(&n->mu);
+    pthread_mutex_lock(&n->lmu);
     json_t *res = NULL;
     int rc = mined_tx_json(n, h, 1, &res);
     if (rc == ZK_ERR_NOT_FOUND)
         res = json_null();
     else if (rc)
         internal(err, "receipt");
-    pthread_mutex_unlock(&n->mu);
+    pthread_mutex_unlock(&n->lmu);
     return res;
 }
 
