@@ -448,6 +448,9 @@ static void test_params(int zk)
         int vr = zp_verify(vk, pi, NPI, wp.data, wp.len, 0, NULL);
         CHECK_MSG(vr != ZK_OK, "zk=%d: a proof with %u queries, %u PoW bits accepted", zk,
                   weak[i].num_queries, weak[i].pow_bits);
+        printf("params zk=%d: %u queries, %u PoW bits (%.0f bits) under the %.0f-bit key: %s: %s\n",
+               zk, weak[i].num_queries, weak[i].pow_bits, fri_conjectured_bits(&weak[i]), bits,
+               zk_errname(vr), vr ? zk_err_detail() : "accepted");
         /* the weak key itself is refused by a verifier asking for the strong bits */
         CHECK_ERR(zp_verify(cb_circuit_vk(w.c), wpi, NPI, wp.data, wp.len, bits, NULL),
                   ZK_ERR_PROOF);
