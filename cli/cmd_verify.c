@@ -99,7 +99,7 @@ int cmd_verify(int argc, char **argv)
     if (!rc) {
         rc = ex_build(&e, f.circuit, f.size, &f.fri, f.zk);
         if (rc)
-            zk_err_wrap(rc, "cannot rebuild the circuit the file names");
+            zk_err_wrap(rc, "cannot rebuild the circuit the file names: ");
     }
     if (rc) {
         fprintf(stderr, "zkgate %s: %s: %s\n", CMD, path, zk_err_detail());

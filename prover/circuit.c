@@ -107,6 +107,11 @@ void cb_free(cb_builder *b)
     free(b);
 }
 
+int cb_fail(cb_builder *b, int code)
+{
+    return b ? fail(b, code) : code;
+}
+
 int cb_error(const cb_builder *b)
 {
     return b ? b->err : ZK_ERR_INVALID_ARG;

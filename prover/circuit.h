@@ -44,6 +44,11 @@ void cb_free(cb_builder *b);
 /* Returns: the builder's first error (ZK_OK if none). */
 int cb_error(const cb_builder *b);
 
+/* Records code as the builder's error unless it already has one (for gadgets
+ * that refuse an argument; set the detail with zk_err_set first).
+ * Returns: the builder's first error. */
+int cb_fail(cb_builder *b, int code);
+
 /* A new target whose value a witness sets (or a generator computes). */
 cb_target cb_virtual(cb_builder *b);
 /* The target holding constant v (one per distinct value). */

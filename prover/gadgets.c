@@ -17,19 +17,17 @@
 
 static const cb_ext EXT_NONE = {{CB_NONE, CB_NONE, CB_NONE, CB_NONE}};
 
-/* Fails the builder with ZK_ERR_INVALID_ARG. The builder has no call for that,
- * so an impossible connection records the code (sticky) and the detail is then
- * replaced with one that names the gadget; later builder calls do nothing, so
- * the detail survives until cb_build reports it. */
+/* Fails the builder with ZK_ERR_INVALID_ARG and a detail naming the gadget;
+ * later builder calls do nothing, so cb_build reports it. */
 __attribute__((format(printf, 2, 3))) static void bad_arg(cb_builder *b, const char *fmt, ...)
 {
     if (cb_error(b))
         return;
-    cb_connect(b, CB_NONE, CB_NONE);
     va_list ap;
     va_start(ap, fmt);
     zk_err_setv(ZK_ERR_INVALID_ARG, fmt, ap);
     va_end(ap);
+    cb_fail(b, ZK_ERR_INVALID_ARG);
 }
 
 static kb kc(uint32_t v)

@@ -213,7 +213,7 @@ static int run_gen(solver *s, const cb_gen *g, cb_target *io)
             inv[i] = value(s->w, in[i]);
         rc = cu->fn(cu->ctx, inv, vals);
         if (rc)
-            return zk_err_wrap(rc, "custom generator %u", g->row);
+            return zk_err_wrap(rc, "custom generator %u: ", g->row);
         for (size_t i = 0; i < nout && !rc; i++)
             rc = put(s, out[i], vals[i], g);
         return rc;
@@ -232,7 +232,7 @@ static int run_gen(solver *s, const cb_gen *g, cb_target *io)
     default: return zk_err_set(ZK_ERR_INTERNAL, "unknown generator kind %u", g->kind);
     }
     if (rc)
-        return zk_err_wrap(rc, "%s gate at row %u", zp_gate_name(c->row_gate[g->row]), g->row);
+        return zk_err_wrap(rc, "%s gate at row %u: ", zp_gate_name(c->row_gate[g->row]), g->row);
     for (size_t i = 0; i < nout && !rc; i++)
         rc = put(s, out[i], row[out[i] % ZP_WIRES], g);
     return rc;

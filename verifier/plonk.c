@@ -21,7 +21,7 @@ int zp_vk_finish(zp_vk *vk)
     fri_schedule s;
     int rc = fri_schedule_make(&s, &vk->fri, vk->log_n);
     if (rc)
-        return zk_err_wrap(rc, "verification key");
+        return zk_err_wrap(rc, "verification key: ");
     if (vk->log_n < ZP_MIN_LOG_ROWS || vk->num_public_inputs > ZP_MAX_PUBLIC_INPUTS ||
         vk->t0_cap_len == 0 || vk->t0_cap_len > ZP_MAX_CAP)
         return zk_err_set(ZK_ERR_INVALID_ARG, "verification key: a field is out of range");
@@ -286,7 +286,7 @@ int zp_verify(const zp_vk *vk, const kb *pi, size_t npi, const uint8_t *proof, s
         rc = mk_verify_batch(&shape, cap, cap_len, idx, u, rows, u * shape.nmats, to[t].sib,
                              want_sib);
         if (rc)
-            zk_err_wrap(rc, "%s tree opening", tree_names[t]);
+            zk_err_wrap(rc, "%s tree opening: ", tree_names[t]);
     }
     if (!rc)
         rc = fri_proof_decode_queries(&r, &fp, &s, ch.queries, nq);
