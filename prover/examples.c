@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "prover/gadgets.h"
 #include "prover/mtree.h"
 #include "verifier/p2.h"
 
@@ -69,12 +70,6 @@ static void build_hashchain(cb_builder *b, ex_instance *e)
         cb_public_input(b, s[i]);
 }
 
-/* bit ? y : x, for a bit the caller has constrained to be boolean. */
-static cb_target pick(cb_builder *b, cb_target bit, cb_target x, cb_target y)
-{
-    return cb_arith(b, KB_ONE, KB_ONE, bit, cb_sub(b, y, x), x);
-}
-
 static int build_merkle(cb_builder *b, ex_instance *e)
 {
     size_t n = e->size;
@@ -89,23 +84,15 @@ static int build_merkle(cb_builder *b, ex_instance *e)
         cb_target *val = &e->values[i * 8];
         for (int k = 0; k < 8; k++)
             val[k] = cb_virtual(b);
-        cb_target node[8], bits[EX_MERKLE_DEPTH];
-        cb_hash(b, P2_DOM_MERKLE_LEAF, val, 8, node);
+        cb_target leaf[8];
+        cb_hash(b, P2_DOM_MERKLE_LEAF, val, 8, leaf);
         e->index[i] = cb_virtual(b);
-        cb_range_check(b, e->index[i], EX_MERKLE_DEPTH, bits);
-        for (unsigned l = 0; l < EX_MERKLE_DEPTH; l++) {
-            cb_target *sib = &e->sib[(i * EX_MERKLE_DEPTH + l) * 8];
-            cb_target in[16], out[16];
-            for (int k = 0; k < 8; k++) {
-                sib[k] = cb_virtual(b);
-                in[k] = pick(b, bits[l], node[k], sib[k]);
-                in[8 + k] = pick(b, bits[l], sib[k], node[k]);
-            }
-            cb_poseidon2(b, in, out);
-            memcpy(node, out, sizeof node);
-        }
-        for (int k = 0; k < 8; k++)
-            cb_connect(b, node[k], e->root[k]);
+        cb_target(*sib)[8] = (cb_target(*)[8]) & e->sib[i * EX_MERKLE_DEPTH * 8];
+        for (unsigned l = 0; l < EX_MERKLE_DEPTH; l++)
+            for (int k = 0; k < 8; k++)
+                sib[l][k] = cb_virtual(b);
+        gd_merkle_verify(b, leaf, e->index[i], EX_MERKLE_DEPTH, (const cb_target(*)[8])sib,
+                         e->root);
     }
     cb_target h[8];
     cb_hash(b, P2_DOM_GENERIC, e->values, n * 8, h);
