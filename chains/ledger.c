@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include "chains/smt.h"
 #include "chains/state.h"
 #include "common/db.h"
@@ -27,6 +29,22 @@ typedef unsigned __int128 u128;
  * leaves (sender, recipient, operator). */
 #define TOUCH_MAX (3u * LEDGER_MAX_BLOCK_TXS + LEDGER_MAX_ALLOC)
 
+/* An account as the ledger works on it. */
+typedef struct lacct {
+    u128 bal;
+    uint64_t nonce;
+    uint32_t leaf;
+    int exists; /* has a row and a leaf index */
+} lacct;
+
+/* An account the block being applied has read or written. */
+typedef struct bacct {
+    uint8_t addr[20];
+    int used;  /* the slot holds an account */
+    int dirty; /* written: its row and leaf are stored when the block ends */
+    lacct a;
+} bacct;
+
 struct ledger {
     zk_db *db; /* owned */
     smt *tree; /* the account tree, owned */
@@ -40,15 +58,20 @@ struct ledger {
     uint32_t *touch_idx;
     p2_digest *touch_leaf;
     size_t touch_n, touch_cap;
+    /* The accounts of the block being applied, so that each is read from the store
+     * once and its row and leaf (a Poseidon2 hash) are written once per block however
+     * many of the block's txs touch it (the operator: all of them). Open addressing
+     * on a hash keyed per handle: addresses can be ground to collide under a fixed
+     * one. */
+    bacct *bc;
+    size_t bc_cap;      /* a power of two, more than twice bc_n */
+    uint32_t *bc_order; /* used slots, in first-use order */
+    size_t bc_n;
+    uint64_t bc_key[2];
+    /* What the last block changed (ledger_last_changes). */
+    ledger_change *changes;
+    size_t n_changes, cap_changes;
 };
-
-/* An account as the ledger works on it. */
-typedef struct lacct {
-    u128 bal;
-    uint64_t nonce;
-    uint32_t leaf;
-    int exists; /* has a row and a leaf index */
-} lacct;
 
 static const db_migration MIGRATIONS[] = {
     {1, "CREATE TABLE ledger_meta (id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -247,7 +270,7 @@ static int block_put(ledger *l, const ledger_block *b)
 
 /* ---- accounts ---- */
 
-static int acct_get(ledger *l, const uint8_t addr[20], lacct *a)
+static int acct_read(ledger *l, const uint8_t addr[20], lacct *a)
 {
     memset(a, 0, sizeof *a);
     sqlite3_stmt *st;
@@ -268,33 +291,149 @@ static int acct_get(ledger *l, const uint8_t addr[20], lacct *a)
     return e ? zk_err_wrap(e, "ledger: reading an account: ") : ZK_OK;
 }
 
-/* Stores a and queues its new leaf; a new account gets its leaf index here. */
+static size_t bc_hash(const ledger *l, const uint8_t a[20])
+{
+    uint64_t w[3] = {0, 0, 0};
+    memcpy(&w[0], a, 8);
+    memcpy(&w[1], a + 8, 8);
+    memcpy(&w[2], a + 16, 4);
+    uint64_t h = (w[0] ^ l->bc_key[0]) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ (h >> 29) ^ w[1] ^ l->bc_key[1]) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (h >> 31) ^ w[2]) * 0x94d049bb133111ebull;
+    return (size_t)(h ^ (h >> 32));
+}
+
+static bacct *bc_find(ledger *l, const uint8_t addr[20], size_t *slot)
+{
+    size_t mask = l->bc_cap - 1, i = bc_hash(l, addr) & mask;
+    for (; l->bc[i].used; i = (i + 1) & mask)
+        if (memcmp(l->bc[i].addr, addr, 20) == 0)
+            return &l->bc[i];
+    *slot = i;
+    return NULL;
+}
+
+/* Makes room for one more account in the block's table. */
+static int bc_reserve(ledger *l)
+{
+    if (2 * (l->bc_n + 1) <= l->bc_cap)
+        return ZK_OK;
+    size_t nc = l->bc_cap ? 2 * l->bc_cap : 1024;
+    bacct *nb = calloc(nc, sizeof *nb);
+    uint32_t *no = malloc(nc / 2 * sizeof *no);
+    if (!nb || !no) {
+        free(nb);
+        free(no);
+        return zk_err_set(ZK_ERR_NOMEM, "ledger: block account table of %zu", nc);
+    }
+    bacct *old = l->bc;
+    uint32_t *old_order = l->bc_order;
+    l->bc = nb;
+    l->bc_order = no;
+    l->bc_cap = nc;
+    for (size_t k = 0; k < l->bc_n; k++) {
+        size_t slot;
+        (void)bc_find(l, old[old_order[k]].addr, &slot);
+        l->bc[slot] = old[old_order[k]];
+        l->bc_order[k] = (uint32_t)slot;
+    }
+    free(old);
+    free(old_order);
+    return ZK_OK;
+}
+
+/* Forgets the block's accounts (after it is stored or abandoned). */
+static void bc_clear(ledger *l)
+{
+    for (size_t k = 0; k < l->bc_n; k++)
+        memset(&l->bc[l->bc_order[k]], 0, sizeof l->bc[0]);
+    l->bc_n = 0;
+}
+
+/* The block's view of an account: read from the store on first use. */
+static int acct_get(ledger *l, const uint8_t addr[20], lacct *a)
+{
+    size_t slot;
+    int e = bc_reserve(l);
+    if (e)
+        return e;
+    bacct *b = bc_find(l, addr, &slot);
+    if (b) {
+        *a = b->a;
+        return ZK_OK;
+    }
+    if ((e = acct_read(l, addr, a)))
+        return e;
+    b = &l->bc[slot];
+    memcpy(b->addr, addr, 20);
+    b->used = 1;
+    b->dirty = 0;
+    b->a = *a;
+    l->bc_order[l->bc_n++] = (uint32_t)slot;
+    return ZK_OK;
+}
+
+/* Records a's new state for the block (acct_get read it first); a new account gets
+ * its leaf index here, so indices follow the order accounts first receive. */
 static int acct_put(ledger *l, const uint8_t addr[20], lacct *a)
 {
-    st_asset native = {.origin_chain = l->chain_id};
-    int e = ZK_OK;
+    size_t slot;
+    bacct *b = bc_find(l, addr, &slot);
+    if (!b)
+        return zk_err_set(ZK_ERR_INTERNAL, "ledger: an account written before it was read");
     if (!a->exists) {
-        if ((e = st_account_index(l->db, l->tree, addr, &native, 1, &a->leaf)))
+        st_asset native = {.origin_chain = l->chain_id};
+        int e = st_account_index(l->db, l->tree, addr, &native, 1, &a->leaf);
+        if (e)
             return e;
         a->exists = 1;
     }
-    if (l->touch_n == l->touch_cap)
-        return zk_err_set(ZK_ERR_INTERNAL, "ledger: more leaf writes than a block can make");
-    st_account sa = {.asset = native, .nonce = a->nonce};
-    memcpy(sa.address, addr, 20);
-    u256_from_u128(&sa.balance, a->bal);
-    if ((e = st_account_leaf(&l->touch_leaf[l->touch_n], &sa)))
-        return e;
-    l->touch_idx[l->touch_n++] = a->leaf;
+    b->a = *a;
+    b->dirty = 1;
+    return ZK_OK;
+}
 
-    uint8_t be[16];
-    be16_from_u128(be, a->bal);
-    sqlite3_stmt *st;
-    e = db_stmt(l->db, SQL_ACCT_PUT, &st);
-    if (!e)
-        e = db_bind(st, "bbui", addr, (size_t)20, be, sizeof be, a->nonce, (int64_t)a->leaf);
-    if (!e)
-        e = db_step(l->db, st, NULL);
+/* Stores the row and queues the leaf of every account the block wrote, and records
+ * them for ledger_last_changes. */
+static int accts_flush(ledger *l)
+{
+    st_asset native = {.origin_chain = l->chain_id};
+    if (l->bc_n > l->cap_changes) {
+        ledger_change *nc = realloc(l->changes, l->bc_n * sizeof *nc);
+        if (!nc)
+            return zk_err_set(ZK_ERR_NOMEM, "ledger: %zu changed accounts", l->bc_n);
+        l->changes = nc;
+        l->cap_changes = l->bc_n;
+    }
+    l->n_changes = 0;
+    int e = ZK_OK;
+    for (size_t k = 0; !e && k < l->bc_n; k++) {
+        const bacct *b = &l->bc[l->bc_order[k]];
+        if (!b->dirty)
+            continue;
+        if (l->touch_n == l->touch_cap)
+            return zk_err_set(ZK_ERR_INTERNAL, "ledger: more leaf writes than a block can make");
+        st_account sa = {.asset = native, .nonce = b->a.nonce};
+        memcpy(sa.address, b->addr, 20);
+        u256_from_u128(&sa.balance, b->a.bal);
+        if ((e = st_account_leaf(&l->touch_leaf[l->touch_n], &sa)))
+            return e;
+        l->touch_idx[l->touch_n++] = b->a.leaf;
+        ledger_change *c = &l->changes[l->n_changes++];
+        memcpy(c->address, b->addr, 20);
+        c->balance = sa.balance;
+        c->nonce = b->a.nonce;
+
+        uint8_t be[16];
+        be16_from_u128(be, b->a.bal);
+        sqlite3_stmt *st;
+        e = db_stmt(l->db, SQL_ACCT_PUT, &st);
+        if (!e)
+            e = db_bind(st, "bbui", b->addr, (size_t)20, be, sizeof be, b->a.nonce,
+                        (int64_t)b->a.leaf);
+        if (!e)
+            e = db_step(l->db, st, NULL);
+    }
     return e ? zk_err_wrap(e, "ledger: writing an account: ") : ZK_OK;
 }
 
@@ -461,6 +600,9 @@ static int genesis_apply(ledger *l, const ledger_genesis *g)
             e = db_step(l->db, st, NULL);
     }
     if (!e)
+        e = accts_flush(l);
+    bc_clear(l);
+    if (!e)
         e = touch_flush(l);
     ledger_block b = {.number = 0, .timestamp = g->timestamp, .base_fee = g->base_fee};
     zk_keccak256(b.tx_root, NULL, 0);
@@ -534,6 +676,10 @@ static int open_db(ledger **out, const char *path, unsigned flags, const ledger_
     l->base_fee = g->base_fee;
     memcpy(l->op, g->operator_addr, 20);
     l->touch_cap = TOUCH_MAX;
+    if (RAND_bytes((unsigned char *)l->bc_key, sizeof l->bc_key) != 1) {
+        free(l);
+        return zk_err_set(ZK_ERR_CRYPTO, "ledger: no randomness for the account table key");
+    }
     l->touch_idx = malloc(l->touch_cap * sizeof *l->touch_idx);
     l->touch_leaf = malloc(l->touch_cap * sizeof *l->touch_leaf);
     if (!l->touch_idx || !l->touch_leaf) {
@@ -583,6 +729,9 @@ void ledger_free(ledger *l)
     db_close(l->db);
     free(l->touch_idx);
     free(l->touch_leaf);
+    free(l->bc);
+    free(l->bc_order);
+    free(l->changes);
     free(l);
 }
 
@@ -622,7 +771,7 @@ int ledger_account(ledger *l, const uint8_t addr[20], u256 *balance, uint64_t *n
     if (!l || !addr)
         return zk_err_set(ZK_ERR_INVALID_ARG, "ledger_account: NULL argument");
     lacct a;
-    int e = acct_get(l, addr, &a);
+    int e = acct_read(l, addr, &a);
     if (e)
         return e;
     if (balance)
@@ -638,7 +787,7 @@ int ledger_check_tx(ledger *l, const eth_tx *tx, const char **reason)
         return zk_err_set(ZK_ERR_INVALID_ARG, "ledger_check_tx: NULL argument");
     lacct s;
     tx_cost c;
-    int e = acct_get(l, tx->sender, &s);
+    int e = acct_read(l, tx->sender, &s);
     *reason = NULL;
     return e ? e : check(l, tx, &s, &c, reason);
 }
@@ -651,6 +800,12 @@ int ledger_check_tx_at(const ledger *l, const eth_tx *tx, const u256 *balance, u
     lacct s = {.bal = u128_sat(balance), .nonce = nonce};
     tx_cost c;
     return check_state(l, tx, &s, &c, reason);
+}
+
+void ledger_last_changes(const ledger *l, const ledger_change **changes, size_t *n)
+{
+    *changes = l->changes;
+    *n = l->n_changes;
 }
 
 /* ---- blocks ---- */
@@ -758,6 +913,9 @@ int ledger_apply_block(ledger *l, const ledger_item *items, size_t n, uint64_t t
         }
     }
     if (!e)
+        e = accts_flush(l);
+    bc_clear(l);
+    if (!e)
         e = fault(l, "tree");
     if (!e)
         e = touch_flush(l);
@@ -774,7 +932,9 @@ int ledger_apply_block(ledger *l, const ledger_item *items, size_t n, uint64_t t
         e = db_commit(l->db);
     if (e) {
         db_rollback(l->db);
+        bc_clear(l);
         l->touch_n = 0;
+        l->n_changes = 0;
         char keep[512];
         snprintf(keep, sizeof keep, "%s", zk_err_detail());
         if (smt_reload(l->tree))

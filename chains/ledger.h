@@ -89,6 +89,13 @@ typedef struct ledger_tx_result {
     const char *reason; /* NULL when applied; else the Ethereum error string */
 } ledger_tx_result;
 
+/* An account a block changed, as it is after the block. */
+typedef struct ledger_change {
+    uint8_t address[20];
+    u256 balance;
+    uint64_t nonce;
+} ledger_change;
+
 /* A fault hook for tests: called at named steps of ledger_apply_block ("tx" before
  * each transaction's writes, "tree" before the tree update, "commit" before the
  * commit); a nonzero return makes the step fail with that code. */
@@ -159,6 +166,12 @@ int ledger_check_tx_at(const ledger *l, const eth_tx *tx, const u256 *balance, u
 int ledger_apply_block(ledger *l, const ledger_item *items, size_t n, uint64_t timestamp,
                        ledger_tx_result *res, ledger_block *block)
     __attribute__((warn_unused_result));
+
+/* Out: every account the last ledger_apply_block changed (the operator, the
+ * senders of applied transactions, recipients of a nonzero value), each once, with
+ * its state after the block; valid until the next ledger_apply_block. None after
+ * a failed one. */
+void ledger_last_changes(const ledger *l, const ledger_change **changes, size_t *n);
 
 /* Reads block number / the block with hash.
  * Returns: ZK_OK; ZK_ERR_NOT_FOUND; ZK_ERR_DB. */

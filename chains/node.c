@@ -60,7 +60,6 @@ struct node {
     ledger *l;
     uint64_t head; /* the ledger's head as the pool has seen it */
     uint64_t gen;  /* blocks finished since open: a stale account read shows here */
-    int resync;    /* a block's accounts could not be read: read them all again */
     zk_db *pool_db;
     node_config cfg;
     char client_version[64];
@@ -629,9 +628,6 @@ typedef struct blk {
     ledger_item *items;
     ptx **chosen;
     ledger_tx_result *res;
-    uint8_t (*touched)[20]; /* every account the block may change, sorted, distinct */
-    acct_view *after;       /* their state once the block is committed */
-    size_t n_touched;
 } blk;
 
 static void blk_free(blk *b)
@@ -639,8 +635,6 @@ static void blk_free(blk *b)
     free(b->items);
     free(b->chosen);
     free(b->res);
-    free(b->touched);
-    free(b->after);
 }
 
 /* Takes executable transactions round-robin across senders (one per sender per
@@ -687,39 +681,6 @@ out:
     return rc;
 }
 
-static int addr_cmp(const void *a, const void *b)
-{
-    return memcmp(a, b, 20);
-}
-
-/* Reads the state, after the block, of every account it may have changed: senders,
- * recipients and the operator. Called with lmu held. */
-static int read_touched(node *n, blk *b)
-{
-    size_t m = 2 * b->k + 1;
-    b->touched = malloc(m * sizeof *b->touched);
-    b->after = malloc(m * sizeof *b->after);
-    if (!b->touched || !b->after)
-        return zk_err_set(ZK_ERR_NOMEM, "sequencer: %zu touched accounts", m);
-    size_t t = 0;
-    ledger_operator(n->l, b->touched[t++]);
-    for (size_t i = 0; i < b->k; i++) {
-        memcpy(b->touched[t++], b->chosen[i]->tx.sender, 20);
-        if (b->chosen[i]->tx.has_to)
-            memcpy(b->touched[t++], b->chosen[i]->tx.to, 20);
-    }
-    qsort(b->touched, t, sizeof *b->touched, addr_cmp);
-    size_t u = 0;
-    for (size_t i = 0; i < t; i++)
-        if (!u || memcmp(b->touched[u - 1], b->touched[i], 20))
-            memcpy(b->touched[u++], b->touched[i], 20);
-    b->n_touched = u;
-    int rc = ZK_OK;
-    for (size_t i = 0; !rc && i < u; i++)
-        rc = ledger_account(n->l, b->touched[i], &b->after[i].bal, &b->after[i].nonce);
-    return rc;
-}
-
 /* Takes a committed block's transactions (applied or skipped) out of the pool,
  * queues their rows for deletion with the next group commit (after the block's
  * own commit; a crash in between leaves rows that node_open finds in blocks), and
@@ -744,12 +705,15 @@ static void finish_locked(node *n, blk *b, uint64_t number)
         else
             ptx_free(p);
     }
-    for (size_t i = 0; i < b->n_touched; i++) {
-        psender *s = find_sender(n, b->touched[i]);
+    const ledger_change *ch;
+    size_t n_ch;
+    ledger_last_changes(n->l, &ch, &n_ch);
+    for (size_t i = 0; i < n_ch; i++) {
+        psender *s = find_sender(n, ch[i].address);
         if (!s)
             continue;
-        s->bal = b->after[i].bal;
-        s->nonce = b->after[i].nonce;
+        s->bal = ch[i].balance;
+        s->nonce = ch[i].nonce;
         if (freed)
             lost |= prune_sender(n, s, freed, &n_freed, cap) != ZK_OK;
     }
@@ -775,39 +739,6 @@ static void finish_locked(node *n, blk *b, uint64_t number)
            ZKF_UINT("skipped", skipped), ZKF_UINT("pool", n->total));
 }
 
-/* Reads again the account of every sender the pool holds, after a block whose
- * accounts could not be read. Called with lmu held, mu not. */
-static int resync_accounts(node *n)
-{
-    pthread_mutex_lock(&n->mu);
-    size_t ns = n->n_senders;
-    uint8_t(*addr)[20] = malloc((ns ? ns : 1) * sizeof *addr);
-    acct_view *v = malloc((ns ? ns : 1) * sizeof *v);
-    for (size_t i = 0; addr && i < ns; i++)
-        memcpy(addr[i], n->senders[i]->addr, 20);
-    pthread_mutex_unlock(&n->mu);
-    int rc = addr && v ? ZK_OK : zk_err_set(ZK_ERR_NOMEM, "sequencer: resync of %zu senders", ns);
-    for (size_t i = 0; !rc && i < ns; i++)
-        rc = ledger_account(n->l, addr[i], &v[i].bal, &v[i].nonce);
-    pthread_mutex_lock(&n->mu);
-    for (size_t i = 0; !rc && i < ns; i++) {
-        psender *s = find_sender(n, addr[i]);
-        if (s) {
-            s->bal = v[i].bal;
-            s->nonce = v[i].nonce;
-        }
-    }
-    if (!rc) {
-        n->resync = 0;
-        n->gen++;
-        pthread_cond_broadcast(&n->cv_block);
-    }
-    pthread_mutex_unlock(&n->mu);
-    free(addr);
-    free(v);
-    return rc;
-}
-
 /* Makes one block. The ledger is held (lmu) throughout, the pool (mu) only to
  * choose the transactions and to take them out again, so admission goes on while
  * the block is applied and written. use_now: the timestamp is max(now, parent's). */
@@ -817,8 +748,8 @@ static int produce(node *n, int use_now, uint64_t timestamp, int *made, ledger_b
     blk b = {0};
     ledger_block nb;
     pthread_mutex_lock(&n->lmu);
-    int rc = n->resync ? resync_accounts(n) : ZK_OK;
-    if (!rc && use_now) {
+    int rc = ZK_OK;
+    if (use_now) {
         ledger_block head;
         timestamp = now_s();
         if (!ledger_block_by_number(n->l, ledger_head(n->l), &head) && head.timestamp > timestamp)
@@ -835,19 +766,11 @@ static int produce(node *n, int use_now, uint64_t timestamp, int *made, ledger_b
         return rc;
     }
     rc = ledger_apply_block(n->l, b.items, b.k, timestamp, b.res, &nb);
-    int read_rc = rc ? ZK_OK : read_touched(n, &b);
     pthread_mutex_lock(&n->mu);
     if (rc) {
         for (size_t i = 0; i < b.k; i++)
             b.chosen[i]->inblock = 0;
     } else {
-        if (read_rc) {
-            /* The block is committed either way; the accounts are read again
-             * before the next one, and the ledger checks every tx at its turn. */
-            ZK_LOG(ZK_LOG_ERROR, "node.account_read_failed", ZKF_STR("detail", zk_err_detail()));
-            b.n_touched = 0;
-            n->resync = 1;
-        }
         finish_locked(n, &b, nb.number);
         *made = 1;
         if (block)
