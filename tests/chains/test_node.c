@@ -176,6 +176,79 @@ static void test_ordering_and_rules(void)
     node_free(n);
 }
 
+/* Signs and submits a transfer of value wei from key k to address to, fee cap 1 gwei. */
+static int submit_to(node *n, int k, uint64_t nonce, uint64_t value, const uint8_t to[20],
+                     const char **reason)
+{
+    tx_fields f = {.type = TX_EIP1559,
+                   .chain_id = CHAIN_ID,
+                   .nonce = nonce,
+                   .gas_price = GWEI,
+                   .gas_limit = 21000,
+                   .has_to = 1};
+    memcpy(f.to, to, 20);
+    u256_from_u64(&f.value, value);
+    zk_buf b;
+    zk_buf_init(&b, TX_MAX_RAW);
+    CHECK_OK(tx_sign(&f, g_key[k], &b));
+    *reason = NULL;
+    int rc = node_submit(n, b.data, b.len, NULL, reason);
+    zk_buf_free(&b);
+    return rc;
+}
+
+/* Admission checks a pooled sender against the account the pool keeps for it (the
+ * ledger may be busy with a block), so after a block that account must follow
+ * what the block did: the nonce and fee a sender paid, and a value it received. */
+static void test_pool_accounts(void)
+{
+    node *n = open_node(NULL, 100, 64, 16);
+    if (!n)
+        return;
+    const uint64_t ether = 1000000000000000000ull;
+    const char *reason;
+    /* Key 4 queues nonce 0 and, past a gap, nonce 2, so it stays in the pool;
+     * key 5 sends it half an ether in the same block. */
+    CHECK_OK(submit_to(n, 4, 0, 1, g_dest, &reason));
+    CHECK_OK(submit_to(n, 4, 2, 1, g_dest, &reason));
+    CHECK_OK(submit_to(n, 5, 0, ether / 2, g_addr[4], &reason));
+    /* Before the block, 1.2 ether is more than key 4 holds. */
+    CHECK_ERR(submit_to(n, 4, 1, ether / 10 * 12, g_dest, &reason), ZK_ERR_RANGE);
+    CHECK(reason && !strcmp(reason, "insufficient funds for gas * price + value"));
+    int made;
+    CHECK_OK(node_produce_block(n, 2000, &made, NULL));
+    CHECK_EQ(made, 1);
+    size_t total, ex;
+    node_pool_counts(n, &total, &ex);
+    CHECK_EQ(total, 1);
+    CHECK_EQ(ex, 0);
+    uint64_t nonce, pnonce;
+    CHECK_OK(node_account(n, g_addr[4], NULL, &nonce, &pnonce));
+    CHECK_EQ(nonce, 1);
+    CHECK_EQ(pnonce, 1);
+    /* The mined nonce 0: the same tx is known, another one is too late. */
+    CHECK_ERR(submit_to(n, 4, 0, 1, g_dest, &reason), ZK_ERR_EXISTS);
+    CHECK(reason && !strcmp(reason, "already known"));
+    CHECK_ERR(submit_to(n, 4, 0, 2, g_dest, &reason), ZK_ERR_RANGE);
+    CHECK(reason && !strcmp(reason, "nonce too low"));
+    /* Now it holds 1.5 ether less a fee and 1 wei: 1.2 passes, 1.6 does not. */
+    CHECK_ERR(submit_to(n, 4, 1, ether / 10 * 16, g_dest, &reason), ZK_ERR_RANGE);
+    CHECK(reason && !strcmp(reason, "insufficient funds for gas * price + value"));
+    CHECK_OK(submit_to(n, 4, 1, ether / 10 * 12, g_dest, &reason));
+    node_pool_counts(n, &total, &ex);
+    CHECK_EQ(ex, 2);
+    CHECK_OK(node_produce_block(n, 2001, &made, NULL));
+    CHECK_EQ(made, 1);
+    u256 bal, want;
+    CHECK_OK(node_account(n, g_addr[4], &bal, &nonce, NULL));
+    CHECK_EQ(nonce, 3);
+    u256_from_u64(&want, ether + ether / 2 - 1 - ether / 10 * 12 - 1 - 3 * 21000 * GWEI);
+    CHECK(u256_cmp(&bal, &want) == 0);
+    node_pool_counts(n, &total, NULL);
+    CHECK_EQ(total, 0);
+    node_free(n);
+}
+
 static void test_fairness(void)
 {
     node *n = open_node(NULL, 3, 64, 64);
@@ -431,6 +504,7 @@ int main(void)
     t_seed();
     setup();
     test_ordering_and_rules();
+    test_pool_accounts();
     test_fairness();
     test_durability();
     test_sequencer_thread();
