@@ -365,6 +365,14 @@ static void test_rejections(void)
         CHECK_ERR(ledger_check_tx(l, &s.tx, &why), cases[i].code);
         CHECK_MSG(why && strcmp(why, cases[i].why) == 0, "case %zu: got %s", i,
                   why ? why : "(null)");
+        /* The same verdict from an account the caller keeps. */
+        u256 bal;
+        uint64_t nonce;
+        CHECK_OK(ledger_account(l, addrs[0], &bal, &nonce));
+        why = NULL;
+        CHECK_ERR(ledger_check_tx_at(l, &s.tx, &bal, nonce, &why), cases[i].code);
+        CHECK_MSG(why && strcmp(why, cases[i].why) == 0, "case %zu (at): got %s", i,
+                  why ? why : "(null)");
         ledger_item bi[2] = {item(&s), item(&s)};
         ledger_tx_result res[2];
         ledger_block b;
@@ -388,6 +396,16 @@ static void test_rejections(void)
     sign(&edge, 0, &f);
     const char *why = "x";
     CHECK_OK(ledger_check_tx(l, &edge.tx, &why));
+    u256 edge_bal;
+    uint64_t edge_nonce;
+    CHECK_OK(ledger_account(l, addrs[0], &edge_bal, &edge_nonce));
+    CHECK_OK(ledger_check_tx_at(l, &edge.tx, &edge_bal, edge_nonce, &why));
+    /* One wei less and it is refused. */
+    edge_bal.b[31] ^= 1;
+    if (edge_bal.b[31] & 1)
+        CHECK_OK(ledger_check_tx_at(l, &edge.tx, &edge_bal, edge_nonce, &why));
+    else
+        CHECK_ERR(ledger_check_tx_at(l, &edge.tx, &edge_bal, edge_nonce, &why), ZK_ERR_RANGE);
     it = item(&edge);
     CHECK_OK(ledger_apply_block(l, &it, 1, gen.timestamp + nc, NULL, NULL));
     CHECK(balance(l, addrs[0]) == 0);
@@ -448,7 +466,38 @@ static void run_random(ledger *l, int blocks, u128 *model, uint64_t *nonces, uin
             }
         }
         *ts += t_rand() % 3;
+        /* every account there is: the keys, the untouched genesis one, the operator */
+        const uint8_t *acc[NKEYS + 2];
+        u128 pre_bal[NKEYS + 2];
+        uint64_t pre_nonce[NKEYS + 2];
+        for (int i = 0; i < NKEYS + 2; i++) {
+            acc[i] = i <= NKEYS ? allocs[i].address : op;
+            pre_bal[i] = balance(l, acc[i]);
+            pre_nonce[i] = nonce_of(l, acc[i]);
+        }
         CHECK_OK(ledger_apply_block(l, it, n, *ts, res, &b));
+        /* ledger_last_changes lists exactly the accounts whose state moved, once
+         * each, as they are now. */
+        const ledger_change *ch;
+        size_t n_ch, moved = 0;
+        ledger_last_changes(l, &ch, &n_ch);
+        for (int i = 0; i < NKEYS + 2; i++) {
+            u128 now = balance(l, acc[i]);
+            uint64_t nn = nonce_of(l, acc[i]);
+            int found = 0;
+            for (size_t c = 0; c < n_ch; c++) {
+                if (memcmp(ch[c].address, acc[i], 20))
+                    continue;
+                found++;
+                CHECK(u128_of(&ch[c].balance) == now);
+                CHECK_EQ(ch[c].nonce, nn);
+            }
+            int did = now != pre_bal[i] || nn != pre_nonce[i];
+            CHECK_MSG(found == did, "block %d account %d: listed %d times, changed %d", bi, i,
+                      found, did);
+            moved += (size_t)did;
+        }
+        CHECK_EQ(n_ch, moved);
         model[NKEYS] += opgain;
         size_t applied = 0;
         for (size_t k = 0; k < n; k++) {
