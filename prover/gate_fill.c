@@ -41,30 +41,11 @@ static inline kb cube(kb x)
     return kb_mul(kb_sqr(x), x);
 }
 
-/* Poseidon2's external layer with additions only (M4 per chunk, then the sums of
- * the residue classes mod 4), as in verifier/p2.c. */
-static void ext_layer(kb s[P2_WIDTH])
-{
-    for (int c = 0; c < P2_WIDTH; c += 4) {
-        kb x0 = s[c], x1 = s[c + 1], x2 = s[c + 2], x3 = s[c + 3];
-        kb t = kb_add(kb_add(x0, x1), kb_add(x2, x3));
-        s[c] = kb_add(kb_add(t, x0), kb_double(x1));
-        s[c + 1] = kb_add(kb_add(t, x1), kb_double(x2));
-        s[c + 2] = kb_add(kb_add(t, x2), kb_double(x3));
-        s[c + 3] = kb_add(kb_add(t, x3), kb_double(x0));
-    }
-    for (int i = 0; i < 4; i++) {
-        kb sum = kb_add(kb_add(s[i], s[i + 4]), kb_add(s[i + 8], s[i + 12]));
-        for (int k = 0; k < P2_WIDTH; k += 4)
-            s[i + k] = kb_add(s[i + k], sum);
-    }
-}
-
 static void full_round(kb s[P2_WIDTH], const kb rc[P2_WIDTH], kb *store)
 {
     for (int i = 0; i < P2_WIDTH; i++)
         s[i] = cube(kb_add(s[i], rc[i]));
-    ext_layer(s);
+    p2_external_layer(s);
     memcpy(store, s, P2_WIDTH * sizeof(kb));
 }
 
@@ -72,7 +53,7 @@ void zp_fill_poseidon2(kb *w)
 {
     kb s[P2_WIDTH];
     memcpy(s, w + ZP_P2_IN, sizeof s);
-    ext_layer(s);
+    p2_external_layer(s);
     for (int r = 0; r < 4; r++)
         full_round(s, p2_rc_ext_init[r], w + ZP_P2_FULL1 + P2_WIDTH * r);
     for (int j = 0; j < 20; j++) {

@@ -128,5 +128,8 @@ extern const kb p2_rc_ext_init[4][16];
 extern const kb p2_rc_ext_final[4][16];
 extern const kb p2_rc_int[20];
 extern const kb p2_diag[16];
+/* Poseidon2's external linear layer (scalar, additions only), for code that
+ * follows the permutation round by round (the Poseidon2 gate). */
+void p2_external_layer(kb s[16]);
 
 #endif

@@ -204,7 +204,7 @@ static inline kb cube(kb x)
 /* The external layer: M4 = [[2,3,1,1],[1,2,3,1],[1,1,2,3],[3,1,1,2]] on each chunk
  * of 4, then each element gains the sum of the elements in its residue class mod 4
  * (the circulant (2*M4, M4, M4, M4) of the Poseidon2 paper). */
-static void ext_layer(kb s[P2_WIDTH])
+void p2_external_layer(kb s[P2_WIDTH])
 {
     for (int c = 0; c < 16; c += 4) {
         kb x0 = s[c], x1 = s[c + 1], x2 = s[c + 2], x3 = s[c + 3];
@@ -227,12 +227,12 @@ static void full_round(kb s[P2_WIDTH], const kb rc[P2_WIDTH])
 {
     for (int i = 0; i < P2_WIDTH; i++)
         s[i] = cube(kb_add(s[i], rc[i]));
-    ext_layer(s);
+    p2_external_layer(s);
 }
 
 void p2_permute(kb state[P2_WIDTH])
 {
-    ext_layer(state);
+    p2_external_layer(state);
     for (int r = 0; r < 4; r++)
         full_round(state, p2_rc_ext_init[r]);
     for (int r = 0; r < 20; r++) {

@@ -69,27 +69,6 @@ static inline kb cube(kb x)
     return kb_mul(kb_sqr(x), x);
 }
 
-/* Poseidon2's external layer: M4 on each chunk of 4 with additions only, then each
- * element gains the sum of its residue class mod 4. */
-static inline void ext_layer(kb s[P2_WIDTH])
-{
-    for (int c = 0; c < P2_WIDTH; c += 4) {
-        kb x0 = s[c], x1 = s[c + 1], x2 = s[c + 2], x3 = s[c + 3];
-        kb t = kb_add(kb_add(x0, x1), kb_add(x2, x3));
-        s[c] = kb_add(kb_add(t, x0), kb_double(x1));
-        s[c + 1] = kb_add(kb_add(t, x1), kb_double(x2));
-        s[c + 2] = kb_add(kb_add(t, x2), kb_double(x3));
-        s[c + 3] = kb_add(kb_add(t, x3), kb_double(x0));
-    }
-    for (int i = 0; i < 4; i++) {
-        kb sum = kb_add(kb_add(s[i], s[i + 4]), kb_add(s[i + 8], s[i + 12]));
-        s[i] = kb_add(s[i], sum);
-        s[i + 4] = kb_add(s[i + 4], sum);
-        s[i + 8] = kb_add(s[i + 8], sum);
-        s[i + 12] = kb_add(s[i + 12], sum);
-    }
-}
-
 /* Writes stored - round(s) for one full round and continues from the stored state,
  * which is what makes every constraint degree 3 instead of a tower of cubes. */
 static inline void full_round_check(kb s[P2_WIDTH], const kb rc[P2_WIDTH], const kb *stored,
@@ -97,7 +76,7 @@ static inline void full_round_check(kb s[P2_WIDTH], const kb rc[P2_WIDTH], const
 {
     for (int i = 0; i < P2_WIDTH; i++)
         s[i] = cube(kb_add(s[i], rc[i]));
-    ext_layer(s);
+    p2_external_layer(s);
     for (int i = 0; i < P2_WIDTH; i++)
         out[i] = kb_sub(stored[i], s[i]);
     memcpy(s, stored, P2_WIDTH * sizeof(kb));
@@ -107,7 +86,7 @@ static void p2_base(const kb *w, kb *out)
 {
     kb s[P2_WIDTH];
     memcpy(s, w + ZP_P2_IN, sizeof s);
-    ext_layer(s);
+    p2_external_layer(s);
     for (int r = 0; r < 4; r++, out += P2_WIDTH)
         full_round_check(s, p2_rc_ext_init[r], w + ZP_P2_FULL1 + P2_WIDTH * r, out);
     for (int j = 0; j < 20; j++) {
