@@ -15,6 +15,10 @@
 #include "common/log.h"
 #include "common/secp.h"
 
+/* How many senders (with an empty queue or not) the pool keeps an account for
+ * before it forgets those with an empty queue, after a block. */
+#define NODE_KEPT_ACCOUNTS 65536u
+
 /* One pool transaction. raw is owned; tx.data points into it. */
 typedef struct ptx {
     uint8_t *raw;
@@ -655,16 +659,24 @@ static int choose_locked(node *n, blk *b)
         rc = zk_err_set(ZK_ERR_NOMEM, "sequencer: block of %zu txs", cap);
         goto out;
     }
+    /* Only senders with something executable take part in the passes: the table
+     * also keeps accounts of senders with an empty queue. */
+    size_t *act = malloc(ns * sizeof *act), na = 0;
+    if (!act) {
+        rc = zk_err_set(ZK_ERR_NOMEM, "sequencer: %zu senders", ns);
+        goto out;
+    }
     for (size_t i = 0; i < ns; i++)
-        run[i] = executable_run(n->senders[i], n->senders[i]->nonce);
+        if ((run[na] = executable_run(n->senders[i], n->senders[i]->nonce)) != 0)
+            act[na++] = i;
     uint64_t gas = 0;
     int progress = 1;
     while (progress && b->k < cap) {
         progress = 0;
-        for (size_t i = 0; i < ns && b->k < cap; i++) {
+        for (size_t i = 0; i < na && b->k < cap; i++) {
             if (taken[i] >= run[i])
                 continue;
-            ptx *p = n->senders[i]->txs[taken[i]];
+            ptx *p = n->senders[act[i]]->txs[taken[i]];
             if (gas + p->tx.gas_limit > NODE_BLOCK_GAS_LIMIT)
                 continue;
             gas += p->tx.gas_limit;
@@ -675,6 +687,7 @@ static int choose_locked(node *n, blk *b)
             progress = 1;
         }
     }
+    free(act);
 out:
     free(run);
     free(taken);
@@ -732,8 +745,12 @@ static void finish_locked(node *n, blk *b, uint64_t number)
     for (size_t i = 0; i < n_freed; i++)
         ptx_free(freed[i]);
     free(freed);
-    for (size_t i = n->n_senders; i-- > 0;)
-        drop_sender_if_empty(n, n->senders[i]);
+    /* A sender whose queue is empty keeps its account, which the loop above keeps
+     * current: its next tx, usually the very next one it sends, is then admitted
+     * without waiting for the ledger, which the next block may hold. */
+    if (n->n_senders > NODE_KEPT_ACCOUNTS)
+        for (size_t i = n->n_senders; i-- > 0;)
+            drop_sender_if_empty(n, n->senders[i]);
     n->head = number;
     ZK_LOG(ZK_LOG_INFO, "node.block", ZKF_UINT("number", number), ZKF_UINT("txs", b->k - skipped),
            ZKF_UINT("skipped", skipped), ZKF_UINT("pool", n->total));
