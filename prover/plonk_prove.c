@@ -375,8 +375,6 @@ static int openings(prover *p)
     bary(o, p->c->pre_h, p->n, ZP_NUM_PREPROCESSED, wt);
     bary(o + ZP_NUM_PREPROCESSED, p->trace, p->n, ZP_WIRES, wt);
     bary(o + ZP_NUM_PREPROCESSED + ZP_WIRES, p->perm_h, p->n, ZP_NUM_PERM_COLS, wt);
-    kb4 zn = kb4_pow(p->zeta, p->n);
-    (void)zn;
     kb4 *oq = o + ZP_NUM_PREPROCESSED + ZP_WIRES + ZP_NUM_PERM_COLS;
     for (unsigned col = 0; col < ZP_NUM_QUOTIENT_COLS; col++) {
         kb4 acc = kb4_zero();

@@ -11,9 +11,6 @@
 #include "verifier/plonk_gates.h"
 #include "verifier/transcript.h"
 
-#define NUM_TERMS    (ZP_MAX_TERMS)
-#define ZP_MAX_TERMS 239 /* 227 gate constraints + 12 permutation constraints */
-
 int zp_vk_finish(zp_vk *vk)
 {
     if (!vk)
