@@ -252,6 +252,9 @@ static int quotient(prover *p)
     size_t n = p->n, nq = 4 * n;
     unsigned log_q = p->log_n + 2;
     kb4 apow[NUM_TERMS];
+    if (zp_gate_total_constraints() != NUM_GATE_TERMS)
+        return zk_err_set(ZK_ERR_INTERNAL, "prover: the gate set has %u constraints, expected %d",
+                          zp_gate_total_constraints(), NUM_GATE_TERMS);
     apow[0] = kb4_one();
     for (int i = 1; i < NUM_TERMS; i++)
         apow[i] = kb4_mul(apow[i - 1], p->alpha);
