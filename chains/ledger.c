@@ -393,6 +393,19 @@ static int acct_put(ledger *l, const uint8_t addr[20], lacct *a)
     return ZK_OK;
 }
 
+/* Queues the leaves of the batch of accounts st_account_leaves hashes at once. */
+static int leaves_flush(ledger *l, const st_account *sa, const uint32_t *idx, size_t n)
+{
+    if (l->touch_n + n > l->touch_cap)
+        return zk_err_set(ZK_ERR_INTERNAL, "ledger: more leaf writes than a block can make");
+    int e = st_account_leaves(&l->touch_leaf[l->touch_n], sa, n);
+    if (e)
+        return e;
+    memcpy(&l->touch_idx[l->touch_n], idx, n * sizeof *idx);
+    l->touch_n += n;
+    return ZK_OK;
+}
+
 /* Stores the row and queues the leaf of every account the block wrote, and records
  * them for ledger_last_changes. */
 static int accts_flush(ledger *l)
@@ -406,34 +419,40 @@ static int accts_flush(ledger *l)
         l->cap_changes = l->bc_n;
     }
     l->n_changes = 0;
+    st_account sa[ST_LEAVES_MAX];
+    uint32_t idx[ST_LEAVES_MAX];
+    size_t nb = 0;
     int e = ZK_OK;
     for (size_t k = 0; !e && k < l->bc_n; k++) {
         const bacct *b = &l->bc[l->bc_order[k]];
         if (!b->dirty)
             continue;
-        if (l->touch_n == l->touch_cap)
-            return zk_err_set(ZK_ERR_INTERNAL, "ledger: more leaf writes than a block can make");
-        st_account sa = {.asset = native, .nonce = b->a.nonce};
-        memcpy(sa.address, b->addr, 20);
-        u256_from_u128(&sa.balance, b->a.bal);
-        if ((e = st_account_leaf(&l->touch_leaf[l->touch_n], &sa)))
-            return e;
-        l->touch_idx[l->touch_n++] = b->a.leaf;
+        sa[nb] = (st_account){.asset = native, .nonce = b->a.nonce};
+        memcpy(sa[nb].address, b->addr, 20);
+        u256_from_u128(&sa[nb].balance, b->a.bal);
+        idx[nb] = b->a.leaf;
         ledger_change *c = &l->changes[l->n_changes++];
         memcpy(c->address, b->addr, 20);
-        c->balance = sa.balance;
+        c->balance = sa[nb].balance;
         c->nonce = b->a.nonce;
+        if (++nb == ST_LEAVES_MAX) {
+            e = leaves_flush(l, sa, idx, nb);
+            nb = 0;
+        }
 
         uint8_t be[16];
         be16_from_u128(be, b->a.bal);
         sqlite3_stmt *st;
-        e = db_stmt(l->db, SQL_ACCT_PUT, &st);
+        if (!e)
+            e = db_stmt(l->db, SQL_ACCT_PUT, &st);
         if (!e)
             e = db_bind(st, "bbui", b->addr, (size_t)20, be, sizeof be, b->a.nonce,
                         (int64_t)b->a.leaf);
         if (!e)
             e = db_step(l->db, st, NULL);
     }
+    if (!e)
+        e = leaves_flush(l, sa, idx, nb);
     return e ? zk_err_wrap(e, "ledger: writing an account: ") : ZK_OK;
 }
 

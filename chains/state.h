@@ -85,6 +85,17 @@ int st_account_elems(kb out[ST_ACCOUNT_ELEMS], const st_account *a)
 /* Account leaf = p2_hash(P2_DOM_ACCOUNT, st_account_elems). Errors as above. */
 int st_account_leaf(p2_digest *out, const st_account *a) __attribute__((warn_unused_result));
 
+/* The most leaves one st_account_leaves call hashes. */
+#define ST_LEAVES_MAX 64u
+
+/* out[i] = st_account_leaf(a[i]) for n <= ST_LEAVES_MAX accounts, the n sponges run
+ * side by side so that each permutation step is one p2_permute_many call (the
+ * vector units then hash several leaves at once).
+ * Returns: ZK_OK; ZK_ERR_INVALID_ARG (NULL, n too large); ZK_ERR_RANGE naming the
+ * first balance at or above 2^128 (out is then undefined). */
+int st_account_leaves(p2_digest *out, const st_account *a, size_t n)
+    __attribute__((warn_unused_result));
+
 /* The elements a message leaf hashes (the salt's elements are secret on a private
  * chain: wipe out[] after use).
  * Returns: ZK_OK; ZK_ERR_INVALID_ARG (NULL, or a salt element not below p);

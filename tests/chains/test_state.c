@@ -335,10 +335,34 @@ out:
     db_close(db);
 }
 
+/* The batched leaves are the one-at-a-time ones, for every batch size (the vector
+ * code has tails), and a bad balance is named. */
+static void test_account_leaves(void)
+{
+    st_account a[ST_LEAVES_MAX];
+    p2_digest got[ST_LEAVES_MAX], want;
+    memset(a, 0, sizeof a);
+    for (size_t n = 0; n <= ST_LEAVES_MAX; n++) {
+        for (size_t i = 0; i < n; i++)
+            rand_account(&a[i]);
+        CHECK_OK(st_account_leaves(got, a, n));
+        for (size_t i = 0; i < n; i++) {
+            CHECK_OK(st_account_leaf(&want, &a[i]));
+            CHECK_MSG(digest_eq(&got[i], &want), "batch of %zu, leaf %zu", n, i);
+        }
+    }
+    a[5].balance.b[3] = 1;
+    CHECK_ERR(st_account_leaves(got, a, 9), ZK_ERR_RANGE);
+    CHECK(strstr(zk_err_detail(), "account 5") != NULL);
+    CHECK_ERR(st_account_leaves(got, a, ST_LEAVES_MAX + 1), ZK_ERR_INVALID_ARG);
+    CHECK_ERR(st_account_leaves(NULL, a, 1), ZK_ERR_INVALID_ARG);
+}
+
 int main(void)
 {
     t_seed();
     test_account();
+    test_account_leaves();
     test_message();
     test_interop();
     test_account_index();
