@@ -535,13 +535,21 @@ static int check_state(const ledger *l, const eth_tx *tx, const lacct *s, tx_cos
  * code with *reason set; other errors leave *reason NULL. */
 static int check(ledger *l, const eth_tx *tx, const lacct *s, tx_cost *c, const char **reason)
 {
-    *reason = NULL;
-    int known = 0, e = tx_known(l, tx->hash, &known);
-    if (e)
-        return zk_err_wrap(e, "ledger: looking up a tx hash: ");
+    int e = check_state(l, tx, s, c, reason);
+    /* A stored tx moved its sender's nonce past its own, so only a tx whose nonce
+     * is below the account's can be in a block: the store is asked only then
+     * (once per tx otherwise), and "already known" still comes before any other
+     * reason. */
+    if (!*reason || tx->nonce >= s->nonce)
+        return e;
+    int known = 0, e2 = tx_known(l, tx->hash, &known);
+    if (e2) {
+        *reason = NULL;
+        return zk_err_wrap(e2, "ledger: looking up a tx hash: ");
+    }
     if (known)
         return reject(reason, ZK_ERR_EXISTS, "already known");
-    return check_state(l, tx, s, c, reason);
+    return zk_err_set(e, "%s", *reason);
 }
 
 /* ---- open ---- */

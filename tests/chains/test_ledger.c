@@ -294,12 +294,25 @@ static void test_transfer(void)
     CHECK_EQ(b2.tx_count, 0);
     CHECK_MEM(b2.state_root, b.state_root, 32);
     CHECK_MEM(b2.parent_hash, b.hash, 32);
+    /* Within one block too: the second copy finds the first one stored. */
+    stx t3;
+    tx_fields f3 = fields(1, nonce_of(l, addrs[0]), BASE_FEE, 0, 21000, addrs[1], 3);
+    sign(&t3, 0, &f3);
+    ledger_item twice[2] = {item(&t3), item(&t3)};
+    ledger_tx_result res2[2];
+    ledger_block b3;
+    CHECK_OK(ledger_apply_block(l, twice, 2, gen.timestamp + 2, res2, &b3));
+    CHECK(res2[0].reason == NULL);
+    CHECK(res2[1].reason && strcmp(res2[1].reason, "already known") == 0);
+    CHECK_EQ(res2[1].code, ZK_ERR_EXISTS);
+    CHECK_EQ(b3.tx_count, 1);
+    zk_buf_free(&t3.raw);
     /* A timestamp before the parent's is refused. */
     CHECK_ERR(ledger_apply_block(l, NULL, 0, gen.timestamp, NULL, NULL), ZK_ERR_INVALID_ARG);
     /* Raw bytes that are not the decoded tx's. */
     ledger_item mism = {t2.raw.data, t2.raw.len, &t1.tx};
     CHECK_ERR(ledger_apply_block(l, &mism, 1, gen.timestamp + 3, NULL, NULL), ZK_ERR_INVALID_ARG);
-    CHECK_EQ(ledger_head(l), 2);
+    CHECK_EQ(ledger_head(l), 3);
     zk_buf_free(&raw);
     zk_buf_free(&t1.raw);
     zk_buf_free(&t2.raw);
