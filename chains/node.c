@@ -43,9 +43,10 @@ typedef struct psender {
 /* A submitter waiting for its transaction's pending row to be committed. It lives
  * on the submitter's stack; the group commit (flush_locked) fills rc and done. */
 typedef struct pwait {
-    ptx *p;        /* admitted, not yet durable */
-    ptx *replaced; /* the tx p replaced: freed once the change is durable, put
-                      back if it fails */
+    pthread_cond_t cv; /* its commit finished, or it is first in line to write */
+    ptx *p;            /* admitted, not yet durable */
+    ptx *replaced;     /* the tx p replaced: freed once the change is durable, put
+                          back if it fails */
     int done, rc;
     struct pwait *next;
 } pwait;
@@ -57,7 +58,7 @@ struct node {
     pthread_mutex_t lmu;
     pthread_mutex_t mu;
     pthread_cond_t cv;       /* wakes the sequencer */
-    pthread_cond_t cv_sync;  /* a group commit finished */
+    pthread_cond_t cv_sync;  /* a group commit finished (for replacements waiting) */
     pthread_cond_t cv_block; /* a block's transactions left the pool */
     pthread_t thread;
     int running, stopping;
@@ -325,6 +326,7 @@ static int flush_locked(node *n)
         }
         w->rc = rc;
         w->done = 1;
+        pthread_cond_signal(&w->cv);
     }
     if (rc && n_dels) {
         /* Only cleanup: retried with the next commit, and a restart drops rows
@@ -341,6 +343,10 @@ static int flush_locked(node *n)
     }
     free(dels);
     n->writing = 0;
+    /* Only the first in line wakes to write the next group: waking every waiter
+     * for each commit made the scheduler a large part of the cost. */
+    if (n->wq_head)
+        pthread_cond_signal(&n->wq_head->cv);
     pthread_cond_broadcast(&n->cv_sync);
     if (rc)
         ZK_LOG(ZK_LOG_ERROR, "node.pool_write_failed", ZKF_STR("detail", zk_err_detail()));
@@ -575,10 +581,12 @@ int node_submit(node *n, const uint8_t *raw, size_t len, uint8_t hash[32], const
     uint8_t h[32];
     memcpy(h, p->tx.hash, 32);
     pwait w = {0};
+    pthread_cond_init(&w.cv, NULL);
     pthread_mutex_lock(&n->mu);
     rc = admit_locked(n, p, &w, reason);
     if (rc) {
         pthread_mutex_unlock(&n->mu);
+        pthread_cond_destroy(&w.cv);
         ptx_free(p);
         return rc;
     }
@@ -586,11 +594,12 @@ int node_submit(node *n, const uint8_t *raw, size_t len, uint8_t hash[32], const
      * queued so far; the others wait for the commit that carries theirs. */
     while (!w.done) {
         if (n->writing)
-            pthread_cond_wait(&n->cv_sync, &n->mu);
+            pthread_cond_wait(&w.cv, &n->mu);
         else
             (void)flush_locked(n);
     }
     pthread_mutex_unlock(&n->mu);
+    pthread_cond_destroy(&w.cv);
     if (w.rc)
         return zk_err_set(w.rc, "pool: storing the pending tx failed; it was not accepted");
     if (hash)
