@@ -211,6 +211,15 @@ static int http_post(int fd, const char *json, char **buf, size_t *cap, size_t *
     return atoi(*buf + 9);
 }
 
+/* Occurrences of pat in the NUL-terminated s. */
+static size_t count_of(const char *s, const char *pat)
+{
+    size_t k = 0, pl = strlen(pat);
+    for (const char *p = strstr(s, pat); p; p = strstr(p + pl, pat))
+        k++;
+    return k;
+}
+
 static void *client(void *p)
 {
     client_arg *ca = p;
@@ -231,20 +240,25 @@ static void *client(void *p)
         char *body;
         size_t blen;
         int st = http_post(fd, ld->bodies[ca->id][r], &buf, &cap, &blen, &body);
-        json_t *doc = st == 200 ? json_loadb(body, blen, 0, NULL) : NULL;
-        if (!json_is_array(doc)) {
+        /* The answers are counted without a JSON parser: this load generator
+         * shares the cores with the node, and parsing is the wallet's work, not
+         * the node's. The server writes compact JSON; a hash is a string result,
+         * a refusal an error member. */
+        size_t want = 0, got_ok, got_err;
+        for (size_t a = ca->id; a < ld->n_accts; a += ld->n_clients)
+            want++;
+        if (st != 200 || body[0] != '[') {
             failed++;
-            json_decref(doc);
             continue;
         }
-        for (size_t i = 0; i < json_array_size(doc); i++) {
-            json_t *res = json_object_get(json_array_get(doc, i), "result");
-            if (json_is_string(res))
-                ok++;
-            else
-                refused++;
+        got_ok = count_of(body, "\"result\":\"0x");
+        got_err = count_of(body, "\"error\":");
+        if (got_ok + got_err != want) {
+            failed++;
+            continue;
         }
-        json_decref(doc);
+        ok += got_ok;
+        refused += got_err;
     }
 out:
     if (fd >= 0)
