@@ -9,7 +9,8 @@
  * gas used * effective gas price + value; the operator receives the whole fee, so
  * the sum of all balances never changes after genesis.
  *
- * A handle is used by one thread at a time.
+ * A handle is used by one thread at a time (ledger_check_tx_at and the getters of
+ * what ledger_open fixed excepted).
  */
 #ifndef ZKGATE_CHAINS_LEDGER_H
 #define ZKGATE_CHAINS_LEDGER_H

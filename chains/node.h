@@ -8,8 +8,9 @@
  * block are dropped (a crash between the block commit and the pool cleanup leaves
  * them), the rest are checked again. docs/CHAIN.md, "Node", has the pool rules.
  *
- * Threads: every function may be called from any thread; one mutex guards the
- * ledger and the pool.
+ * Threads: every function may be called from any thread. One lock guards the
+ * ledger and another the pool; a block is applied holding only the ledger's, so
+ * admission goes on meanwhile (docs/CHAIN.md, "Sequencer").
  */
 #ifndef ZKGATE_CHAINS_NODE_H
 #define ZKGATE_CHAINS_NODE_H
