@@ -714,6 +714,10 @@ static int open_db(ledger **out, const char *path, unsigned flags, const ledger_
         return zk_err_set(ZK_ERR_NOMEM, "ledger: allocating the write queue");
     }
     e = db_open(&l->db, path ? path : ":memory:", path ? flags : DB_MEMORY, 0);
+    /* Every block reads and writes account rows, tx rows and tree nodes all over
+     * the file: SQLite's default 2 MiB page cache sent most of those to pread. */
+    if (!e)
+        e = db_exec(l->db, "PRAGMA cache_size=-65536");
     if (!e)
         e = db_migrate(l->db, MIGRATIONS, sizeof MIGRATIONS / sizeof MIGRATIONS[0]);
     if (!e)
