@@ -11,7 +11,6 @@
 
 #include "common/db.h"
 #include "common/error.h"
-#include "common/keccak.h"
 #include "common/log.h"
 #include "common/secp.h"
 
@@ -26,6 +25,7 @@ typedef struct ptx {
     eth_tx tx;
     int durable; /* its pending row is committed; only then may a block take it */
     int inblock; /* taken by the block being applied: it may not be replaced */
+    int64_t seq; /* its row in the pending table (arrival order) */
 } ptx;
 
 /* One sender's transactions, sorted by nonce, no nonce twice. */
@@ -77,17 +77,23 @@ struct node {
     /* Group commit: every pending-row change since the last commit, written in one
      * SQLite transaction (one fsync) by whichever thread finds no commit running. */
     pwait *wq_head, **wq_tail;
-    uint8_t (*dels)[32]; /* rows of txs that left the pool (blocks, pruning) */
+    int64_t *dels; /* rows (seq) of txs that left the pool (blocks, pruning) */
     size_t n_dels, cap_dels;
     int writing;
     int64_t next_seq; /* arrival order of the next row; only the writer uses it */
 };
 
-static const char k_pool_schema[] = "CREATE TABLE pending ("
-                                    " hash BLOB PRIMARY KEY,"
-                                    " raw BLOB NOT NULL,"
-                                    " seq INTEGER NOT NULL);";
-static const db_migration k_pool_migrations[] = {{1, k_pool_schema}};
+/* Version 2 keys the rows by arrival order: rows are appended and deleted in
+ * about the order they came, so a group commit dirties a few pages at the end of
+ * one B-tree rather than pages all over a hash index. The pool never holds a hash
+ * twice, so the hash needs no index (reload drops a repeated one). */
+static const db_migration k_pool_migrations[] = {
+    {1, "CREATE TABLE pending (hash BLOB PRIMARY KEY, raw BLOB NOT NULL, seq INTEGER NOT NULL);"},
+    {2, "CREATE TABLE pending2 (seq INTEGER PRIMARY KEY, hash BLOB NOT NULL, raw BLOB NOT NULL);"
+        "INSERT INTO pending2 (seq, hash, raw) SELECT seq, hash, raw FROM pending ORDER BY seq;"
+        "DROP TABLE pending;"
+        "ALTER TABLE pending2 RENAME TO pending;"},
+};
 
 void node_config_default(node_config *c)
 {
@@ -236,12 +242,12 @@ static size_t sender_pos(const psender *s, uint64_t nonce)
 
 /* ---- the pending table: group commit ------------------------------------------------ */
 
-static int pool_db_delete_one(node *n, const uint8_t hash[32])
+static int pool_db_delete_one(node *n, int64_t seq)
 {
     sqlite3_stmt *st;
-    int rc = db_stmt(n->pool_db, "DELETE FROM pending WHERE hash = ?", &st);
+    int rc = db_stmt(n->pool_db, "DELETE FROM pending WHERE seq = ?", &st);
     if (!rc)
-        rc = db_bind(st, "b", hash, (size_t)32);
+        rc = db_bind(st, "i", seq);
     if (!rc)
         rc = db_step(n->pool_db, st, NULL);
     return rc;
@@ -250,7 +256,7 @@ static int pool_db_delete_one(node *n, const uint8_t hash[32])
 /* Writes the deletions and the waiters' rows in one SQLite transaction: one fsync
  * however many there are. Runs without the node lock; the waiters' txs cannot leave
  * the pool meanwhile (a block takes only durable ones, a replacement of one waits). */
-static int pool_db_write(node *n, pwait *list, uint8_t (*dels)[32], size_t n_dels)
+static int pool_db_write(node *n, pwait *list, const int64_t *dels, size_t n_dels)
 {
     int rc = db_begin(n->pool_db);
     for (size_t i = 0; !rc && i < n_dels; i++)
@@ -258,15 +264,17 @@ static int pool_db_write(node *n, pwait *list, uint8_t (*dels)[32], size_t n_del
     int64_t seq = n->next_seq;
     for (pwait *w = list; !rc && w; w = w->next) {
         if (w->replaced)
-            rc = pool_db_delete_one(n, w->replaced->tx.hash);
+            rc = pool_db_delete_one(n, w->replaced->seq);
         sqlite3_stmt *st;
         if (!rc)
-            rc = db_stmt(n->pool_db,
-                         "INSERT OR REPLACE INTO pending (hash, raw, seq) VALUES (?, ?, ?)", &st);
+            rc = db_stmt(n->pool_db, "INSERT INTO pending (seq, hash, raw) VALUES (?, ?, ?)", &st);
         if (!rc)
-            rc = db_bind(st, "bbi", w->p->tx.hash, (size_t)32, w->p->raw, w->p->len, seq++);
+            rc = db_bind(st, "ibb", seq, w->p->tx.hash, (size_t)32, w->p->raw, w->p->len);
         if (!rc)
             rc = db_step(n->pool_db, st, NULL);
+        /* Nobody reads it before the commit is done: a block takes only durable
+         * txs and a replacement of this one waits for the commit. */
+        w->p->seq = seq++;
     }
     if (!rc)
         rc = db_commit(n->pool_db);
@@ -303,7 +311,7 @@ static void pool_unadmit(node *n, pwait *w)
 static int flush_locked(node *n)
 {
     pwait *list = n->wq_head;
-    uint8_t(*dels)[32] = n->dels;
+    int64_t *dels = n->dels;
     size_t n_dels = n->n_dels;
     if (!list && !n_dels)
         return ZK_OK;
@@ -332,9 +340,9 @@ static int flush_locked(node *n)
         /* Only cleanup: retried with the next commit, and a restart drops rows
          * whose transactions are in blocks anyway. */
         size_t k = n->n_dels + n_dels;
-        uint8_t(*nd)[32] = realloc(dels, k * sizeof *nd);
+        int64_t *nd = realloc(dels, k * sizeof *nd);
         if (nd) {
-            memcpy(nd[n_dels], n->dels, n->n_dels * sizeof *nd);
+            memcpy(nd + n_dels, n->dels, n->n_dels * sizeof *nd);
             free(n->dels);
             n->dels = nd;
             n->n_dels = n->cap_dels = k;
@@ -355,17 +363,17 @@ static int flush_locked(node *n)
 
 /* Queues the pending row of a tx that left the pool for deletion with the next
  * group commit. */
-static int queue_delete(node *n, const uint8_t hash[32])
+static int queue_delete(node *n, int64_t seq)
 {
     if (n->n_dels == n->cap_dels) {
         size_t nc = n->cap_dels ? n->cap_dels * 2 : 256;
-        uint8_t(*nd)[32] = realloc(n->dels, nc * sizeof *nd);
+        int64_t *nd = realloc(n->dels, nc * sizeof *nd);
         if (!nd)
             return zk_err_set(ZK_ERR_NOMEM, "pool: %zu row deletions", nc);
         n->dels = nd;
         n->cap_dels = nc;
     }
-    memcpy(n->dels[n->n_dels++], hash, 32);
+    n->dels[n->n_dels++] = seq;
     return ZK_OK;
 }
 
@@ -622,7 +630,7 @@ static int prune_sender(node *n, psender *s, ptx **freed, size_t *n_freed, size_
 {
     int rc = ZK_OK;
     while (!rc && s->n && s->txs[0]->tx.nonce < s->nonce && s->txs[0]->durable && *n_freed < cap) {
-        rc = queue_delete(n, s->txs[0]->tx.hash);
+        rc = queue_delete(n, s->txs[0]->seq);
         freed[(*n_freed)++] = s->txs[0];
         sender_remove_at(n, s, 0);
     }
@@ -720,7 +728,7 @@ static void finish_locked(node *n, blk *b, uint64_t number)
         /* A taken tx cannot be replaced or pruned, so it is still there. */
         if (!s || pos >= s->n || s->txs[pos] != p)
             continue;
-        lost |= queue_delete(n, p->tx.hash) != ZK_OK;
+        lost |= queue_delete(n, p->seq) != ZK_OK;
         sender_remove_at(n, s, pos);
         if (freed)
             freed[n_freed++] = p;
@@ -833,11 +841,11 @@ static int pool_reload(node *n)
     if (!rc)
         sqlite3_reset(st);
     if (!rc)
-        rc = db_stmt(n->pool_db, "SELECT hash, raw FROM pending ORDER BY seq", &st);
+        rc = db_stmt(n->pool_db, "SELECT seq, raw FROM pending ORDER BY seq", &st);
     if (rc)
         return rc;
     size_t n_rows = 0, cap = 0;
-    uint8_t(*drop)[32] = NULL;
+    int64_t *drop = NULL, *seqs = NULL;
     size_t n_drop = 0;
     zk_buf raws;
     zk_buf_init(&raws, (size_t)1 << 30);
@@ -852,13 +860,17 @@ static int pool_reload(node *n)
         if (n_rows == cap) {
             size_t nc = cap ? cap * 2 : 64;
             size_t *no = realloc(offs, (nc + 1) * sizeof *no);
-            if (!no) {
+            if (no)
+                offs = no;
+            int64_t *ns = no ? realloc(seqs, nc * sizeof *ns) : NULL;
+            if (!ns) {
                 rc = zk_err_set(ZK_ERR_NOMEM, "pool reload");
                 break;
             }
-            offs = no;
+            seqs = ns;
             cap = nc;
         }
+        seqs[n_rows] = sqlite3_column_int64(st, 0);
         offs[n_rows] = raws.len;
         rc = len > 0 ? zk_buf_append(&raws, raw, (size_t)len) : ZK_OK;
         if (rc)
@@ -876,6 +888,7 @@ static int pool_reload(node *n)
         ptx *p;
         int r = ptx_make(raws.data + offs[i], offs[i + 1] - offs[i], &p, &reason);
         if (!r) {
+            p->seq = seqs[i];
             pthread_mutex_lock(&n->mu);
             r = admit_locked(n, p, NULL, &reason);
             pthread_mutex_unlock(&n->mu);
@@ -888,11 +901,9 @@ static int pool_reload(node *n)
                 kept++;
                 continue;
             }
-            memcpy(drop[n_drop++], p->tx.hash, 32);
             ptx_free(p);
-        } else {
-            zk_keccak256(drop[n_drop++], raws.data + offs[i], offs[i + 1] - offs[i]);
         }
+        drop[n_drop++] = seqs[i];
         ZK_LOG(ZK_LOG_INFO, "node.pending_dropped", ZKF_STR("reason", reason ? reason : "?"));
     }
     for (size_t i = 0; !rc && i < n_drop; i++)
@@ -906,6 +917,7 @@ static int pool_reload(node *n)
         ZK_INFO("node.pool_reloaded", ZKF_UINT("kept", kept), ZKF_UINT("dropped", n_drop));
     free(drop);
     free(offs);
+    free(seqs);
     zk_buf_free(&raws);
     return rc;
 }
@@ -946,7 +958,8 @@ int node_open(node **out, const node_config *cfg)
     if (!rc)
         rc = db_open(&n->pool_db, cfg->pool_path, DB_DURABLE | (cfg->pool_path ? 0 : DB_MEMORY), 0);
     if (!rc)
-        rc = db_migrate(n->pool_db, k_pool_migrations, 1);
+        rc = db_migrate(n->pool_db, k_pool_migrations,
+                        sizeof k_pool_migrations / sizeof k_pool_migrations[0]);
     if (!rc)
         rc = pool_reload(n);
     if (rc) {

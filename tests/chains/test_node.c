@@ -11,6 +11,7 @@
 #include "chains/node.h"
 #include "common/db.h"
 #include "common/error.h"
+#include "common/keccak.h"
 #include "common/secp.h"
 #include "tests/test.h"
 
@@ -499,6 +500,70 @@ static void test_group_commit(void)
     CHECK(system(cmd) == 0);
 }
 
+/* A pending table of schema version 1 (rows keyed by hash) is carried over to
+ * version 2 (keyed by arrival order) with its rows, in their order. */
+static void test_pool_migration(void)
+{
+    char dir[] = "/tmp/zk_test_node_mig_XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    char pp[600];
+    snprintf(pp, sizeof pp, "%s/pool.db", dir);
+    zk_db *db = NULL;
+    CHECK_OK(db_open(&db, pp, DB_DURABLE, 0));
+    if (!db)
+        return;
+    CHECK_OK(db_exec(db, "CREATE TABLE pending (hash BLOB PRIMARY KEY, raw BLOB NOT NULL,"
+                         " seq INTEGER NOT NULL); PRAGMA user_version=1;"));
+    /* nonce 1 arrived before nonce 0 in the old table */
+    static const int64_t seq_of[2] = {9, 4};
+    zk_buf b;
+    zk_buf_init(&b, TX_MAX_RAW);
+    for (uint64_t k = 0; k < 2; k++) {
+        make_tx(&b, 6, k, 1, 1, CHAIN_ID);
+        uint8_t h[32];
+        zk_keccak256(h, b.data, b.len);
+        sqlite3_stmt *st;
+        CHECK_OK(db_stmt(db, "INSERT INTO pending (hash, raw, seq) VALUES (?, ?, ?)", &st));
+        CHECK_OK(db_bind(st, "bbi", h, (size_t)32, b.data, b.len, seq_of[k]));
+        CHECK_OK(db_step(db, st, NULL));
+    }
+    zk_buf_free(&b);
+    db_close(db);
+
+    node *n = open_node(dir, 100, 64, 64);
+    if (!n)
+        return;
+    size_t total, ex;
+    node_pool_counts(n, &total, &ex);
+    CHECK_EQ(total, 2);
+    CHECK_EQ(ex, 2);
+    CHECK_OK(submit(n, 6, 2, 1, 1, NULL, NULL));
+    int made;
+    ledger_block blk;
+    CHECK_OK(node_produce_block(n, 2000, &made, &blk));
+    CHECK_EQ(made, 1);
+    CHECK_EQ(blk.tx_count, 3);
+    node_free(n);
+
+    CHECK_OK(db_open(&db, pp, 0, 0));
+    if (db) {
+        CHECK_EQ(db_schema_version(db), 2);
+        sqlite3_stmt *st;
+        int row = 0;
+        CHECK_OK(db_stmt(db, "SELECT COUNT(*) FROM pending", &st));
+        CHECK_OK(db_step(db, st, &row));
+        CHECK(row && sqlite3_column_int64(st, 0) == 0);
+        sqlite3_reset(st);
+        db_close(db);
+    }
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
     t_seed();
@@ -507,6 +572,7 @@ int main(void)
     test_pool_accounts();
     test_fairness();
     test_durability();
+    test_pool_migration();
     test_sequencer_thread();
     test_group_commit();
     return t_report("test_node");
