@@ -944,7 +944,11 @@ int node_open(node **out, const node_config *cfg)
     n->cfg.client_version = n->client_version;
     pthread_mutex_init(&n->lmu, NULL);
     pthread_mutex_init(&n->mu, NULL);
-    pthread_cond_init(&n->cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&n->cv, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_cond_init(&n->cv_sync, NULL);
     pthread_cond_init(&n->cv_block, NULL);
     n->wq_tail = &n->wq_head;
@@ -970,16 +974,25 @@ int node_open(node **out, const node_config *cfg)
     return ZK_OK;
 }
 
+/* Blocks start every block_time_ms on a fixed schedule (n->cv runs on the
+ * monotonic clock). Waiting a whole period after each block instead left the
+ * ledger idle for that long while the pool filled: under load the node made blocks
+ * at period + apply time and fell behind admission. A block that runs past its
+ * period is followed at once, without catching up on the ones missed. */
 static void *sequencer(void *arg)
 {
     node *n = arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
     pthread_mutex_lock(&n->mu);
     while (!n->stopping) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
         uint64_t ns = (uint64_t)ts.tv_nsec + (uint64_t)n->cfg.block_time_ms * 1000000u;
         ts.tv_sec += (time_t)(ns / 1000000000u);
         ts.tv_nsec = (long)(ns % 1000000000u);
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (ts.tv_sec < now.tv_sec || (ts.tv_sec == now.tv_sec && ts.tv_nsec < now.tv_nsec))
+            ts = now;
         while (!n->stopping && pthread_cond_timedwait(&n->cv, &n->mu, &ts) != ETIMEDOUT)
             ;
         if (n->stopping)
