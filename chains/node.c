@@ -455,6 +455,9 @@ static int pool_admit(node *n, ptx *p, pwait *w, const acct_view *fresh, int *ag
             *again = ADMIT_WAIT_SYNC;
             return ZK_OK;
         }
+        /* Reloading: both rows were in the table; the loser's goes. */
+        if (!w && (rc = queue_delete(n, same->seq)) != ZK_OK)
+            return rc;
         s->txs[pos] = p;
         if (w) {
             w->replaced = same;

@@ -517,14 +517,19 @@ static void test_pool_migration(void)
         return;
     CHECK_OK(db_exec(db, "CREATE TABLE pending (hash BLOB PRIMARY KEY, raw BLOB NOT NULL,"
                          " seq INTEGER NOT NULL); PRAGMA user_version=1;"));
-    /* nonce 1 arrived before nonce 0 in the old table */
-    static const int64_t seq_of[2] = {9, 4};
+    /* nonce 1 arrived before nonce 0, and a replacement of nonce 0 (fee 2) after
+     * it: as a crash between the two writes of a replacement could not leave it,
+     * but the reload must still keep one tx per nonce and one row per tx */
+    static const int64_t seq_of[3] = {9, 4, 12};
+    static const uint64_t nonce_of[3] = {0, 1, 0}, fee_of[3] = {1, 1, 2};
     zk_buf b;
     zk_buf_init(&b, TX_MAX_RAW);
-    for (uint64_t k = 0; k < 2; k++) {
-        make_tx(&b, 6, k, 1, 1, CHAIN_ID);
+    uint8_t repl[32];
+    for (int k = 0; k < 3; k++) {
+        make_tx(&b, 6, nonce_of[k], 1, fee_of[k], CHAIN_ID);
         uint8_t h[32];
         zk_keccak256(h, b.data, b.len);
+        memcpy(repl, h, 32);
         sqlite3_stmt *st;
         CHECK_OK(db_stmt(db, "INSERT INTO pending (hash, raw, seq) VALUES (?, ?, ?)", &st));
         CHECK_OK(db_bind(st, "bbi", h, (size_t)32, b.data, b.len, seq_of[k]));
@@ -556,6 +561,20 @@ static void test_pool_migration(void)
         CHECK_OK(db_stmt(db, "SELECT COUNT(*) FROM pending", &st));
         CHECK_OK(db_step(db, st, &row));
         CHECK(row && sqlite3_column_int64(st, 0) == 0);
+        sqlite3_reset(st);
+        db_close(db);
+    }
+    /* the block has the replacement */
+    char lp[600];
+    snprintf(lp, sizeof lp, "%s/ledger.db", dir);
+    CHECK_OK(db_open(&db, lp, 0, 0));
+    if (db) {
+        sqlite3_stmt *st;
+        int row = 0;
+        CHECK_OK(db_stmt(db, "SELECT 1 FROM ledger_tx WHERE hash = ?", &st));
+        CHECK_OK(db_bind(st, "b", repl, (size_t)32));
+        CHECK_OK(db_step(db, st, &row));
+        CHECK(row);
         sqlite3_reset(st);
         db_close(db);
     }
