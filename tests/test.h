@@ -92,6 +92,18 @@ static inline void t_rand_bytes(void *p, size_t n)
         b[i] = (uint8_t)t_rand();
 }
 
+/* A deterministic byte source with the signature of an injectable randomness
+ * callback (ctx points to a uint64_t state): for zero-knowledge proofs in tests. */
+static inline int t_rand_source(void *ctx, uint8_t *buf, size_t n)
+{
+    uint64_t *s = ctx;
+    for (size_t i = 0; i < n; i++) {
+        *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+        buf[i] = (uint8_t)(*s >> 56);
+    }
+    return 0;
+}
+
 /* Seeds from ZK_TEST_SEED or the clock and prints the seed. */
 static inline void t_seed(void)
 {

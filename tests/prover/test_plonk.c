@@ -10,17 +10,6 @@
 #include "prover/plonk_prove.h"
 #include "verifier/plonk.h"
 
-/* Deterministic "randomness" for zero-knowledge proofs in tests. */
-static int test_rand(void *ctx, uint8_t *buf, size_t n)
-{
-    uint64_t *s = ctx;
-    for (size_t i = 0; i < n; i++) {
-        *s = *s * 6364136223846793005ull + 1442695040888963407ull;
-        buf[i] = (uint8_t)(*s >> 56);
-    }
-    return ZK_OK;
-}
-
 typedef struct mixed {
     cb_circuit *c;
     cb_target x, y, idx, ra_vals[5];
@@ -91,7 +80,7 @@ static int prove_mixed(const mixed *m, zk_buf *proof, kb *pi, uint64_t *seed, ui
     if (rc)
         return rc;
     rc = set_mixed(w, m, 11, yv, 3);
-    zp_prove_opts o = {.rand = test_rand, .rand_ctx = seed};
+    zp_prove_opts o = {.rand = t_rand_source, .rand_ctx = seed};
     if (!rc)
         rc = zp_prove(m->c, w, &o, proof, pi);
     cb_witness_free(w);
@@ -227,7 +216,7 @@ static void test_witness_errors(void)
     cb_witness *w;
     CHECK_OK(cb_witness_new(&w, m.c));
     CHECK_OK(set_mixed(w, &m, 11, 77, 5));
-    zp_prove_opts o = {.rand = test_rand, .rand_ctx = &seed};
+    zp_prove_opts o = {.rand = t_rand_source, .rand_ctx = &seed};
     CHECK(zp_prove(m.c, w, &o, &proof, pi) != ZK_OK);
     cb_witness_free(w);
     /* division by zero */
@@ -363,7 +352,7 @@ static void test_random_circuits(int zk, unsigned nops)
     zk_buf_init(&proof, ZP_MAX_PROOF_BYTES);
     kb pi[4];
     uint64_t seed = t_rand();
-    zp_prove_opts o = {.rand = test_rand, .rand_ctx = &seed};
+    zp_prove_opts o = {.rand = t_rand_source, .rand_ctx = &seed};
     CHECK_OK(zp_prove(c, w, &o, &proof, pi));
     CHECK_OK(zp_verify(cb_circuit_vk(c), pi, 4, proof.data, proof.len, 0, NULL));
     pi[0] = kb_add(pi[0], KB_ONE);

@@ -32,17 +32,6 @@
 
 #define NPI 6
 
-/* Deterministic randomness for zero-knowledge proofs (tests only). */
-static int test_rand(void *ctx, uint8_t *buf, size_t n)
-{
-    uint64_t *s = ctx;
-    for (size_t i = 0; i < n; i++) {
-        *s = *s * 6364136223846793005ull + 1442695040888963407ull;
-        buf[i] = (uint8_t)(*s >> 56);
-    }
-    return ZK_OK;
-}
-
 typedef struct circ {
     cb_circuit *c;
     cb_target x, y, idx, vals[6];
@@ -211,7 +200,7 @@ static int prove(const circ *m, tamper *t, uint64_t seed, zk_buf *proof, kb *pi)
     if (rc)
         return rc;
     rc = set_inputs(w, m, 29, 1234, 4);
-    zp_prove_opts o = {.rand = test_rand, .rand_ctx = &seed};
+    zp_prove_opts o = {.rand = t_rand_source, .rand_ctx = &seed};
     if (t && t->mode != T_NONE) {
         o.tamper = do_tamper;
         o.tamper_ctx = t;
