@@ -29,25 +29,25 @@
 
 /* The argument types understood. The values are not part of any wire format. */
 typedef enum abi_type {
-  ABI_UINT64 = 1,
-  ABI_UINT256,
-  ABI_ADDRESS,
-  ABI_BYTES32,
-  ABI_BOOL,
-  ABI_BYTES
+    ABI_UINT64 = 1,
+    ABI_UINT256,
+    ABI_ADDRESS,
+    ABI_BYTES32,
+    ABI_BOOL,
+    ABI_BYTES
 } abi_type;
 
 /* One argument. Only the field(s) named for its type are read (encode) or set
  * (decode; the others are zero). */
 typedef struct abi_value {
-  abi_type type;
-  uint64_t u64;         /* ABI_UINT64, ABI_BOOL (0/1) */
-  u256 u256;            /* ABI_UINT256 */
-  uint8_t addr[20];     /* ABI_ADDRESS */
-  uint8_t b32[32];      /* ABI_BYTES32 */
-  const uint8_t *bytes; /* ABI_BYTES: points into the decoded buffer (decode) or
-                           the caller's data (encode) */
-  size_t bytes_len;     /* ABI_BYTES: length of bytes */
+    abi_type type;
+    uint64_t u64;         /* ABI_UINT64, ABI_BOOL (0/1) */
+    u256 u256;            /* ABI_UINT256 */
+    uint8_t addr[20];     /* ABI_ADDRESS */
+    uint8_t b32[32];      /* ABI_BYTES32 */
+    const uint8_t *bytes; /* ABI_BYTES: points into the decoded buffer (decode) or
+                             the caller's data (encode) */
+    size_t bytes_len;     /* ABI_BYTES: length of bytes */
 } abi_value;
 
 /* out = first 4 bytes of Keccak-256 of the canonical signature, e.g.
@@ -71,16 +71,14 @@ void abi_selector(uint8_t out[4], const char *signature);
  * bytes value points into data, so it lives as long as data does. In:
  * types[0..n): the expected types; data, len: the arguments; max_bytes: the
  *       longest bytes argument accepted. */
-int abi_decode(abi_value *out, const abi_type *types, size_t n,
-               const uint8_t *data, size_t len, size_t max_bytes)
-    __attribute__((warn_unused_result));
+int abi_decode(abi_value *out, const abi_type *types, size_t n, const uint8_t *data, size_t len,
+               size_t max_bytes) __attribute__((warn_unused_result));
 
 /* Appends the canonical encoding of v[0..n) (no selector) to out (its cap
  * bounds it). Returns ZK_OK, ZK_ERR_INVALID_ARG, or zk_buf_append's errors.
  * ZK_ERR_INVALID_ARG: n > ABI_MAX_ARGS, an unknown type, a bool other than 0/1,
  * or bytes NULL with bytes_len > 0. On any error out is left as it was. In/Out:
  * out: the buffer appended to. In:     v[0..n): the values. */
-int abi_encode(zk_buf *out, const abi_value *v, size_t n)
-    __attribute__((warn_unused_result));
+int abi_encode(zk_buf *out, const abi_value *v, size_t n) __attribute__((warn_unused_result));
 
 #endif
