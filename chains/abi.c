@@ -229,8 +229,7 @@ int abi_encode(zk_buf *out, const abi_value *v, size_t n)
     int rc = encode_size(v, n, &total);
     if (rc != ZK_OK)
         return rc;
-    /* Reserving the whole encoding first means no append below can fail half way.
-     */
+    /* Reserving the whole encoding first means no append below can fail half way. */
     rc = zk_buf_reserve(out, total);
     if (rc != ZK_OK)
         return zk_err_wrap(rc, "abi: encoding of %zu bytes: ", total);
