@@ -35,24 +35,23 @@
 
 /* Role bits in rpcs_auth.roles. An admin token holds both; a caller without a
  * token (public mode, user methods) holds none. */
-#define CAUTH_ROLE_USER (UINT64_C(1) << 0)
+#define CAUTH_ROLE_USER  (UINT64_C(1) << 0)
 #define CAUTH_ROLE_ADMIN (UINT64_C(1) << 1)
 
-#define CAUTH_MAX_TOKENS 64     /* tokens in one configuration */
+#define CAUTH_MAX_TOKENS    64  /* tokens in one configuration */
 #define CAUTH_MAX_TOKEN_LEN 256 /* longest bearer token accepted, in chars */
 
 /* One configured token. Fixed-size strings, so configurations copy safely. */
 typedef struct cauth_token {
-  char
-      name[64]; /* 1-63 chars of [A-Za-z0-9_.-], unique: the caller's subject */
-  char role[16];   /* "user" or "admin" */
-  char sha256[65]; /* 64 hex digits: SHA-256 of the token (cauth_hash_token) */
+    char name[64];   /* 1-63 chars of [A-Za-z0-9_.-], unique: the caller's subject */
+    char role[16];   /* "user" or "admin" */
+    char sha256[65]; /* 64 hex digits: SHA-256 of the token (cauth_hash_token) */
 } cauth_token;
 
 typedef struct cauth_config {
-  char mode[16];             /* "public" or "private" */
-  const cauth_token *tokens; /* borrowed; cauth_new copies what it needs */
-  size_t n_tokens; /* at most CAUTH_MAX_TOKENS; private mode needs >= 1 */
+    char mode[16];             /* "public" or "private" */
+    const cauth_token *tokens; /* borrowed; cauth_new copies what it needs */
+    size_t n_tokens;           /* at most CAUTH_MAX_TOKENS; private mode needs >= 1 */
 } cauth_config;
 
 typedef struct cauth cauth;
@@ -64,8 +63,7 @@ typedef struct cauth cauth;
  * another; more than CAUTH_MAX_TOKENS; private mode without tokens);
  * ZK_ERR_INVALID_ARG (out or cfg NULL, tokens NULL with n_tokens > 0);
  * ZK_ERR_NOMEM. Out: *out, the policy (NULL on error). In: cfg. */
-int cauth_new(cauth **out, const cauth_config *cfg)
-    __attribute__((warn_unused_result));
+int cauth_new(cauth **out, const cauth_config *cfg) __attribute__((warn_unused_result));
 
 /* Frees a. NULL is fine. The server a was installed on must be freed first. */
 void cauth_free(cauth *a);
@@ -73,23 +71,21 @@ void cauth_free(cauth *a);
 /* Makes a the auth hook of srv (rpcs_set_auth); a must outlive srv.
  * Returns: ZK_OK, ZK_ERR_INVALID_ARG (NULL) or ZK_ERR_STATE (srv already
  * started). */
-int cauth_install(cauth *a, rpcs_server *srv)
-    __attribute__((warn_unused_result));
+int cauth_install(cauth *a, rpcs_server *srv) __attribute__((warn_unused_result));
 
 /* The policy itself, as the hook calls it: exposed so that it can be checked
  * without a server. Args as rpcs_auth_fn: authorization is the header value or
  * NULL, method the call's method name. Fills out on RPCS_AUTH_ALLOW.
  * Returns: an RPCS_AUTH_* verdict; RPCS_AUTH_UNAUTHENTICATED for NULL a or
  * method. */
-int cauth_check(const cauth *a, const char *authorization, const char *method,
-                rpcs_auth *out) __attribute__((warn_unused_result));
+int cauth_check(const cauth *a, const char *authorization, const char *method, rpcs_auth *out)
+    __attribute__((warn_unused_result));
 
 /* Hashes a token for the configuration.
  * Returns: ZK_OK, ZK_ERR_INVALID_ARG (NULL, empty, longer than
  * CAUTH_MAX_TOKEN_LEN, or a character a bearer token cannot hold; the detail
  * never shows the token) or ZK_ERR_CRYPTO. Out: hex, 64 lowercase hex digits
  * and a NUL. In: token. */
-int cauth_hash_token(char hex[65], const char *token)
-    __attribute__((warn_unused_result));
+int cauth_hash_token(char hex[65], const char *token) __attribute__((warn_unused_result));
 
 #endif

@@ -39,6 +39,13 @@ static const cfg_field k_pool[] = {
     CFG_END,
 };
 
+static const cfg_field k_auth[] = {
+    {"mode", CFG_T_STRING, 0, OFF(auth.mode), SZ(auth.mode), 0, 0, NULL,
+     "public (reads and transactions need no token) or private (every call needs one); "
+     "tokens: [{name, role user|admin, sha256}] (`zkgate chain token`)"},
+    CFG_END,
+};
+
 const cfg_field chain_config_spec[] = {
     {"kind", CFG_T_STRING, 1, OFF(kind), SZ(kind), 0, 0, NULL, "\"chain\""},
     {"data_dir", CFG_T_STRING, 0, OFF(data_dir), SZ(data_dir), 0, 0, NULL,
@@ -55,6 +62,7 @@ const cfg_field chain_config_spec[] = {
     {"pool", CFG_T_OBJECT, 0, 0, 0, 0, 0, k_pool, "mempool limits"},
     {"log", CFG_T_OBJECT, 0, 0, 0, 0, 0, k_log, "logging"},
     {"rpc", CFG_T_OBJECT, 0, 0, 0, 0, 0, k_rpc, "JSON-RPC endpoint"},
+    {"auth", CFG_T_OBJECT, 0, 0, 0, 0, 0, k_auth, "who may call the JSON-RPC"},
     CFG_END,
 };
 
@@ -71,6 +79,7 @@ void chain_config_defaults(chain_config *c)
     snprintf(c->log.level, sizeof c->log.level, "info");
     snprintf(c->log.format, sizeof c->log.format, "text");
     snprintf(c->rpc.addr, sizeof c->rpc.addr, "127.0.0.1:8545");
+    snprintf(c->auth.mode, sizeof c->auth.mode, "public");
 }
 
 void chain_config_free(chain_config *c)
@@ -80,6 +89,9 @@ void chain_config_free(chain_config *c)
     free(c->alloc);
     c->alloc = NULL;
     c->n_alloc = 0;
+    free(c->auth.tokens);
+    c->auth.tokens = NULL;
+    c->auth.n_tokens = 0;
 }
 
 static int load_alloc(chain_config *c, const json_t *a, const char *path)
@@ -123,6 +135,77 @@ static int load_alloc(chain_config *c, const json_t *a, const char *path)
     return ZK_OK;
 }
 
+/* Copies one string member of auth.tokens[i] into a fixed-size field. */
+static int token_field(char *dst, size_t cap, const json_t *v, const char *path, size_t i,
+                       const char *key)
+{
+    size_t n = json_string_length(v);
+    if (n >= cap)
+        return zk_err_set(ZK_ERR_CONFIG, "%s: key 'auth.tokens[%zu].%s': longer than %zu chars",
+                          path, i, key, cap - 1);
+    memcpy(dst, json_string_value(v), n + 1);
+    return ZK_OK;
+}
+
+static int load_tokens(chain_config *c, const json_t *a, const char *path)
+{
+    if (!json_is_array(a))
+        return zk_err_set(ZK_ERR_CONFIG, "%s: key 'auth.tokens': expected an array", path);
+    size_t n = json_array_size(a);
+    if (n > CAUTH_MAX_TOKENS)
+        return zk_err_set(ZK_ERR_CONFIG, "%s: key 'auth.tokens': %zu entries, at most %d", path, n,
+                          CAUTH_MAX_TOKENS);
+    c->auth.tokens = calloc(n ? n : 1, sizeof *c->auth.tokens);
+    if (!c->auth.tokens)
+        return zk_err_set(ZK_ERR_NOMEM, "%s: auth.tokens of %zu", path, n);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = json_array_get(a, i);
+        cauth_token *t = &c->auth.tokens[i];
+        int have = 0, rc = ZK_OK;
+        const char *key;
+        json_t *v;
+        if (!json_is_object(e))
+            return zk_err_set(ZK_ERR_CONFIG, "%s: key 'auth.tokens[%zu]': expected an object", path,
+                              i);
+        json_object_foreach((json_t *)e, key, v)
+        {
+            if (!json_is_string(v))
+                rc = zk_err_set(ZK_ERR_CONFIG, "%s: key 'auth.tokens[%zu].%s': expected a string",
+                                path, i, key);
+            else if (!strcmp(key, "name"))
+                rc = token_field(t->name, sizeof t->name, v, path, i, key);
+            else if (!strcmp(key, "role"))
+                rc = token_field(t->role, sizeof t->role, v, path, i, key);
+            else if (!strcmp(key, "sha256"))
+                rc = token_field(t->sha256, sizeof t->sha256, v, path, i, key);
+            else
+                rc = zk_err_set(ZK_ERR_CONFIG,
+                                "%s: key 'auth.tokens[%zu].%s' is not known (name, role, sha256)",
+                                path, i, key);
+            if (rc)
+                return rc;
+            have++;
+        }
+        if (have != 3)
+            return zk_err_set(ZK_ERR_CONFIG,
+                              "%s: key 'auth.tokens[%zu]': needs name, role and sha256", path, i);
+        c->auth.n_tokens = i + 1;
+    }
+    return ZK_OK;
+}
+
+/* The policy's own checks, so that `zkgate config check` reports what the node
+ * would refuse at start. */
+static int check_auth(const chain_config *c, const char *path)
+{
+    cauth_config ac = {.tokens = c->auth.tokens, .n_tokens = c->auth.n_tokens};
+    memcpy(ac.mode, c->auth.mode, sizeof ac.mode);
+    cauth *a = NULL;
+    int rc = cauth_new(&a, &ac);
+    cauth_free(a);
+    return rc ? zk_err_wrap(rc, "%s: key 'auth': ", path) : ZK_OK;
+}
+
 int chain_config_load(chain_config *c, const char *path)
 {
     zk_buf b;
@@ -148,10 +231,17 @@ int chain_config_load(chain_config *c, const char *path)
         json_incref(alloc);
         json_object_del(root, "alloc");
     }
+    json_t *auth = json_object_get(root, "auth");
+    json_t *tokens = json_is_object(auth) ? json_object_get(auth, "tokens") : NULL;
+    if (tokens) {
+        json_incref(tokens);
+        json_object_del(auth, "tokens");
+    }
     char *rest = json_dumps(root, JSON_COMPACT);
     json_decref(root);
     if (!rest) {
         json_decref(alloc);
+        json_decref(tokens);
         return zk_err_set(ZK_ERR_NOMEM, "%s", path);
     }
     /* The cfg loader names the origin in its errors, so they read as the file's. */
@@ -161,6 +251,11 @@ int chain_config_load(chain_config *c, const char *path)
     if (!rc && alloc)
         rc = load_alloc(c, alloc, path);
     json_decref(alloc);
+    if (!rc && tokens)
+        rc = load_tokens(c, tokens, path);
+    json_decref(tokens);
+    if (!rc)
+        rc = check_auth(c, path);
     if (!rc && strcmp(c->kind, "chain") != 0)
         rc = zk_err_set(ZK_ERR_CONFIG, "%s: key 'kind': '%s' is not \"chain\"", path, c->kind);
     if (rc)

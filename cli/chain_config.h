@@ -1,12 +1,14 @@
 /* A chain node's configuration (config/chain-public.json): what `zkgate chain`
- * runs. Everything but the genesis allocations follows the cfg_field schema; the
- * "alloc" array is read beside it (the schema has no arrays). */
+ * runs. Everything but the genesis allocations and the auth tokens follows the
+ * cfg_field schema; the "alloc" and "auth.tokens" arrays are read beside it (the
+ * schema has no arrays). */
 #ifndef ZKGATE_CLI_CHAIN_CONFIG_H
 #define ZKGATE_CLI_CHAIN_CONFIG_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chains/auth.h"
 #include "chains/ledger.h"
 #include "common/config.h"
 
@@ -31,17 +33,23 @@ typedef struct chain_config {
         int64_t max_body_bytes;
         int64_t timeout_s;
     } rpc;
+    struct {
+        char mode[16];       /* "public" or "private" (chains/auth.h) */
+        cauth_token *tokens; /* owned; chain_config_free */
+        size_t n_tokens;
+    } auth;
     ledger_alloc *alloc; /* owned; chain_config_free */
     size_t n_alloc;
 } chain_config;
 
 extern const cfg_field chain_config_spec[];
 
-/* Defaults (no allocations, operator zero). */
+/* Defaults (no allocations, operator zero, public RPC without tokens). */
 void chain_config_defaults(chain_config *c);
 
-/* Loads path: the schema's keys and "alloc": [{"address": "0x..", "balance": "wei"}]
- * (decimal or 0x hex; at most LEDGER_MAX_ALLOC).
+/* Loads path: the schema's keys, "alloc": [{"address": "0x..", "balance": "wei"}]
+ * (decimal or 0x hex; at most LEDGER_MAX_ALLOC) and "auth": {"mode": ..., "tokens":
+ * [{"name", "role", "sha256"}]} (at most CAUTH_MAX_TOKENS, checked by cauth_new).
  * Returns: ZK_OK; ZK_ERR_IO; ZK_ERR_TOO_LARGE; ZK_ERR_CONFIG naming the file and key. */
 int chain_config_load(chain_config *c, const char *path) __attribute__((warn_unused_result));
 

@@ -1,14 +1,20 @@
 /* zkgate chain: runs a chain node (chains/node.h) from a configuration file until
- * SIGINT or SIGTERM; `chain verify` replays a node's stored blocks. */
+ * SIGINT or SIGTERM; `chain verify` replays a node's stored blocks; `chain token`
+ * makes an RPC bearer token and the hash its config entry holds. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "chains/auth.h"
 #include "chains/node.h"
 #include "cli/chain_config.h"
 #include "cli/cli.h"
+#include "common/bytes.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/rpc_server.h"
@@ -20,14 +26,17 @@
 static void usage(void)
 {
     printf("usage: zkgate chain --config FILE [--data-dir DIR] [--rpc-addr HOST:PORT]\n"
-           "       zkgate chain verify --data-dir DIR\n\n"
+           "       zkgate chain verify --data-dir DIR\n"
+           "       zkgate chain token\n\n"
            "Runs a chain node: the native-coin ledger, a mempool, a sequencer making a\n"
            "block every block_time_ms when transactions wait, and Ethereum JSON-RPC on\n"
            "rpc.addr (see config/chain-public.json and docs/CHAIN.md), until SIGINT or\n"
            "SIGTERM. Flags override the file; port 0 lets the system pick and the node\n"
            "prints \"rpc: http://HOST:PORT\".\n\n"
            "verify re-applies every stored block of DIR/ledger.db from its genesis and\n"
-           "checks each state root, header and hash.\n");
+           "checks each state root, header and hash.\n\n"
+           "token prints a new random RPC bearer token and its SHA-256, the value an\n"
+           "\"auth.tokens\" entry holds (docs/CHAIN.md, \"Authentication\").\n");
 }
 
 static int verify(int argc, char **argv)
@@ -41,6 +50,26 @@ static int verify(int argc, char **argv)
         return cli_fail("chain", zk_err_wrap(rc, "%s: ", p));
     printf("%s: replay ok\n", p);
     return CLI_EXIT_OK;
+}
+
+static int token(int argc, char **argv)
+{
+    if (argc != 2)
+        return cli_usage("chain", "expected: chain token");
+    uint8_t raw[32];
+    char tok[65], hash[65];
+    int rc = RAND_bytes(raw, sizeof raw) == 1
+                 ? ZK_OK
+                 : zk_err_set(ZK_ERR_CRYPTO, "RAND_bytes: no randomness for the token");
+    if (!rc) {
+        zk_hex_encode(tok, raw, sizeof raw, 0);
+        rc = cauth_hash_token(hash, tok);
+    }
+    if (!rc)
+        printf("token: %s\nsha256: %s\n", tok, hash);
+    OPENSSL_cleanse(raw, sizeof raw);
+    OPENSSL_cleanse(tok, sizeof tok);
+    return rc ? cli_fail("chain", rc) : CLI_EXIT_OK;
 }
 
 static int run(chain_config *c)
@@ -86,7 +115,14 @@ static int run(chain_config *c)
     rcfg.max_body_bytes = (size_t)c->rpc.max_body_bytes;
     rcfg.timeout_s = (unsigned)c->rpc.timeout_s;
     rpcs_server *srv = NULL;
+    cauth *auth = NULL;
+    cauth_config acfg = {.tokens = c->auth.tokens, .n_tokens = c->auth.n_tokens};
+    memcpy(acfg.mode, c->auth.mode, sizeof acfg.mode);
     rc = rpcs_new(&srv, &rcfg);
+    if (!rc)
+        rc = cauth_new(&auth, &acfg);
+    if (!rc)
+        rc = cauth_install(auth, srv);
     if (!rc)
         rc = node_register_rpc(n, srv);
     if (!rc)
@@ -95,6 +131,7 @@ static int run(chain_config *c)
         rc = rpcs_start(srv);
     if (rc) {
         rpcs_free(srv);
+        cauth_free(auth);
         node_free(n);
         return cli_fail("chain", zk_err_wrap(rc, "rpc on %s: ", c->rpc.addr));
     }
@@ -110,6 +147,7 @@ static int run(chain_config *c)
     ZK_INFO("chain.stopping");
     /* The server first, so no call reaches a node that is going away. */
     rpcs_free(srv);
+    cauth_free(auth);
     node_free(n);
     return CLI_EXIT_OK;
 }
@@ -122,6 +160,8 @@ int cmd_chain(int argc, char **argv)
     }
     if (argc >= 2 && strcmp(argv[1], "verify") == 0)
         return verify(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "token") == 0)
+        return token(argc, argv);
     const char *config_path = NULL, *data_dir = NULL, *rpc_addr = NULL;
     int urc = cli_service_flags("chain", argc, argv, 1, &config_path, &data_dir, &rpc_addr);
     if (urc)
