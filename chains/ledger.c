@@ -7,6 +7,7 @@
  * head block.
  */
 #include "chains/ledger.h"
+#include "chains/ledger_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,57 +22,6 @@
 #include "common/error.h"
 #include "common/keccak.h"
 #include "common/rlp.h"
-
-typedef unsigned __int128 u128;
-#define U128_MAX (~(u128)0)
-
-/* The most tree writes one block queues: each transaction touches at most three
- * leaves (sender, recipient, operator). */
-#define TOUCH_MAX (3u * LEDGER_MAX_BLOCK_TXS + LEDGER_MAX_ALLOC)
-
-/* An account as the ledger works on it. */
-typedef struct lacct {
-    u128 bal;
-    uint64_t nonce;
-    uint32_t leaf;
-    int exists; /* has a row and a leaf index */
-} lacct;
-
-/* An account the block being applied has read or written. */
-typedef struct bacct {
-    uint8_t addr[20];
-    int used;  /* the slot holds an account */
-    int dirty; /* written: its row and leaf are stored when the block ends */
-    lacct a;
-} bacct;
-
-struct ledger {
-    zk_db *db; /* owned */
-    smt *tree; /* the account tree, owned */
-    uint64_t chain_id;
-    uint64_t base_fee;
-    uint8_t op[20];
-    ledger_block head; /* the latest stored block */
-    ledger_fault_fn fault;
-    void *fault_arg;
-    /* Leaf writes queued for the block being applied (last one of an index wins). */
-    uint32_t *touch_idx;
-    p2_digest *touch_leaf;
-    size_t touch_n, touch_cap;
-    /* The accounts of the block being applied, so that each is read from the store
-     * once and its row and leaf (a Poseidon2 hash) are written once per block however
-     * many of the block's txs touch it (the operator: all of them). Open addressing
-     * on a hash keyed per handle: addresses can be ground to collide under a fixed
-     * one. */
-    bacct *bc;
-    size_t bc_cap;      /* a power of two, more than twice bc_n */
-    uint32_t *bc_order; /* used slots, in first-use order */
-    size_t bc_n;
-    uint64_t bc_key[2];
-    /* What the last block changed (ledger_last_changes). */
-    ledger_change *changes;
-    size_t n_changes, cap_changes;
-};
 
 static const db_migration MIGRATIONS[] = {
     {1, "CREATE TABLE ledger_meta (id INTEGER PRIMARY KEY CHECK (id = 1),"
@@ -90,6 +40,31 @@ static const db_migration MIGRATIONS[] = {
         " idx INTEGER NOT NULL, sender BLOB NOT NULL, recipient BLOB, raw BLOB NOT NULL,"
         " status INTEGER NOT NULL, gas_used INTEGER NOT NULL, price BLOB NOT NULL,"
         " cum_gas INTEGER NOT NULL, UNIQUE (block, idx)) WITHOUT ROWID;"},
+    /* Messaging: bridged assets, channels, sent and imported messages, the roots
+     * of every block (the state root covers four trees from this version on). */
+    {2, "ALTER TABLE ledger_tx ADD COLUMN revert TEXT;"
+        "CREATE TABLE ledger_asset (address BLOB NOT NULL, origin INTEGER NOT NULL,"
+        " token BLOB NOT NULL, balance BLOB NOT NULL, leaf INTEGER NOT NULL,"
+        " PRIMARY KEY (address, origin, token)) WITHOUT ROWID;"
+        "CREATE TABLE ledger_local (origin INTEGER NOT NULL, token BLOB NOT NULL,"
+        " amount BLOB NOT NULL, leaf INTEGER NOT NULL, PRIMARY KEY (origin, token)) WITHOUT ROWID;"
+        "CREATE TABLE ledger_channel (dir INTEGER NOT NULL, peer INTEGER NOT NULL,"
+        " next INTEGER NOT NULL, leaf INTEGER NOT NULL, PRIMARY KEY (dir, peer)) WITHOUT ROWID;"
+        "CREATE TABLE ledger_outbox (idx INTEGER PRIMARY KEY, block INTEGER NOT NULL,"
+        " tx_hash BLOB NOT NULL, dest INTEGER NOT NULL, seq INTEGER NOT NULL, msg BLOB NOT NULL,"
+        " payload BLOB NOT NULL, leaf BLOB NOT NULL);"
+        "CREATE TABLE ledger_inbox (source INTEGER NOT NULL, seq INTEGER NOT NULL,"
+        " block INTEGER NOT NULL, pos INTEGER NOT NULL, msg BLOB NOT NULL, payload BLOB NOT NULL,"
+        " leaf BLOB NOT NULL, root BLOB NOT NULL, PRIMARY KEY (source, seq)) WITHOUT ROWID;"
+        "CREATE INDEX ledger_inbox_block ON ledger_inbox (block, pos);"
+        "CREATE TABLE ledger_import_queue (qid INTEGER PRIMARY KEY, source INTEGER NOT NULL,"
+        " seq INTEGER NOT NULL, msg BLOB NOT NULL, payload BLOB NOT NULL, leaf BLOB NOT NULL,"
+        " root BLOB NOT NULL, UNIQUE (source, seq));"
+        "CREATE TABLE ledger_interop_root (root BLOB PRIMARY KEY, added INTEGER NOT NULL)"
+        " WITHOUT ROWID;"
+        "CREATE TABLE ledger_block_state (number INTEGER PRIMARY KEY, account_root BLOB NOT NULL,"
+        " local_root BLOB NOT NULL, channel_root BLOB NOT NULL, exit_root BLOB NOT NULL,"
+        " exit_count INTEGER NOT NULL);"},
 };
 
 static const char SQL_ACCT_GET[] =
@@ -100,10 +75,10 @@ static const char SQL_ACCT_PUT[] =
 static const char SQL_TX_KNOWN[] = "SELECT 1 FROM ledger_tx WHERE hash = ?";
 static const char SQL_TX_PUT[] =
     "INSERT INTO ledger_tx (hash, block, idx, sender, recipient, raw, status, gas_used, price,"
-    " cum_gas) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)";
+    " cum_gas, revert) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 static const char SQL_TX_GET[] =
     "SELECT t.block, t.idx, t.sender, t.recipient, t.raw, t.status, t.gas_used, t.price,"
-    " t.cum_gas, b.hash FROM ledger_tx t JOIN ledger_block b ON b.number = t.block"
+    " t.cum_gas, b.hash, t.revert FROM ledger_tx t JOIN ledger_block b ON b.number = t.block"
     " WHERE t.hash = ?";
 static const char SQL_BLOCK_TX[] = "SELECT hash FROM ledger_tx WHERE block = ? AND idx = ?";
 static const char SQL_BLOCK_PUT[] =
@@ -127,54 +102,15 @@ static const char SQL_TXS_OF_BLOCK[] =
 
 /* ---- numbers ---- */
 
-/* Returns 1 and *v when x < 2^128. */
-static int u128_from_u256(const u256 *x, u128 *v)
+/* The state root (st_state_root over every tree) as 32 bytes, and its parts. */
+static int root_bytes(const ledger *l, uint8_t out[32], st_state *parts)
 {
-    for (int i = 0; i < 16; i++)
-        if (x->b[i])
-            return 0;
-    u128 r = 0;
-    for (int i = 16; i < 32; i++)
-        r = r << 8 | x->b[i];
-    *v = r;
-    return 1;
-}
-
-/* Values at or above 2^128 become U128_MAX: every comparison against a balance
- * (always below 2^128) then comes out as it would with the exact value. */
-static u128 u128_sat(const u256 *x)
-{
-    u128 v;
-    return u128_from_u256(x, &v) ? v : U128_MAX;
-}
-
-static void u256_from_u128(u256 *out, u128 v)
-{
-    memset(out->b, 0, 16);
-    for (int i = 31; i >= 16; i--, v >>= 8)
-        out->b[i] = (uint8_t)v;
-}
-
-static void be16_from_u128(uint8_t out[16], u128 v)
-{
-    for (int i = 15; i >= 0; i--, v >>= 8)
-        out[i] = (uint8_t)v;
-}
-
-static u128 u128_from_be16(const uint8_t in[16])
-{
-    u128 r = 0;
-    for (int i = 0; i < 16; i++)
-        r = r << 8 | in[i];
-    return r;
-}
-
-static void root_bytes(const smt *t, uint8_t out[32])
-{
+    st_state s;
     p2_digest r;
-    smt_root(t, &r);
-    for (int i = 0; i < 8; i++)
+    int e = lm_state(l, parts ? parts : &s, &r);
+    for (int i = 0; !e && i < 8; i++)
         zk_store_le32(out + 4 * i, kb_to_canonical(r.v[i]));
+    return e;
 }
 
 /* ---- blocks ---- */
@@ -210,7 +146,7 @@ static int block_hash(ledger_block *b)
              : ZK_OK;
 }
 
-static int blob_fixed(sqlite3_stmt *st, int col, uint8_t *out, size_t n, const char *what)
+int lg_blob_fixed(sqlite3_stmt *st, int col, uint8_t *out, size_t n, const char *what)
 {
     const void *p = sqlite3_column_blob(st, col);
     if ((size_t)sqlite3_column_bytes(st, col) != n || (!p && n))
@@ -223,14 +159,14 @@ static int block_row(sqlite3_stmt *st, ledger_block *b)
 {
     memset(b, 0, sizeof *b);
     b->number = (uint64_t)sqlite3_column_int64(st, 0);
-    int e = blob_fixed(st, 1, b->hash, 32, "block hash");
+    int e = lg_blob_fixed(st, 1, b->hash, 32, "block hash");
     if (!e)
-        e = blob_fixed(st, 2, b->parent_hash, 32, "parent hash");
+        e = lg_blob_fixed(st, 2, b->parent_hash, 32, "parent hash");
     b->timestamp = (uint64_t)sqlite3_column_int64(st, 3);
     if (!e)
-        e = blob_fixed(st, 4, b->state_root, 32, "state root");
+        e = lg_blob_fixed(st, 4, b->state_root, 32, "state root");
     if (!e)
-        e = blob_fixed(st, 5, b->tx_root, 32, "transactions root");
+        e = lg_blob_fixed(st, 5, b->tx_root, 32, "transactions root");
     b->gas_used = (uint64_t)sqlite3_column_int64(st, 6);
     b->base_fee = (uint64_t)sqlite3_column_int64(st, 7);
     b->tx_count = (uint32_t)sqlite3_column_int64(st, 8);
@@ -281,8 +217,8 @@ static int acct_read(ledger *l, const uint8_t addr[20], lacct *a)
         e = db_step(l->db, st, &row);
     if (!e && row) {
         uint8_t be[16];
-        e = blob_fixed(st, 0, be, 16, "balance");
-        a->bal = u128_from_be16(be);
+        e = lg_blob_fixed(st, 0, be, 16, "balance");
+        a->bal = lg_u128_from_be16(be);
         a->nonce = (uint64_t)sqlite3_column_int64(st, 1);
         a->leaf = (uint32_t)sqlite3_column_int64(st, 2);
         a->exists = 1;
@@ -351,7 +287,7 @@ static void bc_clear(ledger *l)
 }
 
 /* The block's view of an account: read from the store on first use. */
-static int acct_get(ledger *l, const uint8_t addr[20], lacct *a)
+int lg_acct_get(ledger *l, const uint8_t addr[20], lacct *a)
 {
     size_t slot;
     int e = bc_reserve(l);
@@ -375,7 +311,7 @@ static int acct_get(ledger *l, const uint8_t addr[20], lacct *a)
 
 /* Records a's new state for the block (acct_get read it first); a new account gets
  * its leaf index here, so indices follow the order accounts first receive. */
-static int acct_put(ledger *l, const uint8_t addr[20], lacct *a)
+int lg_acct_put(ledger *l, const uint8_t addr[20], lacct *a)
 {
     size_t slot;
     bacct *b = bc_find(l, addr, &slot);
@@ -429,7 +365,7 @@ static int accts_flush(ledger *l)
             continue;
         sa[nb] = (st_account){.asset = native, .nonce = b->a.nonce};
         memcpy(sa[nb].address, b->addr, 20);
-        u256_from_u128(&sa[nb].balance, b->a.bal);
+        lg_u256_from_u128(&sa[nb].balance, b->a.bal);
         idx[nb] = b->a.leaf;
         ledger_change *c = &l->changes[l->n_changes++];
         memcpy(c->address, b->addr, 20);
@@ -441,7 +377,7 @@ static int accts_flush(ledger *l)
         }
 
         uint8_t be[16];
-        be16_from_u128(be, b->a.bal);
+        lg_be16_from_u128(be, b->a.bal);
         sqlite3_stmt *st;
         if (!e)
             e = db_stmt(l->db, SQL_ACCT_PUT, &st);
@@ -476,6 +412,7 @@ typedef struct tx_cost {
     u128 price;   /* effective gas price */
     u128 fee;     /* gas * price, to the operator */
     u128 value;
+    lm_call call; /* what a system call asks for */
 } tx_cost;
 
 static uint64_t intrinsic_gas(const eth_tx *tx)
@@ -505,11 +442,13 @@ static int check_state(const ledger *l, const eth_tx *tx, const lacct *s, tx_cos
     c->gas = intrinsic_gas(tx);
     if (tx->gas_limit < c->gas)
         return reject(reason, ZK_ERR_RANGE, "intrinsic gas too low");
-    /* Calldata means something only to system addresses, and there are none yet:
-     * without an EVM, accepting it would tell a wallet that a contract call ran. */
-    if (tx->data_len)
-        return reject(reason, ZK_ERR_UNSUPPORTED, "transaction type not supported");
-    u128 cap = u128_sat(&tx->gas_price), tip = u128_sat(&tx->max_priority_fee);
+    int e = lm_parse(l, tx, &c->call, reason);
+    if (*reason)
+        return e;
+    c->gas += lm_call_gas(&c->call);
+    if (tx->gas_limit < c->gas)
+        return reject(reason, ZK_ERR_RANGE, "intrinsic gas too low");
+    u128 cap = lg_u128_sat(&tx->gas_price), tip = lg_u128_sat(&tx->max_priority_fee);
     if (tx->type == TX_EIP1559 && u256_cmp(&tx->max_priority_fee, &tx->gas_price) > 0)
         return reject(reason, ZK_ERR_RANGE, "max priority fee per gas higher than max fee per gas");
     if (cap < l->base_fee)
@@ -520,7 +459,7 @@ static int check_state(const ledger *l, const eth_tx *tx, const lacct *s, tx_cos
         return reject(reason, ZK_ERR_RANGE, "nonce too high");
     /* As geth: the sender must cover the whole gas limit at the fee cap, though it
      * pays only the gas used at the effective price. */
-    u128 need, value = u128_sat(&tx->value);
+    u128 need, value = lg_u128_sat(&tx->value);
     if (__builtin_mul_overflow((u128)tx->gas_limit, cap, &need) ||
         __builtin_add_overflow(need, value, &need) || need > s->bal)
         return reject(reason, ZK_ERR_RANGE, "insufficient funds for gas * price + value");
@@ -578,12 +517,22 @@ static int genesis_check(const ledger_genesis *g)
         return zk_err_set(ZK_ERR_CONFIG, "genesis: timestamp or base fee above 2^63 - 1");
     u128 supply = 0, v;
     for (size_t i = 0; i < g->n_alloc; i++) {
-        if (!u128_from_u256(&g->alloc[i].balance, &v) || __builtin_add_overflow(supply, v, &supply))
+        if (!lg_u128_from_u256(&g->alloc[i].balance, &v) ||
+            __builtin_add_overflow(supply, v, &supply))
             return zk_err_set(ZK_ERR_RANGE,
                               "genesis: allocation %zu: balance or total supply at or above "
                               "2^128",
                               i);
     }
+    return ZK_OK;
+}
+
+int lg_touch(ledger *l, uint32_t index, const p2_digest *leaf)
+{
+    if (l->touch_n == l->touch_cap)
+        return zk_err_set(ZK_ERR_INTERNAL, "ledger: more leaf writes than a block can make");
+    l->touch_idx[l->touch_n] = index;
+    l->touch_leaf[l->touch_n++] = *leaf;
     return ZK_OK;
 }
 
@@ -612,13 +561,13 @@ static int genesis_apply(ledger *l, const ledger_genesis *g)
     for (size_t i = 0; !e && i < g->n_alloc; i++) {
         const ledger_alloc *a = &g->alloc[i];
         lacct ac;
-        e = acct_get(l, a->address, &ac);
+        e = lg_acct_get(l, a->address, &ac);
         if (!e && ac.exists)
             e = zk_err_set(ZK_ERR_CONFIG, "genesis: allocation %zu: address listed twice", i);
-        if (!e && !u128_from_u256(&a->balance, &ac.bal))
+        if (!e && !lg_u128_from_u256(&a->balance, &ac.bal))
             e = zk_err_set(ZK_ERR_INTERNAL, "genesis: allocation %zu unchecked", i);
         if (!e)
-            e = acct_put(l, a->address, &ac);
+            e = lg_acct_put(l, a->address, &ac);
         if (!e)
             e = db_stmt(l->db, SQL_ALLOC_PUT, &st);
         if (!e)
@@ -633,7 +582,11 @@ static int genesis_apply(ledger *l, const ledger_genesis *g)
         e = touch_flush(l);
     ledger_block b = {.number = 0, .timestamp = g->timestamp, .base_fee = g->base_fee};
     zk_keccak256(b.tx_root, NULL, 0);
-    root_bytes(l->tree, b.state_root);
+    st_state parts;
+    if (!e)
+        e = root_bytes(l, b.state_root, &parts);
+    if (!e)
+        e = lm_block_state_put(l, 0, &parts);
     if (!e)
         e = block_hash(&b);
     if (!e)
@@ -666,9 +619,9 @@ static int genesis_match(ledger *l, const ledger_genesis *g, int *fresh)
     uint64_t chain = (uint64_t)sqlite3_column_int64(st, 0);
     uint64_t fee = (uint64_t)sqlite3_column_int64(st, 2);
     uint64_t ts = (uint64_t)sqlite3_column_int64(st, 3);
-    e = blob_fixed(st, 1, op, 20, "operator");
+    e = lg_blob_fixed(st, 1, op, 20, "operator");
     if (!e)
-        e = blob_fixed(st, 4, ah, 32, "allocation hash");
+        e = lg_blob_fixed(st, 4, ah, 32, "allocation hash");
     sqlite3_reset(st);
     if (e)
         return e;
@@ -729,6 +682,8 @@ static int open_db(ledger **out, const char *path, unsigned flags, const ledger_
         e = st_schema(l->db);
     if (!e)
         e = smt_new(&l->tree, l->db, ST_TREE_ACCOUNTS, 0);
+    if (!e)
+        e = lm_open(l);
     int fresh = 0;
     if (!e)
         e = genesis_match(l, g, &fresh);
@@ -737,9 +692,20 @@ static int open_db(ledger **out, const char *path, unsigned flags, const ledger_
     else if (!e) {
         e = block_query(l, SQL_BLOCK_HEAD, "", NULL, 0, 0, &l->head);
         uint8_t root[32];
-        root_bytes(l->tree, root);
+        ledger_state hs;
+        int he = e ? e : ledger_state_at(l, l->head.number, &hs);
+        /* A store of the first format has blocks but no per-block roots: its
+         * state root covered the account tree alone. */
+        if (!e && he == ZK_ERR_NOT_FOUND)
+            e = zk_err_set(ZK_ERR_CONFIG,
+                           "ledger: the store was made by an older zkgate (state root of format "
+                           "1, without message trees); re-create the chain's data directory");
+        if (!e)
+            e = he;
+        if (!e)
+            e = root_bytes(l, root, NULL);
         if (!e && memcmp(root, l->head.state_root, 32))
-            e = zk_err_set(ZK_ERR_STATE, "ledger: account-tree root is not block %llu's",
+            e = zk_err_set(ZK_ERR_STATE, "ledger: state root is not block %llu's",
                            (unsigned long long)l->head.number);
     }
     if (e) {
@@ -761,6 +727,7 @@ void ledger_free(ledger *l)
 {
     if (!l)
         return;
+    lm_free(l);
     smt_free(l->tree);
     db_close(l->db);
     free(l->touch_idx);
@@ -811,7 +778,7 @@ int ledger_account(ledger *l, const uint8_t addr[20], u256 *balance, uint64_t *n
     if (e)
         return e;
     if (balance)
-        u256_from_u128(balance, a.bal);
+        lg_u256_from_u128(balance, a.bal);
     if (nonce)
         *nonce = a.nonce;
     return ZK_OK;
@@ -833,7 +800,7 @@ int ledger_check_tx_at(const ledger *l, const eth_tx *tx, const u256 *balance, u
 {
     if (!l || !tx || !balance || !reason)
         return zk_err_set(ZK_ERR_INVALID_ARG, "ledger_check_tx_at: NULL argument");
-    lacct s = {.bal = u128_sat(balance), .nonce = nonce};
+    lacct s = {.bal = lg_u128_sat(balance), .nonce = nonce};
     tx_cost c;
     return check_state(l, tx, &s, &c, reason);
 }
@@ -855,12 +822,12 @@ static int fault(ledger *l, const char *step)
 /* Applies one checked-or-skipped transaction inside the block's transaction.
  * Returns ZK_OK with *reason set when it was skipped; an error fails the block. */
 static int apply_one(ledger *l, const ledger_item *it, uint64_t number, uint32_t idx,
-                     uint64_t *cum_gas, const char **reason, int *rcode)
+                     uint64_t *cum_gas, const char **reason, int *rcode, const char **revert)
 {
     const eth_tx *tx = it->tx;
     lacct s, r, o;
     tx_cost c;
-    int e = acct_get(l, tx->sender, &s);
+    int e = lg_acct_get(l, tx->sender, &s);
     if (e)
         return e;
     e = check(l, tx, &s, &c, reason);
@@ -870,35 +837,43 @@ static int apply_one(ledger *l, const ledger_item *it, uint64_t number, uint32_t
     }
     if (e || (e = fault(l, "tx")))
         return e;
+    /* A system call that fails on the state (an asset balance short) is stored
+     * as reverted, as Ethereum does: the fee is paid, the nonce moves, nothing
+     * else does. */
+    if ((e = lm_exec(l, tx, &c.call, number, revert)))
+        return e;
+    if (*revert)
+        c.value = 0;
     s.bal -= c.fee + c.value;
     s.nonce++;
-    if ((e = acct_put(l, tx->sender, &s)))
+    if ((e = lg_acct_put(l, tx->sender, &s)))
         return e;
     /* A zero-value transfer changes nothing for the recipient, and creating an
-     * empty leaf for it would let anyone grow the tree for the price of gas. */
+     * empty leaf for it would let anyone grow the tree for the price of gas. A
+     * native send's value goes to the outbox, which holds the escrow. */
     if (c.value) {
-        if ((e = acct_get(l, tx->to, &r)))
+        if ((e = lg_acct_get(l, tx->to, &r)))
             return e;
         if (__builtin_add_overflow(r.bal, c.value, &r.bal))
             return zk_err_set(ZK_ERR_INTERNAL, "ledger: a balance passed the supply");
-        if ((e = acct_put(l, tx->to, &r)))
+        if ((e = lg_acct_put(l, tx->to, &r)))
             return e;
     }
-    if ((e = acct_get(l, l->op, &o)))
+    if ((e = lg_acct_get(l, l->op, &o)))
         return e;
     if (__builtin_add_overflow(o.bal, c.fee, &o.bal))
         return zk_err_set(ZK_ERR_INTERNAL, "ledger: the operator's balance passed the supply");
-    if ((e = acct_put(l, l->op, &o)))
+    if ((e = lg_acct_put(l, l->op, &o)))
         return e;
     *cum_gas += c.gas;
     u256 price;
-    u256_from_u128(&price, c.price);
+    lg_u256_from_u128(&price, c.price);
     sqlite3_stmt *st;
     e = db_stmt(l->db, SQL_TX_PUT, &st);
     if (!e)
-        e = db_bind(st, "buibbbubu", tx->hash, (size_t)32, number, (int64_t)idx, tx->sender,
-                    (size_t)20, tx->to, (size_t)20, it->raw, it->raw_len, c.gas, price.b,
-                    (size_t)32, *cum_gas);
+        e = db_bind(st, "buibbbiubut", tx->hash, (size_t)32, number, (int64_t)idx, tx->sender,
+                    (size_t)20, tx->to, (size_t)20, it->raw, it->raw_len, (int64_t) !*revert, c.gas,
+                    price.b, (size_t)32, *cum_gas, *revert);
     if (!e)
         e = db_step(l->db, st, NULL);
     return e ? zk_err_wrap(e, "ledger: storing tx %u of block %llu: ", idx,
@@ -935,13 +910,17 @@ int ledger_apply_block(ledger *l, const ledger_item *items, size_t n, uint64_t t
     int e = db_begin(l->db);
     if (e)
         return zk_err_wrap(e, "ledger: block %llu: ", (unsigned long long)b.number);
+    uint32_t n_imports = 0;
+    /* Imports first: a message delivered in this block can fund its txs. */
+    e = lm_apply_imports(l, b.number, &n_imports);
     for (size_t k = 0; !e && k < n; k++) {
-        const char *reason = NULL;
+        const char *reason = NULL, *revert = NULL;
         int rcode = ZK_OK;
-        e = apply_one(l, &items[k], b.number, b.tx_count, &b.gas_used, &reason, &rcode);
+        e = apply_one(l, &items[k], b.number, b.tx_count, &b.gas_used, &reason, &rcode, &revert);
         if (res) {
             res[k].code = rcode;
             res[k].reason = reason;
+            res[k].revert = revert;
         }
         if (!e && !reason) {
             zk_keccak_update(&troot, items[k].tx->hash, 32);
@@ -955,11 +934,15 @@ int ledger_apply_block(ledger *l, const ledger_item *items, size_t n, uint64_t t
         e = fault(l, "tree");
     if (!e)
         e = touch_flush(l);
+    st_state parts;
     if (!e) {
         zk_keccak_final(&troot, b.tx_root);
-        root_bytes(l->tree, b.state_root);
-        e = block_hash(&b);
+        e = root_bytes(l, b.state_root, &parts);
     }
+    if (!e)
+        e = lm_block_state_put(l, b.number, &parts);
+    if (!e)
+        e = block_hash(&b);
     if (!e)
         e = block_put(l, &b);
     if (!e)
@@ -973,7 +956,7 @@ int ledger_apply_block(ledger *l, const ledger_item *items, size_t n, uint64_t t
         l->n_changes = 0;
         char keep[512];
         snprintf(keep, sizeof keep, "%s", zk_err_detail());
-        if (smt_reload(l->tree))
+        if (smt_reload(l->tree) | lm_reload(l))
             zk_err_set(e, "%s", keep);
         return zk_err_wrap(e, "ledger: block %llu not applied: ", (unsigned long long)b.number);
     }
@@ -1013,7 +996,7 @@ int ledger_block_tx(ledger *l, uint64_t number, uint32_t index, uint8_t hash[32]
         e = zk_err_set(ZK_ERR_NOT_FOUND, "ledger: block %llu has no tx %u",
                        (unsigned long long)number, index);
     if (!e)
-        e = blob_fixed(st, 0, hash, 32, "tx hash");
+        e = lg_blob_fixed(st, 0, hash, 32, "tx hash");
     sqlite3_reset(st);
     return e;
 }
@@ -1035,18 +1018,21 @@ int ledger_tx_by_hash(ledger *l, const uint8_t hash[32], ledger_receipt *rc, zk_
         memcpy(rc->tx_hash, hash, 32);
         rc->block_number = (uint64_t)sqlite3_column_int64(st, 0);
         rc->index = (uint32_t)sqlite3_column_int64(st, 1);
-        e = blob_fixed(st, 2, rc->sender, 20, "sender");
+        e = lg_blob_fixed(st, 2, rc->sender, 20, "sender");
         if (!e && sqlite3_column_type(st, 3) != SQLITE_NULL) {
             rc->has_to = 1;
-            e = blob_fixed(st, 3, rc->to, 20, "recipient");
+            e = lg_blob_fixed(st, 3, rc->to, 20, "recipient");
         }
         rc->status = sqlite3_column_int(st, 5);
         rc->gas_used = (uint64_t)sqlite3_column_int64(st, 6);
         if (!e)
-            e = blob_fixed(st, 7, rc->effective_gas_price.b, 32, "gas price");
+            e = lg_blob_fixed(st, 7, rc->effective_gas_price.b, 32, "gas price");
         rc->cumulative_gas = (uint64_t)sqlite3_column_int64(st, 8);
         if (!e)
-            e = blob_fixed(st, 9, rc->block_hash, 32, "block hash");
+            e = lg_blob_fixed(st, 9, rc->block_hash, 32, "block hash");
+        if (!e && sqlite3_column_type(st, 10) == SQLITE_TEXT)
+            snprintf(rc->revert, sizeof rc->revert, "%s",
+                     (const char *)sqlite3_column_text(st, 10));
     }
     if (!e && raw) {
         int len = sqlite3_column_bytes(st, 4);
@@ -1075,7 +1061,7 @@ static int read_genesis(zk_db *src, ledger_genesis *g, ledger_alloc **alloc)
         g->chain_id = (uint64_t)sqlite3_column_int64(st, 0);
         g->base_fee = (uint64_t)sqlite3_column_int64(st, 2);
         g->timestamp = (uint64_t)sqlite3_column_int64(st, 3);
-        e = blob_fixed(st, 1, g->operator_addr, 20, "operator");
+        e = lg_blob_fixed(st, 1, g->operator_addr, 20, "operator");
     }
     sqlite3_reset(st);
     size_t cap = 0;
@@ -1097,9 +1083,9 @@ static int read_genesis(zk_db *src, ledger_genesis *g, ledger_alloc **alloc)
             *alloc = na;
         }
         ledger_alloc *a = &(*alloc)[g->n_alloc++];
-        e = blob_fixed(st, 0, a->address, 20, "genesis address");
+        e = lg_blob_fixed(st, 0, a->address, 20, "genesis address");
         if (!e)
-            e = blob_fixed(st, 1, a->balance.b, 32, "genesis balance");
+            e = lg_blob_fixed(st, 1, a->balance.b, 32, "genesis balance");
     }
     sqlite3_reset(st);
     g->alloc = *alloc;
@@ -1156,7 +1142,7 @@ static int replay_block(zk_db *src, ledger *scratch, const ledger_block *want)
         int len = sqlite3_column_bytes(st, 1);
         const void *p = sqlite3_column_blob(st, 1);
         zk_buf_init(&raws[k], TX_MAX_RAW);
-        e = blob_fixed(st, 0, h, 32, "tx hash");
+        e = lg_blob_fixed(st, 0, h, 32, "tx hash");
         if (!e && len > 0 && p)
             e = zk_buf_append(&raws[k], p, (size_t)len);
         if (e)
@@ -1228,7 +1214,7 @@ int ledger_verify_replay(const char *path)
             break;
         if (n == 0)
             e = block_same(0, &want, &scratch->head);
-        else
+        else if (!(e = lm_replay_imports(src, scratch, n)))
             e = replay_block(src, scratch, &want);
     }
     if (!e && n == 0)

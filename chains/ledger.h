@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chains/smt.h"
+#include "chains/state.h"
 #include "chains/tx.h"
 #include "common/bytes.h"
 
@@ -28,6 +30,18 @@
 /* The most genesis allocations, and the most transactions one block takes. */
 #define LEDGER_MAX_ALLOC     65536u
 #define LEDGER_MAX_BLOCK_TXS 65536u
+
+/* System addresses (docs/CHAIN.md, "System addresses"): calls to them carry
+ * ABI-encoded calldata; no other address takes calldata. */
+extern const uint8_t LEDGER_ADDR_ASSETS[20]; /* 0x...5a4b0001: bridged-asset balances */
+extern const uint8_t LEDGER_ADDR_OUTBOX[20]; /* 0x...5a4b0002: sends; holds the escrow */
+extern const uint8_t LEDGER_ADDR_INBOX[20];  /* 0x...5a4b0003: imported channels (reads) */
+/* Gas a system call adds to the intrinsic gas. */
+#define LEDGER_SEND_GAS     40000u
+#define LEDGER_TRANSFER_GAS 10000u
+/* The longest message payload, and the most imports one block applies. */
+#define LEDGER_MAX_PAYLOAD       16384u
+#define LEDGER_MAX_BLOCK_IMPORTS 4096u
 
 typedef struct ledger ledger;
 
@@ -70,7 +84,8 @@ typedef struct ledger_receipt {
     uint8_t sender[20];
     int has_to;
     uint8_t to[20];
-    int status; /* 1: success (a stored transaction always succeeded) */
+    int status;      /* 1: success; 0: a system call that reverted (the fee was paid) */
+    char revert[96]; /* why it reverted ("" when status is 1) */
     uint64_t gas_used;
     u256 effective_gas_price;
     uint64_t cumulative_gas; /* gas used by the block up to and including this tx */
@@ -88,6 +103,7 @@ typedef struct ledger_item {
 typedef struct ledger_tx_result {
     int code;           /* ZK_OK: applied; otherwise why it was skipped */
     const char *reason; /* NULL when applied; else the Ethereum error string */
+    const char *revert; /* applied but reverted (status 0): why; else NULL */
 } ledger_tx_result;
 
 /* An account a block changed, as it is after the block. */
@@ -198,5 +214,103 @@ int ledger_tx_by_hash(ledger *l, const uint8_t hash[32], ledger_receipt *receipt
  * Returns: ZK_OK; ZK_ERR_STATE naming the first block that differs and how;
  * ZK_ERR_NOT_FOUND (no store); ZK_ERR_DB; ZK_ERR_NOMEM. */
 int ledger_verify_replay(const char *path) __attribute__((warn_unused_result));
+
+/* ---- messages (docs/CHAIN.md, "Messages") ---- */
+
+/* A chain's state as its state root covers it, after block number. */
+typedef struct ledger_state {
+    uint64_t block;
+    st_state roots;
+    p2_digest state_root;
+    p2_digest commitment; /* pc_state_commit(state root, salt): zero salt on a public chain */
+} ledger_state;
+
+/* Reads the state after block number (the head: ledger_head).
+ * Returns: ZK_OK; ZK_ERR_NOT_FOUND; ZK_ERR_DB. */
+int ledger_state_at(ledger *l, uint64_t number, ledger_state *out)
+    __attribute__((warn_unused_result));
+
+/* A message this chain sent, by its exit-tree index. */
+typedef struct ledger_sent {
+    uint64_t index;
+    st_message msg;
+    p2_digest leaf;
+    uint64_t block;
+    uint8_t tx_hash[32];
+} ledger_sent;
+
+/* Reads sent message index, its payload (appended to payload, may be NULL) and its
+ * path in the exit tree as it is now (path may be NULL; root and count of the
+ * tree it leads to: ledger_state_at of the head).
+ * Returns: ZK_OK; ZK_ERR_NOT_FOUND; ZK_ERR_DB; zk_buf_append's errors. */
+int ledger_sent_message(ledger *l, uint64_t index, ledger_sent *out, zk_buf *payload,
+                        p2_digest path[SMT_DEPTH]) __attribute__((warn_unused_result));
+
+/* What became of an imported message. */
+typedef struct ledger_received {
+    st_message msg;
+    p2_digest leaf;
+    int delivered;  /* 1: applied in block; 0: queued for the next block */
+    uint64_t block; /* when delivered */
+} ledger_received;
+
+/* Reads the message with sequence from source, imported here.
+ * Returns: ZK_OK; ZK_ERR_NOT_FOUND; ZK_ERR_DB. */
+int ledger_received_message(ledger *l, uint64_t source, uint64_t sequence, ledger_received *out,
+                            zk_buf *payload) __attribute__((warn_unused_result));
+
+/* Channel counters: the next sequence this chain assigns to messages for peer
+ * (dir ST_CHANNEL_OUT) or expects from it (ST_CHANNEL_IN, counting queued imports
+ * when with_queued). Returns: ZK_OK or ZK_ERR_DB. */
+int ledger_channel_next(ledger *l, unsigned dir, uint64_t peer, int with_queued, uint64_t *next)
+    __attribute__((warn_unused_result));
+
+/* A bridged-asset balance (the native coin: ledger_account), and the chain's local
+ * balance of a bridged asset. Returns: ZK_OK or ZK_ERR_DB. */
+int ledger_asset_balance(ledger *l, const uint8_t addr[20], const st_asset *asset, u256 *balance)
+    __attribute__((warn_unused_result));
+int ledger_local_balance(ledger *l, const st_asset *asset, u256 *amount)
+    __attribute__((warn_unused_result));
+
+/* eth_call of a system address's read function (docs/CHAIN.md): ABI-encoded
+ * return data appended to ret. A call to any other address returns nothing.
+ * Out: *reason when refused ("execution reverted: ...").
+ * Returns: ZK_OK; ZK_ERR_PARSE / ZK_ERR_UNSUPPORTED with *reason; ZK_ERR_DB. */
+int ledger_call(ledger *l, const uint8_t to[20], const uint8_t *data, size_t len, zk_buf *ret,
+                const char **reason) __attribute__((warn_unused_result));
+
+/* Makes root an interop root imports may be proven against (the gateway's, once it
+ * produced it). Idempotent. Returns: ZK_OK; ZK_ERR_INVALID_ARG (the zero digest,
+ * an element not below p); ZK_ERR_DB. */
+int ledger_add_interop_root(ledger *l, const p2_digest *root) __attribute__((warn_unused_result));
+
+/* One message offered for import, with its inclusion proof: the message leaf at
+ * exit_index of the source's exit tree (exit_path, under interop.exit_root), and
+ * the source's interop leaf at interop_index under interop_root. */
+typedef struct ledger_import {
+    st_message msg;
+    const uint8_t *payload; /* hashes to msg.payload_hash */
+    size_t payload_len;
+    uint64_t exit_index;
+    p2_digest exit_path[SMT_DEPTH];
+    st_interop interop;
+    uint64_t interop_index;
+    p2_digest interop_path[SMT_DEPTH];
+    p2_digest interop_root;
+} ledger_import;
+
+/* Checks each import (known root, both paths, destination, version, payload hash,
+ * asset, channel sequence against the next expected one counting queued imports)
+ * and queues the accepted ones, durably, for the next block; they are applied in
+ * sequence order at the start of a block. A rejected import does not stop the
+ * ones after it. res[k].code: ZK_OK (queued), ZK_ERR_EXISTS ("already imported":
+ * the same message again, harmless), or the rejection with res[k].reason.
+ * Returns: ZK_OK (whatever each result); ZK_ERR_INVALID_ARG (n too large); ZK_ERR_DB
+ * (nothing queued). */
+int ledger_import_messages(ledger *l, const ledger_import *m, size_t n, ledger_tx_result *res)
+    __attribute__((warn_unused_result));
+
+/* Returns: imports queued for the next block. */
+uint64_t ledger_queued_imports(const ledger *l);
 
 #endif

@@ -195,6 +195,52 @@ int st_interop_leaf(p2_digest *out, const st_interop *r)
     return e;
 }
 
+int st_channel_leaf(p2_digest *out, unsigned dir, uint64_t peer, uint64_t next)
+{
+    if (!out || (dir != ST_CHANNEL_IN && dir != ST_CHANNEL_OUT))
+        return zk_err_set(ZK_ERR_INVALID_ARG, "channel leaf: NULL output or bad direction");
+    kb el[ST_CHANNEL_ELEMS];
+    el[0] = kb_from_canonical(dir);
+    size_t k = 1 + put_u64(el + 1, peer);
+    k += put_u64(el + k, next);
+    p2_hash(out, P2_DOM_CHANNEL, el, k);
+    return ZK_OK;
+}
+
+int st_local_leaf(p2_digest *out, const st_asset *asset, const u256 *amount)
+{
+    if (!out || !asset || !amount)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "local balance leaf: NULL argument");
+    kb el[ST_LOCAL_ELEMS];
+    size_t k = put_asset(el, asset);
+    int e = put_u128(el + k, amount, "local balance");
+    if (e)
+        return e;
+    p2_hash(out, P2_DOM_LOCAL_BALANCE, el, k + 8);
+    return ZK_OK;
+}
+
+int st_state_root(p2_digest *out, const st_state *s)
+{
+    if (!out || !s)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "state root: NULL argument");
+    if (s->exit_count > ((uint64_t)1 << SMT_DEPTH))
+        return zk_err_set(ZK_ERR_RANGE, "state root: exit count %llu exceeds 2^32",
+                          (unsigned long long)s->exit_count);
+    kb el[ST_STATE_ELEMS];
+    const p2_digest *roots[4] = {&s->account_root, &s->local_root, &s->channel_root, &s->exit_root};
+    static const char *const names[4] = {"account root", "local balance root", "channel root",
+                                         "exit root"};
+    for (int i = 0; i < 4; i++) {
+        int e = put_digest(el + 8 * i, roots[i]->v, names[i]);
+        if (e)
+            return e;
+    }
+    put_u64(el + 32, s->exit_count);
+    p2_hash(out, P2_DOM_STATE, el, ST_STATE_ELEMS);
+    return ZK_OK;
+}
+
 /* ---- account index ---- */
 
 static const char SQL_SCHEMA[] =

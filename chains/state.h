@@ -30,11 +30,19 @@
 #define ST_TREE_ACCOUNTS      1u /* account tree: (address, asset) -> balance, nonce */
 #define ST_TREE_EXIT          2u /* exit tree: append-only, one leaf per sent message */
 #define ST_TREE_LOCAL_BALANCE 3u /* local balance tree of bridged assets */
+#define ST_TREE_CHANNEL       4u /* channel tree: next sequence per (direction, peer chain) */
+
+/* Channel directions. */
+#define ST_CHANNEL_IN  0u /* from the peer: the next sequence this chain expects */
+#define ST_CHANNEL_OUT 1u /* to the peer: the next sequence this chain assigns */
 
 /* Element counts of each leaf's input to p2_hash. */
 #define ST_ACCOUNT_ELEMS 34 /* address 7, asset 15, balance 8, nonce 4 */
 #define ST_MESSAGE_ELEMS 69 /* 1 + 4 + 4 + 4 + 7 + 7 + 15 + 8 + 11 + 8 */
 #define ST_INTEROP_ELEMS 28 /* 4 + 8 + 4 + 4 + 8 */
+#define ST_CHANNEL_ELEMS 9  /* direction 1, peer chain 4, next sequence 4 */
+#define ST_LOCAL_ELEMS   23 /* asset 15, amount 8 */
+#define ST_STATE_ELEMS   36 /* four roots 4 x 8, exit count 4 */
 
 /* The version a message leaf carries today. */
 #define ST_MESSAGE_VERSION 1u
@@ -114,6 +122,33 @@ int st_interop_elems(kb out[ST_INTEROP_ELEMS], const st_interop *r)
 
 /* Interop leaf = p2_hash(P2_DOM_INTEROP, st_interop_elems). Errors as above. */
 int st_interop_leaf(p2_digest *out, const st_interop *r) __attribute__((warn_unused_result));
+
+/* The roots a chain's state root covers. */
+typedef struct st_state {
+    p2_digest account_root;
+    p2_digest local_root;   /* local balance tree */
+    p2_digest channel_root; /* channel tree */
+    p2_digest exit_root;
+    uint64_t exit_count; /* at most 2^32 */
+} st_state;
+
+/* Channel leaf = p2_hash(P2_DOM_CHANNEL, direction (1) || peer chain (4) || next
+ * sequence (4)).
+ * Returns: ZK_OK; ZK_ERR_INVALID_ARG (NULL, direction not ST_CHANNEL_IN/OUT). */
+int st_channel_leaf(p2_digest *out, unsigned dir, uint64_t peer, uint64_t next)
+    __attribute__((warn_unused_result));
+
+/* Local balance leaf = p2_hash(P2_DOM_LOCAL_BALANCE, asset (15) || amount (8)):
+ * how much of a bridged asset the chain holds, so may send out.
+ * Returns: ZK_OK; ZK_ERR_INVALID_ARG (NULL); ZK_ERR_RANGE (amount >= 2^128). */
+int st_local_leaf(p2_digest *out, const st_asset *asset, const u256 *amount)
+    __attribute__((warn_unused_result));
+
+/* State root = p2_hash(P2_DOM_STATE, account root || local balance root || channel
+ * root || exit root || exit count (4)).
+ * Returns: ZK_OK; ZK_ERR_INVALID_ARG (NULL, a root element not below p);
+ * ZK_ERR_RANGE (exit count > 2^32). */
+int st_state_root(p2_digest *out, const st_state *s) __attribute__((warn_unused_result));
 
 /* Creates the account-index table when it does not exist (idempotent).
  * Returns: ZK_OK or ZK_ERR_DB. */

@@ -23,15 +23,18 @@
 
 /* Domain tags: a use of the sponge names one. Values never change. */
 enum p2_domain {
-    P2_DOM_MERKLE_LEAF = 1,   /* a row of committed matrices (prover/verifier trees) */
-    P2_DOM_TRANSCRIPT = 2,    /* the Fiat-Shamir transcript */
-    P2_DOM_COMMITMENT = 3,    /* privacy/ salted commitments */
-    P2_DOM_MESSAGE = 4,       /* a cross-chain message's exit-tree leaf */
-    P2_DOM_ACCOUNT = 5,       /* an account-tree leaf */
-    P2_DOM_INTEROP = 6,       /* an interop-tree leaf (one chain's record) */
-    P2_DOM_VK = 7,            /* a verification-key digest */
-    P2_DOM_PUBLIC_INPUTS = 8, /* a hash of public inputs */
-    P2_DOM_GENERIC = 9,       /* `zkgate hash poseidon2 --sponge` and tests */
+    P2_DOM_MERKLE_LEAF = 1,    /* a row of committed matrices (prover/verifier trees) */
+    P2_DOM_TRANSCRIPT = 2,     /* the Fiat-Shamir transcript */
+    P2_DOM_COMMITMENT = 3,     /* privacy/ salted commitments */
+    P2_DOM_MESSAGE = 4,        /* a cross-chain message's exit-tree leaf */
+    P2_DOM_ACCOUNT = 5,        /* an account-tree leaf */
+    P2_DOM_INTEROP = 6,        /* an interop-tree leaf (one chain's record) */
+    P2_DOM_VK = 7,             /* a verification-key digest */
+    P2_DOM_PUBLIC_INPUTS = 8,  /* a hash of public inputs */
+    P2_DOM_GENERIC = 9,        /* `zkgate hash poseidon2 --sponge` and tests */
+    P2_DOM_STATE = 10,         /* a chain's state root over its trees' roots */
+    P2_DOM_CHANNEL = 11,       /* a channel-tree leaf (next sequence per peer chain) */
+    P2_DOM_LOCAL_BALANCE = 12, /* a local-balance-tree leaf (bridged asset held) */
 };
 
 typedef struct p2_digest {
