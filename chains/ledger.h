@@ -279,6 +279,11 @@ int ledger_local_balance(ledger *l, const st_asset *asset, u256 *amount)
 int ledger_call(ledger *l, const uint8_t to[20], const uint8_t *data, size_t len, zk_buf *ret,
                 const char **reason) __attribute__((warn_unused_result));
 
+/* Gas a call to to with data adds to the intrinsic gas (LEDGER_SEND_GAS for a
+ * send, LEDGER_TRANSFER_GAS for an asset transfer, 0 otherwise), by address and
+ * selector alone: what eth_estimateGas adds. */
+uint64_t ledger_call_gas(const uint8_t to[20], const uint8_t *data, size_t len);
+
 /* Makes root an interop root imports may be proven against (the gateway's, once it
  * produced it). Idempotent. Returns: ZK_OK; ZK_ERR_INVALID_ARG (the zero digest,
  * an element not below p); ZK_ERR_DB. */

@@ -592,6 +592,22 @@ int lm_exec(ledger *l, const eth_tx *tx, const lm_call *c, uint64_t block, const
     return ZK_OK;
 }
 
+uint64_t ledger_call_gas(const uint8_t to[20], const uint8_t *data, size_t len)
+{
+    uint8_t sel[4];
+    if (!to || !data || len < 4)
+        return 0;
+    if (!memcmp(to, LEDGER_ADDR_OUTBOX, 20)) {
+        abi_selector(sel, SIGS[LM_SEL_SEND]);
+        return memcmp(sel, data, 4) ? 0 : LEDGER_SEND_GAS;
+    }
+    if (!memcmp(to, LEDGER_ADDR_ASSETS, 20)) {
+        abi_selector(sel, SIGS[LM_SEL_TRANSFER]);
+        return memcmp(sel, data, 4) ? 0 : LEDGER_TRANSFER_GAS;
+    }
+    return 0;
+}
+
 /* ---- reads ---- */
 
 int ledger_asset_balance(ledger *l, const uint8_t addr[20], const st_asset *asset, u256 *balance)

@@ -36,10 +36,13 @@ typedef struct node_config {
     uint32_t pool_max_per_sender;  /* >= 1 */
     uint32_t pool_max_nonce_gap;   /* how far past the account nonce a tx may be */
     const char *client_version;    /* web3_clientVersion; NULL: "zkgate" */
+    uint32_t batch_blocks;         /* blocks per batch (chain_getBatch), 1..1000 */
+    int private_mode;              /* 1: batches list no transactions (docs/CHAIN.md) */
 } node_config;
 
 /* Fills the pool and sequencer fields with defaults (1000 ms, 1000 txs a block,
- * 8192 pool txs, 64 per sender, gap 64); genesis and paths stay NULL. */
+ * 8192 pool txs, 64 per sender, gap 64, 10 blocks a batch, public); genesis and
+ * paths stay NULL. */
 void node_config_default(node_config *c);
 
 /* Opens the ledger and the pending table and reloads pending transactions.
@@ -77,7 +80,7 @@ int node_produce_block(node *n, uint64_t timestamp, int *made, ledger_block *blo
 int node_start(node *n) __attribute__((warn_unused_result));
 void node_stop(node *n);
 
-/* Registers the eth_*, net_* and web3_* methods (docs/CHAIN.md, "RPC") and the
+/* Registers the eth_*, net_*, web3_* and chain_* methods (docs/CHAIN.md, "RPC") and the
  * /health hook on srv, which must not be started yet.
  * Returns: ZK_OK or the errors of rpcs_register. */
 int node_register_rpc(node *n, rpcs_server *srv) __attribute__((warn_unused_result));

@@ -59,6 +59,8 @@ const cfg_field chain_config_spec[] = {
     {"operator", CFG_T_HEX, 1, OFF(operator_addr), 20, 0, 0, NULL, "fee recipient address"},
     {"max_block_txs", CFG_T_INT, 0, OFF(max_block_txs), 0, 1, LEDGER_MAX_BLOCK_TXS, NULL,
      "transactions per block"},
+    {"batch_blocks", CFG_T_INT, 0, OFF(batch_blocks), 0, 1, 1000, NULL,
+     "blocks per batch (chain_getBatch)"},
     {"pool", CFG_T_OBJECT, 0, 0, 0, 0, 0, k_pool, "mempool limits"},
     {"log", CFG_T_OBJECT, 0, 0, 0, 0, 0, k_log, "logging"},
     {"rpc", CFG_T_OBJECT, 0, 0, 0, 0, 0, k_rpc, "JSON-RPC endpoint"},
@@ -72,6 +74,7 @@ void chain_config_defaults(chain_config *c)
                         .block_time_ms = 1000,
                         .base_fee = 1000000000,
                         .max_block_txs = 1000,
+                        .batch_blocks = 10,
                         .pool = {.max_txs = 8192, .max_per_sender = 64, .max_nonce_gap = 64},
                         .rpc = {.max_body_bytes = 1 << 20, .timeout_s = 30}};
     snprintf(c->kind, sizeof c->kind, "chain");

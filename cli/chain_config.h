@@ -21,6 +21,7 @@ typedef struct chain_config {
     int64_t genesis_timestamp; /* seconds */
     uint8_t operator_addr[20]; /* fee recipient */
     int64_t max_block_txs;
+    int64_t batch_blocks; /* blocks per batch */
     struct {
         int64_t max_txs, max_per_sender, max_nonce_gap;
     } pool;

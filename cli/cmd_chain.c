@@ -99,6 +99,8 @@ static int run(chain_config *c)
     nc.pool_path = pp;
     nc.block_time_ms = (uint32_t)c->block_time_ms;
     nc.max_block_txs = (uint32_t)c->max_block_txs;
+    nc.batch_blocks = (uint32_t)c->batch_blocks;
+    nc.private_mode = strcmp(c->auth.mode, "private") == 0;
     nc.pool_max_txs = (uint32_t)c->pool.max_txs;
     nc.pool_max_per_sender = (uint32_t)c->pool.max_per_sender;
     nc.pool_max_nonce_gap = (uint32_t)c->pool.max_nonce_gap;

@@ -1,0 +1,514 @@
+/* The node's zkgate methods (docs/CHAIN.md, "zkgate methods"): messages, imports,
+ * state commitments and batches, over the ledger's messaging API. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chains/node.h"
+#include "chains/node_internal.h"
+#include "common/error.h"
+#include "common/keccak.h"
+#include "common/log.h"
+#include "privacy/commit.h"
+
+#define RPC_FN(name)                                                                               \
+    static json_t *name(void *ctx, const json_t *params, const rpcs_auth *auth, rpcs_error *err)
+
+/* The most transaction hashes chain_getBatch lists. */
+#define BATCH_MAX_TXS 100000u
+
+static json_t *q(uint64_t v)
+{
+    char s[24];
+    snprintf(s, sizeof s, "0x%llx", (unsigned long long)v);
+    return json_string(s);
+}
+
+static json_t *hexj(const uint8_t *p, size_t n)
+{
+    char *s = malloc(2 * n + 3);
+    if (!s)
+        return NULL;
+    zk_hex_encode(s, p, n, 1);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+static json_t *digestj(const p2_digest *d)
+{
+    uint8_t b[32];
+    pc_encode8(b, d->v);
+    return hexj(b, 32);
+}
+
+static int put(json_t *o, const char *k, json_t *v)
+{
+    return v ? json_object_set_new(o, k, v) : -1;
+}
+
+/* ---- parsing ---- */
+
+/* A u64 as a JSON integer or a hex quantity. */
+static int get_u64(const json_t *o, const char *key, uint64_t *out, char *why, size_t wl)
+{
+    json_t *v = json_object_get(o, key);
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = (uint64_t)json_integer_value(v);
+        return ZK_OK;
+    }
+    u256 x;
+    if (json_is_string(v) && !strncmp(json_string_value(v), "0x", 2) &&
+        !u256_parse(json_string_value(v), &x) && !u256_to_u64(&x, out))
+        return ZK_OK;
+    snprintf(why, wl, "%s: expected a non-negative integer below 2^64", key);
+    return ZK_ERR_PARSE;
+}
+
+static int get_hex(const json_t *o, const char *key, uint8_t *out, size_t n, char *why, size_t wl)
+{
+    json_t *v = json_object_get(o, key);
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    if (!s || strlen(s) != 2 + 2 * n || zk_hex_decode_exact(out, n, s, strlen(s))) {
+        snprintf(why, wl, "%s: expected 0x and %zu hex digits", key, 2 * n);
+        return ZK_ERR_PARSE;
+    }
+    return ZK_OK;
+}
+
+static int get_digest(const json_t *o, const char *key, p2_digest *d, char *why, size_t wl)
+{
+    uint8_t b[32];
+    int e = get_hex(o, key, b, 32, why, wl);
+    if (!e && pc_decode8(d->v, b)) {
+        snprintf(why, wl, "%s: an element is not below p", key);
+        return ZK_ERR_PARSE;
+    }
+    return e;
+}
+
+static int get_path(const json_t *o, const char *key, p2_digest path[SMT_DEPTH], char *why,
+                    size_t wl)
+{
+    json_t *a = json_object_get(o, key);
+    if (!json_is_array(a) || json_array_size(a) != SMT_DEPTH) {
+        snprintf(why, wl, "%s: expected an array of %d digests", key, SMT_DEPTH);
+        return ZK_ERR_PARSE;
+    }
+    for (size_t i = 0; i < SMT_DEPTH; i++) {
+        json_t *holder = json_object();
+        char k[16];
+        snprintf(k, sizeof k, "%s", key);
+        if (!holder)
+            return ZK_ERR_NOMEM;
+        json_object_set(holder, k, json_array_get(a, i));
+        int e = get_digest(holder, k, &path[i], why, wl);
+        json_decref(holder);
+        if (e) {
+            size_t used = strlen(why);
+            snprintf(why + used, wl - used, " (entry %zu)", i);
+            return e;
+        }
+    }
+    return ZK_OK;
+}
+
+/* One message object of chain_importMessages into *im; payload bytes into buf. */
+static int parse_import(const json_t *o, ledger_import *im, zk_buf *buf, char *why, size_t wl)
+{
+    memset(im, 0, sizeof *im);
+    if (!json_is_object(o)) {
+        snprintf(why, wl, "expected an object");
+        return ZK_ERR_PARSE;
+    }
+    st_message *m = &im->msg;
+    uint64_t ver = 0;
+    const char *ps;
+    json_t *asset = json_object_get(o, "asset"), *ir = json_object_get(o, "interop");
+    json_t *pl = json_object_get(o, "payload");
+    int e = get_u64(o, "version", &ver, why, wl);
+    if (!e && ver > UINT32_MAX) {
+        snprintf(why, wl, "version: too large");
+        e = ZK_ERR_PARSE;
+    }
+    m->version = (uint32_t)ver;
+    if (!e)
+        e = get_u64(o, "source", &m->source_chain, why, wl);
+    if (!e)
+        e = get_u64(o, "destination", &m->dest_chain, why, wl);
+    if (!e)
+        e = get_u64(o, "sequence", &m->sequence, why, wl);
+    if (!e)
+        e = get_hex(o, "sender", m->sender, 20, why, wl);
+    if (!e)
+        e = get_hex(o, "recipient", m->recipient, 20, why, wl);
+    if (!e && !json_is_object(asset)) {
+        snprintf(why, wl, "asset: expected {origin, token}");
+        e = ZK_ERR_PARSE;
+    }
+    if (!e)
+        e = get_u64(asset, "origin", &m->asset.origin_chain, why, wl);
+    if (!e)
+        e = get_hex(asset, "token", m->asset.token, 32, why, wl);
+    json_t *amt = json_object_get(o, "amount");
+    if (!e && (!json_is_string(amt) || u256_parse(json_string_value(amt), &m->amount))) {
+        snprintf(why, wl, "amount: expected a hex quantity");
+        e = ZK_ERR_PARSE;
+    }
+    ps = json_is_string(pl) ? json_string_value(pl) : NULL;
+    if (!e && (!ps || zk_hex_decode_buf(buf, ps, strlen(ps)))) {
+        snprintf(why, wl, "payload: expected hex of at most %u bytes", LEDGER_MAX_PAYLOAD);
+        e = ZK_ERR_PARSE;
+    }
+    if (!e) {
+        im->payload = buf->data;
+        im->payload_len = buf->len;
+        if (json_object_get(o, "payloadHash"))
+            e = get_hex(o, "payloadHash", m->payload_hash, 32, why, wl);
+        else
+            zk_keccak256(m->payload_hash, buf->data, buf->len);
+    }
+    if (!e && json_object_get(o, "salt")) {
+        uint8_t sb[32];
+        e = get_hex(o, "salt", sb, 32, why, wl);
+        if (!e && pc_decode8(m->salt.v, sb)) {
+            snprintf(why, wl, "salt: an element is not below p");
+            e = ZK_ERR_PARSE;
+        }
+    }
+    if (!e)
+        e = get_u64(o, "exitIndex", &im->exit_index, why, wl);
+    if (!e)
+        e = get_path(o, "exitPath", im->exit_path, why, wl);
+    if (!e && !json_is_object(ir)) {
+        snprintf(why, wl, "interop: expected the source's interop record");
+        e = ZK_ERR_PARSE;
+    }
+    if (!e)
+        e = get_u64(ir, "chainId", &im->interop.chain_id, why, wl);
+    if (!e)
+        e = get_digest(ir, "exitRoot", &im->interop.exit_root, why, wl);
+    if (!e)
+        e = get_u64(ir, "exitCount", &im->interop.exit_count, why, wl);
+    if (!e)
+        e = get_u64(ir, "lastBatch", &im->interop.last_batch, why, wl);
+    if (!e)
+        e = get_digest(ir, "stateCommitment", &im->interop.state_commitment, why, wl);
+    if (!e)
+        e = get_u64(o, "interopIndex", &im->interop_index, why, wl);
+    if (!e)
+        e = get_path(o, "interopPath", im->interop_path, why, wl);
+    return e;
+}
+
+/* ---- answers ---- */
+
+static json_t *msg_json(const st_message *m, const p2_digest *leaf, const uint8_t *payload,
+                        size_t plen)
+{
+    json_t *o = json_object(), *a = json_object();
+    int bad = !o || !a;
+    if (!bad) {
+        bad |= put(o, "version", json_integer(m->version));
+        bad |= put(o, "source", q(m->source_chain));
+        bad |= put(o, "destination", q(m->dest_chain));
+        bad |= put(o, "sequence", q(m->sequence));
+        bad |= put(o, "sender", hexj(m->sender, 20));
+        bad |= put(o, "recipient", hexj(m->recipient, 20));
+        bad |= put(a, "origin", q(m->asset.origin_chain));
+        bad |= put(a, "token", hexj(m->asset.token, 32));
+        bad |= json_object_set(o, "asset", a);
+        char amt[67];
+        u256_to_quantity(&m->amount, amt);
+        bad |= put(o, "amount", json_string(amt));
+        bad |= put(o, "payloadHash", hexj(m->payload_hash, 32));
+        bad |= put(o, "payload", hexj(payload ? payload : (const uint8_t *)"", plen));
+        uint8_t salt[32];
+        pc_encode8(salt, m->salt.v);
+        bad |= put(o, "salt", hexj(salt, 32));
+        bad |= put(o, "leaf", digestj(leaf));
+    }
+    json_decref(a);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *failed(rpcs_error *err, const char *what)
+{
+    return rpcs_error_set(err, RPCS_INTERNAL_ERROR, "%s: %s", what, zk_err_detail());
+}
+
+RPC_FN(m_add_root)
+{
+    node *n = ctx;
+    (void)auth;
+    const char *s;
+    uint8_t b[32];
+    p2_digest d;
+    if (rpcs_param_count(params, 1, 1, err) || rpcs_param_string(params, 0, "root", &s, err))
+        return NULL;
+    if (strlen(s) != 66 || zk_hex_decode_exact(b, 32, s, 66) || pc_decode8(d.v, b))
+        return rpcs_param_error(err, 0, "root", "expected 32 bytes of hex: 8 canonical elements");
+    ledger *l = node_ledger_lock(n);
+    int rc = ledger_add_interop_root(l, &d);
+    node_ledger_unlock(n);
+    if (rc == ZK_ERR_INVALID_ARG)
+        return rpcs_param_error(err, 0, "root", "%s", zk_err_detail());
+    if (rc)
+        return failed(err, "interop root");
+    ZK_INFO("node.interop_root", ZKF_STR("root", s), ZKF_STR("by", auth ? auth->subject : ""));
+    return json_true();
+}
+
+RPC_FN(m_import)
+{
+    node *n = ctx;
+    (void)auth;
+    json_t *req;
+    if (rpcs_param_count(params, 1, 1, err) || rpcs_param_get(params, 0, "request", &req, err))
+        return NULL;
+    json_t *msgs = json_object_get(req, "messages");
+    p2_digest root;
+    char why[160];
+    if (!json_is_object(req) || get_digest(req, "interopRoot", &root, why, sizeof why))
+        return rpcs_param_error(err, 0, "request", "interopRoot: expected 32 bytes of hex");
+    if (!json_is_array(msgs) || json_array_size(msgs) == 0 || json_array_size(msgs) > 256)
+        return rpcs_param_error(err, 0, "request", "messages: expected an array of 1..256");
+    size_t k = json_array_size(msgs);
+    ledger_import *im = calloc(k, sizeof *im);
+    zk_buf *bufs = calloc(k, sizeof *bufs);
+    ledger_tx_result *res = calloc(k, sizeof *res);
+    json_t *out = NULL;
+    if (!im || !bufs || !res) {
+        out = rpcs_error_set(err, RPCS_INTERNAL_ERROR, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < k; i++) {
+        zk_buf_init(&bufs[i], LEDGER_MAX_PAYLOAD);
+        if (parse_import(json_array_get(msgs, i), &im[i], &bufs[i], why, sizeof why)) {
+            out = rpcs_param_error(err, 0, "request", "messages[%zu]: %s", i, why);
+            goto done;
+        }
+        im[i].interop_root = root;
+    }
+    ledger *l = node_ledger_lock(n);
+    int rc = ledger_import_messages(l, im, k, res);
+    node_ledger_unlock(n);
+    if (rc) {
+        out = failed(err, "import");
+        goto done;
+    }
+    json_t *arr = json_array();
+    int bad = !arr;
+    for (size_t i = 0; !bad && i < k; i++) {
+        json_t *r = json_object();
+        bad |= !r;
+        if (bad)
+            break;
+        const char *st = res[i].code == ZK_OK           ? "queued"
+                         : res[i].code == ZK_ERR_EXISTS ? "duplicate"
+                                                        : "rejected";
+        bad |= put(r, "source", q(im[i].msg.source_chain));
+        bad |= put(r, "sequence", q(im[i].msg.sequence));
+        bad |= put(r, "status", json_string(st));
+        if (res[i].reason)
+            bad |= put(r, "reason", json_string(res[i].reason));
+        bad |= json_array_append_new(arr, r);
+        if (res[i].code && res[i].code != ZK_ERR_EXISTS)
+            ZK_LOG(ZK_LOG_WARN, "node.import_rejected", ZKF_UINT("source", im[i].msg.source_chain),
+                   ZKF_UINT("sequence", im[i].msg.sequence), ZKF_STR("reason", res[i].reason));
+    }
+    out = bad ? NULL : json_object();
+    if (!out || put(out, "results", arr)) {
+        json_decref(out);
+        out = rpcs_error_set(err, RPCS_INTERNAL_ERROR, "out of memory");
+    }
+done:
+    for (size_t i = 0; bufs && i < k; i++)
+        zk_buf_free(&bufs[i]);
+    free(bufs);
+    free(im);
+    free(res);
+    return out;
+}
+
+RPC_FN(m_get_message)
+{
+    node *n = ctx;
+    (void)auth;
+    json_t *sel;
+    char why[160];
+    if (rpcs_param_count(params, 1, 1, err) || rpcs_param_get(params, 0, "message", &sel, err))
+        return NULL;
+    if (!json_is_object(sel))
+        return rpcs_param_error(err, 0, "message", "expected {index} or {source, sequence}");
+    int sent = json_object_get(sel, "index") != NULL;
+    uint64_t index = 0, source = 0, seq = 0;
+    if (sent ? get_u64(sel, "index", &index, why, sizeof why)
+             : (get_u64(sel, "source", &source, why, sizeof why) ||
+                get_u64(sel, "sequence", &seq, why, sizeof why)))
+        return rpcs_param_error(err, 0, "message", "%s", why);
+    zk_buf payload;
+    zk_buf_init(&payload, LEDGER_MAX_PAYLOAD);
+    ledger *l = node_ledger_lock(n);
+    int rc;
+    json_t *o = NULL;
+    if (sent) {
+        ledger_sent s;
+        p2_digest path[SMT_DEPTH];
+        ledger_state st;
+        rc = ledger_sent_message(l, index, &s, &payload, path);
+        if (!rc)
+            rc = ledger_state_at(l, ledger_head(l), &st);
+        if (!rc && (o = msg_json(&s.msg, &s.leaf, payload.data, payload.len))) {
+            json_t *pa = json_array();
+            int bad = !pa;
+            for (int i = 0; !bad && i < SMT_DEPTH; i++)
+                bad |= json_array_append_new(pa, digestj(&path[i]));
+            bad |= put(o, "status", json_string("sent"));
+            bad |= put(o, "exitIndex", q(index));
+            bad |= put(o, "block", q(s.block));
+            bad |= put(o, "txHash", hexj(s.tx_hash, 32));
+            bad |= put(o, "exitRoot", digestj(&st.roots.exit_root));
+            bad |= put(o, "exitCount", q(st.roots.exit_count));
+            bad |= put(o, "exitRootBlock", q(st.block));
+            bad |= put(o, "exitPath", pa);
+            if (bad) {
+                json_decref(o);
+                o = NULL;
+            }
+        }
+    } else {
+        ledger_received r;
+        rc = ledger_received_message(l, source, seq, &r, &payload);
+        if (!rc && (o = msg_json(&r.msg, &r.leaf, payload.data, payload.len))) {
+            int bad = put(o, "status", json_string(r.delivered ? "delivered" : "queued"));
+            if (r.delivered)
+                bad |= put(o, "block", q(r.block));
+            if (bad) {
+                json_decref(o);
+                o = NULL;
+            }
+        }
+    }
+    node_ledger_unlock(n);
+    zk_buf_free(&payload);
+    if (rc == ZK_ERR_NOT_FOUND)
+        return json_null();
+    if (rc || !o)
+        return failed(err, "message");
+    return o;
+}
+
+static json_t *state_json(const ledger_state *s)
+{
+    json_t *o = json_object();
+    int bad = !o;
+    if (!bad) {
+        bad |= put(o, "block", q(s->block));
+        bad |= put(o, "stateRoot", digestj(&s->state_root));
+        bad |= put(o, "stateCommitment", digestj(&s->commitment));
+        bad |= put(o, "accountRoot", digestj(&s->roots.account_root));
+        bad |= put(o, "localBalanceRoot", digestj(&s->roots.local_root));
+        bad |= put(o, "channelRoot", digestj(&s->roots.channel_root));
+        bad |= put(o, "exitRoot", digestj(&s->roots.exit_root));
+        bad |= put(o, "exitCount", q(s->roots.exit_count));
+    }
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+RPC_FN(m_state_commitment)
+{
+    node *n = ctx;
+    (void)auth;
+    uint64_t num = 0;
+    int given = json_is_array(params) && json_array_size(params) > 0;
+    if (rpcs_param_count(params, 0, 1, err) ||
+        (given && rpcs_param_uint64(params, 0, "block", &num, err)))
+        return NULL;
+    ledger *l = node_ledger_lock(n);
+    ledger_state s;
+    int rc = ledger_state_at(l, given ? num : ledger_head(l), &s);
+    node_ledger_unlock(n);
+    if (rc == ZK_ERR_NOT_FOUND)
+        return json_null();
+    json_t *o = rc ? NULL : state_json(&s);
+    return o ? o : failed(err, "state commitment");
+}
+
+RPC_FN(m_get_batch)
+{
+    node *n = ctx;
+    (void)auth;
+    uint64_t num;
+    if (rpcs_param_count(params, 1, 1, err) || rpcs_param_uint64(params, 0, "batch", &num, err))
+        return NULL;
+    uint64_t per = node_batch_blocks(n);
+    if (num == 0 || num > UINT64_MAX / per)
+        return rpcs_param_error(err, 0, "batch", "batches are numbered from 1");
+    uint64_t first = (num - 1) * per + 1, last = num * per;
+    ledger *l = node_ledger_lock(n);
+    json_t *o = NULL;
+    int rc = ZK_OK;
+    if (last > ledger_head(l)) {
+        node_ledger_unlock(n);
+        return json_null(); /* not complete yet */
+    }
+    ledger_state s;
+    rc = ledger_state_at(l, last, &s);
+    json_t *txs = json_array(), *blocks = json_array();
+    size_t listed = 0;
+    for (uint64_t b = first; !rc && txs && blocks && b <= last; b++) {
+        ledger_block blk;
+        rc = ledger_block_by_number(l, b, &blk);
+        if (!rc)
+            json_array_append_new(blocks, hexj(blk.hash, 32));
+        for (uint32_t i = 0; !rc && i < blk.tx_count && listed < BATCH_MAX_TXS; i++, listed++) {
+            uint8_t h[32];
+            rc = ledger_block_tx(l, b, i, h);
+            if (!rc)
+                json_array_append_new(txs, hexj(h, 32));
+        }
+    }
+    node_ledger_unlock(n);
+    if (!rc && txs && blocks && (o = state_json(&s))) {
+        int bad = put(o, "number", q(num));
+        bad |= put(o, "firstBlock", q(first));
+        bad |= put(o, "lastBlock", q(last));
+        bad |= json_object_set(o, "blocks", blocks);
+        if (node_is_public(n))
+            bad |= json_object_set(o, "transactions", txs);
+        if (bad) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    json_decref(txs);
+    json_decref(blocks);
+    return o ? o : failed(err, "batch");
+}
+
+int node_register_chain_rpc(node *n, rpcs_server *srv)
+{
+    static const struct {
+        const char *name;
+        rpcs_handler fn;
+    } k_methods[] = {
+        {"chain_addInteropRoot", m_add_root}, {"chain_importMessages", m_import},
+        {"chain_getMessage", m_get_message},  {"chain_getStateCommitment", m_state_commitment},
+        {"chain_getBatch", m_get_batch},
+    };
+    for (size_t i = 0; i < sizeof k_methods / sizeof k_methods[0]; i++) {
+        int rc = rpcs_register(srv, k_methods[i].name, k_methods[i].fn, n);
+        if (rc)
+            return rc;
+    }
+    return ZK_OK;
+}
