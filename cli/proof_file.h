@@ -13,7 +13,7 @@
 #include "verifier/p2.h"
 
 #define PF_MAGIC    0x4c46505au /* "ZPFL" */
-#define PF_VERSION  1u
+#define PF_VERSION  2u /* follows ZP_FORMAT_VERSION: a version-1 file holds a version-1 proof */
 #define PF_MAX_NAME 32
 
 typedef struct pf_file {

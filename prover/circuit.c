@@ -423,18 +423,38 @@ cb_ext cb_ext_mul(cb_builder *b, cb_ext x, cb_ext y)
     return cb_ext_arith(b, KB_ONE, KB_ZERO, x, y, cb_ext_constant(b, kb4_zero()));
 }
 
+void cb_poseidon2_swap(cb_builder *b, const cb_target a[8], const cb_target bb[8], cb_target swap,
+                       cb_target out[16])
+{
+    if (!b || b->err)
+        return;
+    if (!a || !bb || !out) {
+        fail(b, zk_err_set(ZK_ERR_INVALID_ARG, "cb_poseidon2_swap: NULL argument"));
+        return;
+    }
+    uint32_t r = new_row(b, ZP_GATE_POSEIDON2);
+    if (r == NONE32)
+        return;
+    for (unsigned i = 0; i < 8; i++) {
+        cb_connect(b, a[i], wire(r, ZP_P2_IN + i));
+        cb_connect(b, bb[i], wire(r, ZP_P2_IN + 8 + i));
+    }
+    cb_connect(b, swap, wire(r, ZP_P2_SWAP));
+    for (unsigned i = 0; i < 16; i++)
+        out[i] = wire(r, ZP_P2_OUT + i);
+    add_gen(b, CB_GEN_POSEIDON2, 0, r);
+}
+
 void cb_poseidon2(cb_builder *b, const cb_target in[16], cb_target out[16])
 {
     if (!b || b->err)
         return;
-    uint32_t r = new_row(b, ZP_GATE_POSEIDON2);
-    if (r == NONE32)
+    if (!in) {
+        fail(b, zk_err_set(ZK_ERR_INVALID_ARG, "cb_poseidon2: NULL argument"));
         return;
-    for (unsigned i = 0; i < 16; i++) {
-        cb_connect(b, in[i], wire(r, i));
-        out[i] = wire(r, 16 + i);
     }
-    add_gen(b, CB_GEN_POSEIDON2, 0, r);
+    /* a swap wire left free would let the prover permute (b, a) instead */
+    cb_poseidon2_swap(b, in, in + 8, cb_zero(b), out);
 }
 
 /* The sponge of verifier/p2.c: rate state[0..8), the tag in state[8], input added

@@ -83,8 +83,13 @@ cb_ext cb_ext_add(cb_builder *b, cb_ext x, cb_ext y);
 cb_ext cb_ext_sub(cb_builder *b, cb_ext x, cb_ext y);
 cb_ext cb_ext_mul(cb_builder *b, cb_ext x, cb_ext y);
 
-/* The Poseidon2 permutation of in (one POSEIDON2 row). */
+/* The Poseidon2 permutation of in (one POSEIDON2 row, its swap bit tied to 0). */
 void cb_poseidon2(cb_builder *b, const cb_target in[16], cb_target out[16]);
+/* The permutation of (a, bb) when swap is 0 and of (bb, a) when it is 1, in one
+ * POSEIDON2 row; the row itself constrains swap to be a bit (a Merkle level in
+ * one row: a = the node, bb = its sibling, swap = the index bit). */
+void cb_poseidon2_swap(cb_builder *b, const cb_target a[8], const cb_target bb[8], cb_target swap,
+                       cb_target out[16]);
 /* The sponge hash of x[0..n) under domain (p2_hash's construction). */
 void cb_hash(cb_builder *b, unsigned domain, const cb_target *x, size_t n, cb_target out[8]);
 

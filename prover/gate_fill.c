@@ -52,7 +52,13 @@ static void full_round(kb s[P2_WIDTH], const kb rc[P2_WIDTH], kb *store)
 void zp_fill_poseidon2(kb *w)
 {
     kb s[P2_WIDTH];
-    memcpy(s, w + ZP_P2_IN, sizeof s);
+    const kb *a = w + ZP_P2_IN, *b = a + P2_WIDTH / 2;
+    for (int i = 0; i < P2_WIDTH / 2; i++) {
+        kb d = kb_mul(w[ZP_P2_SWAP], kb_sub(b[i], a[i]));
+        w[ZP_P2_DELTA + i] = d;
+        s[i] = kb_add(a[i], d);
+        s[P2_WIDTH / 2 + i] = kb_sub(b[i], d);
+    }
     p2_external_layer(s);
     for (int r = 0; r < 4; r++)
         full_round(s, p2_rc_ext_init[r], w + ZP_P2_FULL1 + P2_WIDTH * r);

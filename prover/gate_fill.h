@@ -21,8 +21,12 @@ int zp_fill_arith_op(kb *w, const kb *c, unsigned op) __attribute__((warn_unused
  * Returns: ZK_OK, or ZK_ERR_INVALID_ARG when op >= ZP_ARITH_EXT_OPS. */
 int zp_fill_arith_ext_op(kb *w, const kb *c, unsigned op) __attribute__((warn_unused_result));
 
-/* POSEIDON2: from the input state w[0..16) fills the output w[16..32) (the
- * permutation of the input, as p2_permute computes it) and every advice wire. */
+/* POSEIDON2: from the input halves a = w[0..8), b = w[8..16) and the swap value
+ * s = w[ZP_P2_SWAP] fills the deltas s (b - a), the output w[16..32) (the
+ * permutation, as p2_permute computes it, of (a, b) when s = 0 and of (b, a) when
+ * s = 1) and every advice wire. Any s gives a row that satisfies every constraint
+ * but s^2 - s = 0; the witness solver refuses an s that is not a bit before it
+ * gets here. */
 void zp_fill_poseidon2(kb *w);
 
 /* BITS: from the value w[0] fills the 30 bit wires w[1..31), least significant

@@ -16,7 +16,7 @@
 #include "verifier/kb4.h"
 #include "verifier/transcript.h"
 
-#define NUM_GATE_TERMS 227 /* zp_gate_total_constraints() */
+#define NUM_GATE_TERMS 236 /* zp_gate_total_constraints() */
 #define NUM_PERM_TERMS (1 + ZP_PERM_CHUNKS)
 #define NUM_TERMS      (NUM_GATE_TERMS + NUM_PERM_TERMS)
 
@@ -403,7 +403,7 @@ static int openings(prover *p)
 typedef struct deep_ctx {
     const prover *p;
     const kb4 *apow; /* ZP_NUM_OPENINGS + 4 */
-    kb4 s1, s2;      /* sum a^t f_t(zeta), sum a^(263+k) z_k(w zeta) */
+    kb4 s1, s2;      /* sum a^t f_t(zeta), sum a^(273+k) z_k(w zeta) */
     kb4 *f;          /* out: N values */
     const kb *const *mats;
     const size_t *widths;
@@ -432,7 +432,7 @@ static void deep_range(void *vctx, size_t begin, size_t end)
     }
 }
 
-/* F = (sum a^t (f_t - f_t(zeta))) / (x - zeta) + (sum a^(263+k) (z_k - z_k(w zeta))) / (x - w
+/* F = (sum a^t (f_t - f_t(zeta))) / (x - zeta) + (sum a^(273+k) (z_k - z_k(w zeta))) / (x - w
  * zeta). */
 static int deep(prover *p, kb4 **out)
 {

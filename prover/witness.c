@@ -39,9 +39,12 @@ void cb_gen_io(const cb_circuit *c, const cb_gen *g, cb_target *in, size_t *nin,
             out[o++] = wire(g->row, 16u * g->op + k);
         break;
     case CB_GEN_POSEIDON2:
-        for (unsigned k = 0; k < 16; k++)
+        for (unsigned k = ZP_P2_IN; k < ZP_P2_IN + 16; k++)
             in[i++] = wire(g->row, k);
-        for (unsigned k = 16; k < ZP_WIRES; k++)
+        in[i++] = wire(g->row, ZP_P2_SWAP);
+        for (unsigned k = ZP_P2_OUT; k < ZP_P2_OUT + 16; k++)
+            out[o++] = wire(g->row, k);
+        for (unsigned k = ZP_P2_DELTA; k < ZP_WIRES; k++)
             out[o++] = wire(g->row, k);
         break;
     case CB_GEN_BITS:
@@ -53,8 +56,8 @@ void cb_gen_io(const cb_circuit *c, const cb_gen *g, cb_target *in, size_t *nin,
         in[i++] = wire(g->row, 0);
         for (unsigned k = 2; k < 18; k++)
             in[i++] = wire(g->row, k);
-        out[o++] = wire(g->row, 1);
-        for (unsigned k = 32; k < 50; k++)
+        out[o++] = wire(g->row, ZP_RA_OUT);
+        for (unsigned k = ZP_RA_BIT_WIRE; k < ZP_RA_LEVEL3 + 2; k++)
             out[o++] = wire(g->row, k);
         break;
     case CB_GEN_CONSTANT:
@@ -225,7 +228,15 @@ static int run_gen(solver *s, const cb_gen *g, cb_target *io)
     switch (g->kind) {
     case CB_GEN_ARITH: rc = zp_fill_arith_op(row, consts, g->op); break;
     case CB_GEN_ARITH_EXT: rc = zp_fill_arith_ext_op(row, consts, g->op); break;
-    case CB_GEN_POSEIDON2: zp_fill_poseidon2(row); break;
+    case CB_GEN_POSEIDON2: {
+        /* the filler takes any s; the swap must be a bit (constraint 0) */
+        uint32_t sw = kb_to_canonical(row[ZP_P2_SWAP]);
+        if (sw > 1)
+            rc = zk_err_set(ZK_ERR_RANGE, "swap value %u is not 0 or 1", sw);
+        else
+            zp_fill_poseidon2(row);
+        break;
+    }
     case CB_GEN_BITS: rc = zp_fill_bits(row); break;
     case CB_GEN_RANDOM_ACCESS: rc = zp_fill_random_access(row); break;
     case CB_GEN_CONSTANT: zp_fill_constant(row, consts); break;

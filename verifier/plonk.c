@@ -11,6 +11,17 @@
 #include "verifier/plonk_gates.h"
 #include "verifier/transcript.h"
 
+_Static_assert(ZP_NUM_SIGMAS == ZP_ROUTED, "a sigma column per routed column");
+_Static_assert(ZP_NUM_SELECTORS == ZP_NGATES, "a selector column per gate type");
+_Static_assert(ZP_NUM_PREPROCESSED == ZP_NUM_SELECTORS + ZP_CONSTS + ZP_NUM_SIGMAS,
+               "preprocessed columns");
+_Static_assert(ZP_PERM_CHUNKS == (ZP_ROUTED + ZP_PERM_CHUNK - 1) / ZP_PERM_CHUNK,
+               "permutation chunks");
+_Static_assert(ZP_NUM_PERM_COLS == 4 * ZP_PERM_CHUNKS, "Z and the partial products");
+_Static_assert(ZP_NUM_OPENINGS ==
+                   ZP_NUM_PREPROCESSED + ZP_WIRES + ZP_NUM_PERM_COLS + ZP_NUM_QUOTIENT_COLS,
+               "openings at zeta");
+
 int zp_vk_finish(zp_vk *vk)
 {
     if (!vk)

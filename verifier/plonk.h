@@ -16,18 +16,20 @@
 #include "verifier/kb4.h"
 #include "verifier/p2.h"
 
-#define ZP_FORMAT_VERSION 1u
+/* 2: the Poseidon2 gate's swap bit (a 33rd routed wire, 173 wires); a version-1
+ * proof or key is refused, never misread. */
+#define ZP_FORMAT_VERSION 2u
 #define ZP_MAGIC          0x46504b5au /* "ZKPF" little-endian */
 
 #define ZP_NUM_SELECTORS     7
-#define ZP_NUM_SIGMAS        32
-#define ZP_NUM_PREPROCESSED  43 /* selectors, constants, sigmas */
+#define ZP_NUM_SIGMAS        33 /* one per routed column */
+#define ZP_NUM_PREPROCESSED  44 /* selectors, constants, sigmas */
 #define ZP_PERM_CHUNK        3  /* routed columns per partial product */
-#define ZP_PERM_CHUNKS       11 /* ceil(32 / 3) */
+#define ZP_PERM_CHUNKS       11 /* ceil(33 / 3) */
 #define ZP_NUM_PERM_COLS     44 /* Z and 10 partial products, 4 columns each */
 #define ZP_QUOTIENT_CHUNKS   3
 #define ZP_NUM_QUOTIENT_COLS 12
-#define ZP_NUM_OPENINGS      263 /* 43 + 164 + 44 + 12 */
+#define ZP_NUM_OPENINGS      273 /* 44 + 173 + 44 + 12 */
 #define ZP_SALT              4   /* salt columns per tree when zero knowledge is on */
 #define ZP_MIN_LOG_ROWS      4
 #define ZP_MAX_CAP           256

@@ -15,7 +15,8 @@
 
 #define N_ARITH     ZP_ARITH_OPS
 #define N_ARITH_EXT (KB4_DEGREE * ZP_ARITH_EXT_OPS)
-#define N_P2        (4 * P2_WIDTH + 20 + 4 * P2_WIDTH)
+#define N_P2_SWAP   (1 + P2_WIDTH / 2)
+#define N_P2        (N_P2_SWAP + 4 * P2_WIDTH + 20 + 4 * P2_WIDTH)
 #define N_CONST     ZP_CONSTS
 #define N_PI        ZP_PI_HASH_LEN
 #define N_BITS      (1 + ZP_BITS)
@@ -23,9 +24,12 @@
 
 _Static_assert(N_P2 == ZP_MAX_GATE_CONSTRAINTS, "Poseidon2 is the largest gate");
 _Static_assert(ZP_P2_FULL2 + 3 * P2_WIDTH == ZP_WIRES, "Poseidon2 advice fills the row");
+_Static_assert(ZP_P2_SWAP < ZP_ROUTED && ZP_P2_DELTA == ZP_ROUTED, "only the swap bit is routed");
+_Static_assert(ZP_P2_FULL1 == ZP_P2_DELTA + P2_WIDTH / 2, "Poseidon2 advice is contiguous");
 _Static_assert(ZP_P2_PARTIAL == ZP_P2_FULL1 + 4 * P2_WIDTH, "Poseidon2 advice is contiguous");
 _Static_assert(ZP_P2_FULL2 == ZP_P2_PARTIAL + 20, "Poseidon2 advice is contiguous");
-_Static_assert(ZP_RA_LEVEL3 + 2 <= ZP_WIRES, "random access fits the row");
+_Static_assert(ZP_RA_BIT_WIRE >= ZP_ROUTED && ZP_RA_LEVEL3 + 2 <= ZP_WIRES,
+               "random access advice is unrouted and fits the row");
 
 static const unsigned k_num_constraints[ZP_NGATES] = {
     [ZP_GATE_ARITH] = N_ARITH,      [ZP_GATE_ARITH_EXT] = N_ARITH_EXT, [ZP_GATE_POSEIDON2] = N_P2,
@@ -82,10 +86,26 @@ static inline void full_round_check(kb s[P2_WIDTH], const kb rc[P2_WIDTH], const
     memcpy(s, stored, P2_WIDTH * sizeof(kb));
 }
 
+/* The swap constraints, and the permutation's input (a + delta, b - delta): with
+ * delta = s (b - a) stored as advice, the input stays linear in the wires, so the
+ * first round's S-box keeps the constraints at degree 3. */
+static void p2_swap_base(const kb *w, kb s[P2_WIDTH], kb *out)
+{
+    const kb *a = w + ZP_P2_IN, *b = a + P2_WIDTH / 2, *d = w + ZP_P2_DELTA;
+    kb sw = w[ZP_P2_SWAP];
+    out[0] = kb_sub(kb_sqr(sw), sw);
+    for (int i = 0; i < P2_WIDTH / 2; i++) {
+        out[1 + i] = kb_sub(d[i], kb_mul(sw, kb_sub(b[i], a[i])));
+        s[i] = kb_add(a[i], d[i]);
+        s[P2_WIDTH / 2 + i] = kb_sub(b[i], d[i]);
+    }
+}
+
 static void p2_base(const kb *w, kb *out)
 {
     kb s[P2_WIDTH];
-    memcpy(s, w + ZP_P2_IN, sizeof s);
+    p2_swap_base(w, s, out);
+    out += N_P2_SWAP;
     p2_external_layer(s);
     for (int r = 0; r < 4; r++, out += P2_WIDTH)
         full_round_check(s, p2_rc_ext_init[r], w + ZP_P2_FULL1 + P2_WIDTH * r, out);
@@ -232,7 +252,14 @@ static void full_round_check4(kb4 s[P2_WIDTH], const kb rc[P2_WIDTH], const kb4 
 static void p2_ext(const kb4 *w, kb4 *out)
 {
     kb4 s[P2_WIDTH];
-    memcpy(s, w + ZP_P2_IN, sizeof s);
+    const kb4 *a = w + ZP_P2_IN, *b = a + P2_WIDTH / 2, *d = w + ZP_P2_DELTA;
+    kb4 sw = w[ZP_P2_SWAP];
+    *out++ = kb4_sub(kb4_sqr(sw), sw);
+    for (int i = 0; i < P2_WIDTH / 2; i++) {
+        *out++ = kb4_sub(d[i], kb4_mul(sw, kb4_sub(b[i], a[i])));
+        s[i] = kb4_add(a[i], d[i]);
+        s[P2_WIDTH / 2 + i] = kb4_sub(b[i], d[i]);
+    }
     ext_layer4(s);
     for (int r = 0; r < 4; r++, out += P2_WIDTH)
         full_round_check4(s, p2_rc_ext_init[r], w + ZP_P2_FULL1 + P2_WIDTH * r, out);

@@ -15,8 +15,8 @@
 #include "verifier/kb.h"
 #include "verifier/kb4.h"
 
-#define ZP_WIRES       164 /* wire columns */
-#define ZP_ROUTED      32  /* the first 32 wire columns take part in copy constraints */
+#define ZP_WIRES       173 /* wire columns */
+#define ZP_ROUTED      33  /* the first 33 wire columns take part in copy constraints */
 #define ZP_CONSTS      4   /* constant columns */
 #define ZP_PI_HASH_LEN 8   /* elements of the public-input hash */
 
@@ -32,7 +32,7 @@ enum zp_gate_type {
 };
 
 #define ZP_GATE_NOOP            ZP_NGATES /* a row with no gate: no selector, no constraints */
-#define ZP_MAX_GATE_CONSTRAINTS 148       /* the most constraints one gate has (Poseidon2) */
+#define ZP_MAX_GATE_CONSTRAINTS 157       /* the most constraints one gate has (Poseidon2) */
 #define ZP_ARITH_OPS            8
 #define ZP_ARITH_EXT_OPS        2
 #define ZP_BITS                 30
@@ -40,26 +40,28 @@ enum zp_gate_type {
 
 /* Wire layout of the gates (docs/PROOF.md, "Gates"); the gate fillers and the
  * circuit builder place values by these. */
-#define ZP_P2_IN       0   /* Poseidon2: input state, 16 wires */
+#define ZP_P2_IN       0   /* Poseidon2: the two halves a, b of the input, 8 wires each */
 #define ZP_P2_OUT      16  /* output state, 16 wires */
-#define ZP_P2_FULL1    32  /* state after each of the first 4 full rounds, 4 x 16 */
-#define ZP_P2_PARTIAL  96  /* S-box output of each of the 20 partial rounds */
-#define ZP_P2_FULL2    116 /* state after each of the first 3 of the last 4 full rounds, 3 x 16 */
+#define ZP_P2_SWAP     32  /* the swap bit s (routed): the permutation reads (b, a) when s = 1 */
+#define ZP_P2_DELTA    33  /* delta_i = s (b_i - a_i), 8 wires */
+#define ZP_P2_FULL1    41  /* state after each of the first 4 full rounds, 4 x 16 */
+#define ZP_P2_PARTIAL  105 /* S-box output of each of the 20 partial rounds */
+#define ZP_P2_FULL2    125 /* state after each of the first 3 of the last 4 full rounds, 3 x 16 */
 #define ZP_BITS_VALUE  0   /* BITS: the value */
 #define ZP_BITS_FIRST  1   /* bit i is wire ZP_BITS_FIRST + i, least significant first */
 #define ZP_RA_INDEX    0   /* RANDOM_ACCESS: the index */
 #define ZP_RA_OUT      1   /* the selected value */
 #define ZP_RA_VALUES   2   /* the 16 values */
-#define ZP_RA_BIT_WIRE 32  /* bit i of the index is wire ZP_RA_BIT_WIRE + i */
-#define ZP_RA_LEVEL1   36  /* 8 values after folding with bit 0 */
-#define ZP_RA_LEVEL2   44  /* 4 values after folding with bit 1 */
-#define ZP_RA_LEVEL3   48  /* 2 values after folding with bit 2 */
+#define ZP_RA_BIT_WIRE 33  /* bit i of the index is wire ZP_RA_BIT_WIRE + i */
+#define ZP_RA_LEVEL1   37  /* 8 values after folding with bit 0 */
+#define ZP_RA_LEVEL2   45  /* 4 values after folding with bit 1 */
+#define ZP_RA_LEVEL3   49  /* 2 values after folding with bit 2 */
 
 /* Returns: how many constraints gate `type` has (0 for ZP_GATE_NOOP or an unknown
  * type). */
 unsigned zp_gate_num_constraints(unsigned type);
 
-/* Returns: the sum over the 7 gate types (227). */
+/* Returns: the sum over the 7 gate types (236). */
 unsigned zp_gate_total_constraints(void);
 
 /* Returns: a stable lower-case name ("arith", "arith_ext", "poseidon2", "constant",

@@ -45,6 +45,12 @@ old=$(od -An -tu1 -j "$off" -N1 "$tmp/hc.bin" | tr -d ' ')
 printf "\\x$(printf %02x $((old ^ 0x02)))" | dd of="$tmp/pi.bin" bs=1 seek="$off" conv=notrunc status=none
 expect_exit "changed public input" 1 "$ZKGATE" verify "$tmp/pi.bin"
 grep -q "^invalid" "$tmp/out" && pass "says invalid" || fail "no 'invalid' line"
+# a file of the previous format (version 1, before the Poseidon2 swap bit) is refused as such
+cp "$tmp/hc.bin" "$tmp/v1.bin"
+printf '\x01' | dd of="$tmp/v1.bin" bs=1 seek=4 conv=notrunc status=none
+expect_exit "version-1 file" 2 "$ZKGATE" verify "$tmp/v1.bin"
+grep -q "version 1" "$tmp/err" "$tmp/out" && pass "names the old version" ||
+  fail "no version in: $(cat "$tmp/err" "$tmp/out")"
 # one byte short / one byte more / garbage / missing
 head -c $((size - 1)) "$tmp/hc.bin" >"$tmp/short.bin"
 expect_exit "truncated" 2 "$ZKGATE" verify "$tmp/short.bin"

@@ -34,7 +34,8 @@
 
 typedef struct circ {
     cb_circuit *c;
-    cb_target x, y, idx, vals[6];
+    cb_target x, y, idx, vals[6], sw;
+    size_t swap_row; /* the Poseidon2 row whose swap bit is the input sw, routed nowhere else */
     cb_ext ea, eb;
     uint32_t *class_cells; /* wire cells (rows < gate_rows, routed columns) per copy class */
 } circ;
@@ -83,6 +84,13 @@ static int build_circ(circ *m, const fri_params *fri, int zk)
     cb_target h[8];
     cb_hash(b, P2_DOM_GENERIC, &out[2], 4, h);
     cb_public_input(b, h[0]);
+    /* two Merkle-style rows: one swapped by an index bit (a copy constraint), one
+     * by an input nothing else reads; their outputs go nowhere */
+    cb_target o2[16];
+    cb_poseidon2_swap(b, out, in + 8, bits[1], o2);
+    m->sw = cb_virtual(b);
+    cb_poseidon2_swap(b, o2, h, m->sw, o2);
+    m->swap_row = o2[0] / ZP_WIRES;
     rc = cb_build(b, &m->c);
     if (rc)
         return rc;
@@ -118,6 +126,7 @@ enum tamper_mode {
     T_NONE = 0,
     T_CELL,      /* cell (row, col) += 1 */
     T_COPY_ONLY, /* routed input (row, col) += 1, then the row refilled so its gate holds */
+    T_SWAP,      /* the swap wire of Poseidon2 row `row` set to `value`, the row refilled */
 };
 
 typedef struct tamper {
@@ -125,6 +134,7 @@ typedef struct tamper {
     int mode;
     size_t row;
     unsigned col;
+    kb value;        /* T_SWAP: the swap value forced */
     int gate_broken; /* out: the changed row fails its gate's constraints */
     int refill_rc;   /* out: T_COPY_ONLY: the filler's result */
 } tamper;
@@ -168,15 +178,22 @@ static void do_tamper(void *ctx, kb *trace, size_t rows)
     for (size_t r = 0; r < c->gate_rows; r++)
         if (c->row_gate[r] == ZP_GATE_PUBLIC_INPUT)
             memcpy(pi_hash, &trace[r * ZP_WIRES], sizeof pi_hash);
-    w[t->col] = kb_add(w[t->col], KB_ONE);
+    if (t->mode == T_SWAP) {
+        w[ZP_P2_SWAP] = t->value;
+        zp_fill_poseidon2(w);
+    } else {
+        w[t->col] = kb_add(w[t->col], KB_ONE);
+    }
     if (t->mode == T_COPY_ONLY)
         t->refill_rc = refill(c, t->row, t->col, w);
     t->gate_broken = row_fails(c, t->row, w, pi_hash);
 }
 
-static int set_inputs(cb_witness *w, const circ *m, uint32_t xv, uint32_t yv, uint32_t iv)
+static int set_inputs(cb_witness *w, const circ *m, uint32_t xv, uint32_t yv, uint32_t iv, kb swap)
 {
-    int rc = cb_witness_set(w, m->x, kb_from_u32(xv));
+    int rc = cb_witness_set(w, m->sw, swap);
+    if (!rc)
+        rc = cb_witness_set(w, m->x, kb_from_u32(xv));
     if (!rc)
         rc = cb_witness_set(w, m->y, kb_from_u32(yv));
     kb4 a = {{kb_from_u32(2), kb_from_u32(7), kb_from_u32(1), kb_from_u32(8)}};
@@ -199,7 +216,7 @@ static int prove(const circ *m, tamper *t, uint64_t seed, zk_buf *proof, kb *pi)
     int rc = cb_witness_new(&w, m->c);
     if (rc)
         return rc;
-    rc = set_inputs(w, m, 29, 1234, 4);
+    rc = set_inputs(w, m, 29, 1234, 4, KB_ONE);
     zp_prove_opts o = {.rand = t_rand_source, .rand_ctx = &seed};
     if (t && t->mode != T_NONE) {
         o.tamper = do_tamper;
@@ -273,7 +290,7 @@ static size_t pick_columns(const cb_circuit *c, size_t row, int full, unsigned *
     if (g != ZP_GATE_POSEIDON2)
         for (unsigned j = 0; j < ZP_ROUTED; j++)
             cols[n++] = j;
-    /* Poseidon2 reads all 164 columns: a sample of them; the advice of the others */
+    /* Poseidon2 reads all 173 columns: a sample of them; the advice of the others */
     unsigned extra = g == ZP_GATE_POSEIDON2 ? 24 : 4;
     for (unsigned k = 0; k < extra; k++) {
         unsigned lo = g == ZP_GATE_POSEIDON2 ? 0 : ZP_ROUTED;
@@ -464,12 +481,75 @@ static void test_params(int zk)
     free_circ(&m);
 }
 
+/* The swap bit of a Poseidon2 row: the witness solver refuses a value that is not
+ * a bit; forced into the trace (the row refilled so that every other constraint
+ * holds, and nothing else reads the wire), the proof is rejected by s^2 - s alone,
+ * while the other bit, forced the same way, verifies. */
+static void test_swap(int zk)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset("test", &fri));
+    circ m;
+    CHECK_OK(build_circ(&m, &fri, zk));
+    if (!m.c)
+        return;
+    const cb_circuit *c = m.c;
+    CHECK(c->row_gate[m.swap_row] == ZP_GATE_POSEIDON2);
+    CHECK(!connected(&m, m.swap_row, ZP_P2_SWAP));
+
+    const uint32_t bad[] = {2, KB_P - 1};
+    for (size_t k = 0; k < 2; k++) {
+        cb_witness *w;
+        CHECK_OK(cb_witness_new(&w, c));
+        CHECK_OK(set_inputs(w, &m, 29, 1234, 4, kb_from_canonical(bad[k])));
+        kb pi[NPI];
+        size_t n = (size_t)1 << c->log_n;
+        kb *trace = malloc(n * ZP_WIRES * sizeof *trace);
+        CHECK(trace != NULL);
+        if (trace) {
+            CHECK_ERR(cb_witness_solve(w, trace, pi), ZK_ERR_RANGE);
+            char want[64];
+            snprintf(want, sizeof want, "swap value %u is not 0 or 1", bad[k]);
+            CHECK_MSG(strstr(zk_err_detail(), want) && strstr(zk_err_detail(), "row"), "detail: %s",
+                      zk_err_detail());
+        }
+        free(trace);
+        cb_witness_free(w);
+    }
+
+    for (int k = 0; k < 3; k++) {
+        tamper t = {.m = &m,
+                    .mode = T_SWAP,
+                    .row = m.swap_row,
+                    .value = k == 0 ? KB_ZERO : kb_from_canonical(bad[k - 1])};
+        zk_buf proof;
+        zk_buf_init(&proof, ZP_MAX_PROOF_BYTES);
+        kb pi[NPI];
+        CHECK_OK(prove(&m, &t, t_rand(), &proof, pi));
+        int vr = zp_verify(cb_circuit_vk(c), pi, NPI, proof.data, proof.len, 0, NULL);
+        if (k == 0) {
+            CHECK(!t.gate_broken);
+            CHECK_MSG(vr == ZK_OK, "zk=%d: swap 1 -> 0, row refilled: %d (%s)", zk, vr,
+                      zk_err_detail());
+        } else {
+            CHECK(t.gate_broken);
+            CHECK_MSG(vr == ZK_ERR_PROOF, "zk=%d: swap %u accepted (%d)", zk, bad[k - 1], vr);
+        }
+        printf("swap zk=%d forced to %u: %s\n", zk, kb_to_canonical(t.value),
+               vr ? zk_err_detail() : "accepted (a bit, nothing else reads it)");
+        zk_buf_free(&proof);
+    }
+    free_circ(&m);
+}
+
 int main(void)
 {
     t_seed();
     int full = getenv("ZK_TEST_FULL") != NULL;
     test_params(0);
     test_params(1);
+    test_swap(0);
+    test_swap(1);
     test_copy_only(0);
     test_copy_only(1);
     test_cells(0, full);

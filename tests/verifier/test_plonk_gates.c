@@ -2,7 +2,8 @@
  * filled rows satisfy every constraint in both fields; changing any constrained
  * wire, constant or hash element breaks one, changing any other wire breaks none;
  * the Poseidon2 gate computes the permutation (random inputs and the published
- * known-answer test); the extension evaluator agrees with the base one and is
+ * known-answer test) of its input or, with the swap bit set, of its two halves
+ * swapped; the extension evaluator agrees with the base one and is
  * checked on genuine extension inputs by interpolation and by the Frobenius; the
  * fillers reject out-of-range inputs; counts and names are the protocol's. */
 #include <jansson.h>
@@ -55,7 +56,10 @@ static void fill_row(unsigned type, kb *w, const kb *c, const kb *pi)
         for (unsigned op = 0; op < ZP_ARITH_EXT_OPS; op++)
             CHECK_OK(zp_fill_arith_ext_op(w, c, op));
         break;
-    case ZP_GATE_POSEIDON2: zp_fill_poseidon2(w); break;
+    case ZP_GATE_POSEIDON2:
+        w[ZP_P2_SWAP] = (t_rand() & 1) ? KB_ONE : KB_ZERO;
+        zp_fill_poseidon2(w);
+        break;
     case ZP_GATE_CONSTANT: zp_fill_constant(w, c); break;
     case ZP_GATE_PUBLIC_INPUT: zp_fill_public_input(w, pi); break;
     case ZP_GATE_BITS: {
@@ -132,7 +136,7 @@ static int ext_matches_base(unsigned type, const kb *w, const kb *c, const kb *p
 
 static void test_counts_and_names(void)
 {
-    const unsigned want[ZP_NGATES] = {8, 8, 148, 4, 8, 31, 20};
+    const unsigned want[ZP_NGATES] = {8, 8, 157, 4, 8, 31, 20};
     const char *names[ZP_NGATES + 1] = {"arith",        "arith_ext", "poseidon2",     "constant",
                                         "public_input", "bits",      "random_access", "noop"};
     unsigned max = 0;
@@ -141,7 +145,7 @@ static void test_counts_and_names(void)
         max = zp_gate_num_constraints(t) > max ? zp_gate_num_constraints(t) : max;
     }
     CHECK_EQ(max, ZP_MAX_GATE_CONSTRAINTS);
-    CHECK_EQ(zp_gate_total_constraints(), 227);
+    CHECK_EQ(zp_gate_total_constraints(), 236);
     CHECK_EQ(zp_gate_num_constraints(ZP_GATE_NOOP), 0);
     CHECK_EQ(zp_gate_num_constraints(1000), 0);
     for (unsigned t = 0; t <= ZP_GATE_NOOP; t++)
@@ -425,6 +429,7 @@ static void test_poseidon2_output(void)
     rand_row(w, c, pi);
     for (int i = 0; i < 16; i++)
         w[ZP_P2_IN + i] = kb_from_canonical(kin[i]);
+    w[ZP_P2_SWAP] = KB_ZERO;
     zp_fill_poseidon2(w);
     for (int i = 0; i < 16; i++)
         CHECK_MSG(kb_to_canonical(w[ZP_P2_OUT + i]) == kout[i], "KAT output %d: %u != %u", i,
@@ -437,11 +442,59 @@ static void test_poseidon2_output(void)
         rand_row(w, c, pi);
         for (int i = 0; i < P2_WIDTH; i++)
             s[i] = w[ZP_P2_IN + i] = it == 0 ? KB_ZERO : rand_kb();
+        w[ZP_P2_SWAP] = KB_ZERO;
         zp_fill_poseidon2(w);
         p2_permute(s);
         CHECK_MEM(w + ZP_P2_OUT, s, sizeof s);
         if (t_failures)
             return;
+    }
+}
+
+/* The swap bit: with s = 1 the gate permutes (b, a), so its first half is
+ * p2_compress(b, a), the Merkle step of a right child; with s = 0 it is
+ * p2_compress(a, b). A value of s outside {0, 1} breaks constraint 0 (s^2 - s)
+ * and only it, even when every other wire is filled to match. */
+static void test_poseidon2_swap(void)
+{
+    kb w[ZP_WIRES], c[ZP_CONSTS], pi[ZP_PI_HASH_LEN], out[ZP_MAX_GATE_CONSTRAINTS];
+    unsigned n = zp_gate_num_constraints(ZP_GATE_POSEIDON2);
+    for (int it = 0; it < 100; it++) {
+        rand_row(w, c, pi);
+        p2_digest a, b, want;
+        for (int i = 0; i < 8; i++) {
+            a.v[i] = w[ZP_P2_IN + i];
+            b.v[i] = w[ZP_P2_IN + 8 + i];
+        }
+        if (it == 0)
+            b = a; /* equal halves: the deltas are zero whatever s is */
+        memcpy(w + ZP_P2_IN + 8, b.v, sizeof b.v);
+        unsigned sw = (unsigned)(it & 1);
+        w[ZP_P2_SWAP] = sw ? KB_ONE : KB_ZERO;
+        zp_fill_poseidon2(w);
+        if (sw)
+            p2_compress(&want, &b, &a);
+        else
+            p2_compress(&want, &a, &b);
+        CHECK_MEM(w + ZP_P2_OUT, want.v, sizeof want.v);
+        zp_gate_eval_base(ZP_GATE_POSEIDON2, w, c, pi, out);
+        CHECK_MSG(all_zero(out, n), "swap %u: filled row fails", sw);
+        CHECK(ext_matches_base(ZP_GATE_POSEIDON2, w, c, pi));
+        /* the other swap value on the same wires: the deltas and the rounds break */
+        w[ZP_P2_SWAP] = sw ? KB_ZERO : KB_ONE;
+        zp_gate_eval_base(ZP_GATE_POSEIDON2, w, c, pi, out);
+        CHECK(kb_is_zero(out[0]));
+        CHECK(it == 0 || !all_zero(out, n));
+    }
+    const uint32_t bad[] = {2, KB_P - 1, 12345};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        rand_row(w, c, pi);
+        w[ZP_P2_SWAP] = kb_from_canonical(bad[k]);
+        zp_fill_poseidon2(w);
+        zp_gate_eval_base(ZP_GATE_POSEIDON2, w, c, pi, out);
+        CHECK_MSG(!kb_is_zero(out[0]) && all_zero(out + 1, n - 1), "swap %u: only s^2 - s may fail",
+                  bad[k]);
+        CHECK(ext_matches_base(ZP_GATE_POSEIDON2, w, c, pi));
     }
 }
 
@@ -524,6 +577,7 @@ int main(void)
     test_arith_ext_direct();
     test_arith_ext_by_monomials();
     test_poseidon2_output();
+    test_poseidon2_swap();
     test_fill_errors();
     return t_report("test_plonk_gates");
 }
