@@ -167,19 +167,12 @@ void gd_merkle_root(cb_builder *b, const cb_target leaf[8], const cb_target *ind
                 GD_MAX_MERKLE_DEPTH);
         return;
     }
-    cb_target node[8];
+    cb_target node[8], o[16];
     memcpy(node, leaf, sizeof node);
-    for (size_t i = 0; i < n; i++) {
-        cb_target bit = index_bits[i], l[8], r[8];
-        gd_assert_bool(b, bit);
-        /* one difference serves both halves of the swap: left = node + bit d,
-         * right = sib - bit d */
-        for (int k = 0; k < 8; k++) {
-            cb_target d = cb_sub(b, siblings[i][k], node[k]);
-            l[k] = cb_arith(b, KB_ONE, KB_ONE, bit, d, node[k]);
-            r[k] = cb_arith(b, kb_neg(KB_ONE), KB_ONE, bit, d, siblings[i][k]);
-        }
-        gd_compress(b, l, r, node);
+    /* the Poseidon2 row swaps (node, sibling) itself and constrains the bit */
+    for (size_t i = 0; i < n && !cb_error(b); i++) {
+        cb_poseidon2_swap(b, node, siblings[i], index_bits[i], o);
+        memcpy(node, o, sizeof node);
     }
     if (cb_error(b))
         return;

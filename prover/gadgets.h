@@ -82,8 +82,8 @@ void gd_compress(cb_builder *b, const cb_target left[8], const cb_target right[8
  * starting from node = leaf, at level i (i = 0 at the leaf) node becomes
  * compress(node, siblings[i]) when index_bits[i] is 0 and compress(siblings[i],
  * node) when it is 1. Each bit is constrained boolean. n <= GD_MAX_MERKLE_DEPTH;
- * n = 0 gives the leaf. Per level: one POSEIDON2 row and 25 ARITH slots.
- * Out: root[8]. */
+ * n = 0 gives the leaf. Per level: one POSEIDON2 row, whose swap bit is the
+ * index bit. Out: root[8]. */
 void gd_merkle_root(cb_builder *b, const cb_target leaf[8], const cb_target *index_bits, size_t n,
                     const cb_target (*siblings)[8], cb_target root[8]);
 /* Constrains that leaf sits at position index (0 <= index < 2^depth, depth <= 30,

@@ -39,7 +39,7 @@ typedef struct circ {
     gd_u64 a, bb, sum, diff;
     cb_target carry, borrow, lt64, eq64;
     /* hashing, Merkle */
-    cb_target cl[8], cr[8], cout[8];
+    cb_target cl[8], cr[8], cout[8], swb, swo[16];
     cb_target row[TREE_WIDTH], mbits[TREE_DEPTH], sib[TREE_DEPTH][8], mroot[8], index, vroot[8];
 } circ;
 
@@ -52,6 +52,7 @@ typedef struct vals {
     kb ux;
     uint64_t a, bb;
     p2_digest cl, cr;
+    uint32_t swb;
     uint32_t leaf, index, mbits[TREE_DEPTH];
     p2_digest sib[TREE_DEPTH], root;
     int skip_ub; /* set_vals leaves ub's limbs to the caller */
@@ -135,6 +136,8 @@ static void build(circ *m)
         m->cr[k] = cb_virtual(b);
     }
     gd_compress(b, m->cl, m->cr, m->cout);
+    m->swb = cb_virtual(b);
+    cb_poseidon2_swap(b, m->cl, m->cr, m->swb, m->swo);
 
     /* the leaf is hashed in the circuit as mtree hashes a row */
     for (int k = 0; k < TREE_WIDTH; k++)
@@ -209,6 +212,7 @@ static void make_vals(vals *v, unsigned pick)
         v->cl.v[k] = rand_kb();
         v->cr.v[k] = rand_kb();
     }
+    v->swb = (pick >> 1) & 1;
     v->leaf = (uint32_t)(t_rand() % TREE_HEIGHT);
     v->index = v->leaf;
     for (int i = 0; i < TREE_DEPTH; i++)
@@ -252,6 +256,7 @@ static int set_vals(cb_witness *w, const circ *m, const vals *v)
         rc = rc ? rc : cb_witness_set(w, m->cr[k], v->cr.v[k]);
         rc = rc ? rc : cb_witness_set(w, m->vroot[k], v->root.v[k]);
     }
+    rc = rc ? rc : cb_witness_set(w, m->swb, kb_from_u32(v->swb));
     for (int k = 0; k < TREE_WIDTH && !rc; k++)
         rc = cb_witness_set(w, m->row[k], tree_data[v->leaf * TREE_WIDTH + k]);
     for (int i = 0; i < TREE_DEPTH && !rc; i++) {
@@ -343,6 +348,17 @@ static void check_vals(const circ *m, const vals *v)
     p2_compress(&want_c, &v->cl, &v->cr);
     for (int k = 0; k < 8; k++)
         CHECK(get(w, m->cout[k]) == kb_to_canonical(want_c.v[k]));
+    /* the swap row: the permutation of (cr, cl) when the bit is set */
+    kb st[16];
+    memcpy(st, (v->swb ? &v->cr : &v->cl)->v, 8 * sizeof(kb));
+    memcpy(st + 8, (v->swb ? &v->cl : &v->cr)->v, 8 * sizeof(kb));
+    p2_permute(st);
+    for (int k = 0; k < 16; k++)
+        CHECK(get(w, m->swo[k]) == kb_to_canonical(st[k]));
+    if (v->swb)
+        p2_compress(&want_c, &v->cr, &v->cl);
+    for (int k = 0; k < 8; k++)
+        CHECK(get(w, m->swo[k]) == kb_to_canonical(want_c.v[k]));
 
     /* the root: the tree's cap, and a native walk up the path */
     p2_digest node;
@@ -367,6 +383,7 @@ static void check_vals(const circ *m, const vals *v)
 enum bad {
     BAD_BIT = 0,    /* select / Merkle bit 2 */
     BAD_MBIT,       /* a Merkle index bit 2 */
+    BAD_SWAP,       /* a Poseidon2 swap bit p - 1 */
     BAD_LIMB,       /* a u32 limb of 2^16 */
     BAD_LIMB64,     /* a u64 limb of 2^16 */
     BAD_U32_P,      /* gd_u32_to_target of p */
@@ -395,6 +412,8 @@ static void check_bad(const circ *m, enum bad which)
         v.bit = 2;
     if (which == BAD_MBIT)
         v.mbits[0] = 2;
+    if (which == BAD_SWAP)
+        v.swb = KB_P - 1;
     if (which == BAD_U32_P)
         v.uc = KB_P;
     if (which == BAD_U32_MAX)
