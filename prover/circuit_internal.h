@@ -84,4 +84,19 @@ static inline size_t cb_slot(const cb_circuit *c, cb_target t)
 void cb_gen_io(const cb_circuit *c, const cb_gen *g, cb_target *in, size_t *nin, cb_target *out,
                size_t *nout);
 
+/* Tests only: lying generators, to show that a gadget's constraints and not its
+ * generator make its output the only one a prover can use. After each generator
+ * (gate or custom) ran, fn sees its inputs and outputs and may change the output
+ * values vals[0..nout). With an override set the solver behaves like a prover
+ * writing its own trace: a value that meets a different known one leaves the
+ * known one in place instead of failing (the trace then satisfies every copy
+ * constraint and some gate's constraints do not), a generator that fails (a
+ * value too wide for a range check, a division by zero) writes zeros, and a
+ * Poseidon2 swap value that is not a bit is used as it is. cb_witness_solve's
+ * constraint check then reports the gate, row and constraint that stop the lie.
+ * fn == NULL turns it off. */
+typedef void (*cb_override_fn)(void *ctx, const cb_circuit *c, const cb_target *in, size_t nin,
+                               const cb_target *out, kb *vals, size_t nout);
+void cb_witness_override(cb_witness *w, cb_override_fn fn, void *ctx);
+
 #endif

@@ -10,6 +10,7 @@
 #include "../test.h"
 #include "common/error.h"
 #include "prover/circuit.h"
+#include "prover/circuit_internal.h"
 #include "prover/gadgets.h"
 #include "prover/mtree.h"
 #include "prover/plonk_prove.h"
@@ -487,6 +488,184 @@ static void check_bad(const circ *m, enum bad which)
     cb_witness_free(w);
 }
 
+/* ---- lying generators (cb_witness_override) ---- */
+
+enum lie_mode {
+    LIE_NONE = 0,  /* the override sees everything and changes nothing */
+    LIE_WRONG,     /* the output: a bit flipped, any other value + 1 */
+    LIE_IS_ZERO,   /* gd_is_zero of x != 0 says 1, with inv = 0 so x inv = 1 - out holds */
+    LIE_U32_SPLIT, /* gd_u32_from_target's limbs split x + p instead of x */
+    LIE_FOLD_INV,  /* gd_fri_fold_pair's 1/(2x) + 1 */
+};
+
+typedef struct lie {
+    int mode;
+    uint32_t root;  /* the copy class of the output to lie about */
+    uint32_t input; /* LIE_FOLD_INV: the class of the generator's input x */
+    size_t fired;   /* out: outputs changed */
+    size_t seen;    /* out: generators seen */
+} lie;
+
+static uint32_t root_of(const cb_circuit *c, cb_target t)
+{
+    return c->root[cb_slot(c, t)];
+}
+
+static void do_lie(void *ctx, const cb_circuit *c, const cb_target *in, size_t nin,
+                   const cb_target *out, kb *ov, size_t nout)
+{
+    lie *l = ctx;
+    l->seen++;
+    if (l->mode == LIE_FOLD_INV) {
+        if (nin == 1 && nout == 1 && root_of(c, in[0]) == l->input) {
+            ov[0] = kb_add(ov[0], KB_ONE);
+            l->fired++;
+        }
+        return;
+    }
+    for (size_t i = 0; i < nout; i++) {
+        if (l->mode == LIE_NONE || root_of(c, out[i]) != l->root)
+            continue;
+        l->fired++;
+        if (l->mode == LIE_IS_ZERO) {
+            ov[i] = KB_ONE;  /* out */
+            ov[0] = KB_ZERO; /* inv, the generator's other output */
+        } else if (l->mode == LIE_U32_SPLIT) {
+            /* (lo, hi) -> (lo + 1, hi + 0x7f00): the same field element */
+            ov[0] = kb_add(ov[0], KB_ONE);
+            ov[1] = kb_add(ov[1], kb_from_u32(0x7f00));
+        } else if (ov[i] == KB_ZERO || ov[i] == KB_ONE) {
+            ov[i] = kb_sub(KB_ONE, ov[i]);
+        } else {
+            ov[i] = kb_add(ov[i], KB_ONE);
+        }
+    }
+}
+
+typedef struct lie_case {
+    const char *gadget;
+    int mode;
+    cb_target target; /* the output lied about (CB_NONE: a bad input instead) */
+    const char *gate; /* the gate whose constraint must stop it */
+} lie_case;
+
+/* For each gadget a generator forces a wrong output (or a bad input is forced
+ * through a generator that would refuse it); the solver, told to behave like a
+ * prover writing its own trace, must be stopped by an unsatisfied constraint of
+ * the named gate type, with its row. */
+static void test_lying_generators(const circ *m)
+{
+    const cb_circuit *c = m->c;
+    const lie_case cases[] = {
+        {"gd_assert_bool (bit 2)", LIE_NONE, CB_NONE, "arith"},
+        {"gd_select", LIE_WRONG, m->sel, "arith"},
+        {"gd_select_ext", LIE_WRONG, m->sel_e.c[2], "arith"},
+        {"gd_is_zero", LIE_WRONG, m->iz, "arith"},
+        {"gd_is_zero (x inv = 1 - out kept)", LIE_IS_ZERO, m->iz, "arith"},
+        {"gd_is_equal", LIE_WRONG, m->ie, "arith"},
+        {"gd_range_check (2^20)", LIE_NONE, CB_NONE, "bits"},
+        {"gd_split_bits", LIE_WRONG, m->sbits[3], "bits"},
+        {"gd_lt", LIE_WRONG, m->lt, "bits"},
+        {"gd_assert_lt (x == y)", LIE_NONE, CB_NONE, "bits"},
+        {"gd_compress", LIE_WRONG, m->cout[5], "poseidon2"},
+        {"gd_merkle_root", LIE_WRONG, m->mroot[0], "poseidon2"},
+        {"gd_merkle_root (index bit 2)", LIE_NONE, CB_NONE, "poseidon2"},
+        {"gd_merkle_verify (index bit)", LIE_WRONG, CB_NONE, "bits"},
+        {"gd_u32_input (limb 2^16)", LIE_NONE, CB_NONE, "bits"},
+        {"gd_u32_to_target", LIE_WRONG, m->uct, "arith"},
+        {"gd_u32_from_target (x + p)", LIE_U32_SPLIT, m->ufrom.lo, "bits"},
+        {"gd_u32_add sum", LIE_WRONG, m->usum.hi, "arith"},
+        {"gd_u32_add carry", LIE_WRONG, m->ucarry, "bits"},
+        {"gd_u32_sub", LIE_WRONG, m->udiff.lo, "arith"},
+        {"gd_u32_sub borrow", LIE_WRONG, m->uborrow, "arith"},
+        {"gd_u32_lt", LIE_WRONG, m->ult, "arith"},
+        {"gd_u32_eq", LIE_WRONG, m->ueq, "arith"},
+        {"gd_u64_add sum", LIE_WRONG, m->sum.l[2], "arith"},
+        {"gd_u64_add carry", LIE_WRONG, m->carry, "bits"},
+        {"gd_u64_sub", LIE_WRONG, m->diff.l[3], "arith"},
+        {"gd_u64_sub borrow", LIE_WRONG, m->borrow, "arith"},
+        {"gd_u64_lt", LIE_WRONG, m->lt64, "arith"},
+        {"gd_u64_eq", LIE_WRONG, m->eq64, "arith"},
+        {"gd_ext_inverse", LIE_WRONG, m->inv.c[1], "arith_ext"},
+        {"gd_ext_square", LIE_WRONG, m->sq.c[0], "arith_ext"},
+        {"gd_ext_pow2", LIE_WRONG, m->p8.c[3], "arith_ext"},
+        {"gd_ext_mul_add", LIE_WRONG, m->ma.c[2], "arith_ext"},
+        {"gd_fri_fold_pair", LIE_WRONG, m->fold.c[0], "arith_ext"},
+        {"gd_fri_fold_pair 1/(2x)", LIE_FOLD_INV, CB_NONE, "arith"},
+    };
+    size_t n = (size_t)1 << c->log_n;
+    kb *trace = malloc(n * ZP_WIRES * sizeof *trace);
+    CHECK(trace != NULL);
+    if (!trace)
+        return;
+    for (int control = 1; control >= 0; control--) {
+        for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+            const lie_case *lc = &cases[k];
+            vals v;
+            make_vals(&v, 7 + (unsigned)k);
+            v.x = kb_from_u32(5); /* is_zero / is_equal lies need x != 0, x != y */
+            v.y = kb_from_u32(6);
+            v.ux = kb_from_u32(0x12345); /* a high limb with room for 0x7f00 more */
+            cb_target target = lc->target;
+            if (!strcmp(lc->gadget, "gd_merkle_verify (index bit)")) {
+                /* the index's split: bit 0 of the BITS row whose value is index */
+                target = CB_NONE;
+                for (size_t r = 0; r < c->gate_rows && target == CB_NONE; r++)
+                    if (c->row_gate[r] == ZP_GATE_BITS &&
+                        root_of(c, (cb_target)(r * ZP_WIRES)) == root_of(c, m->index))
+                        target = (cb_target)(r * ZP_WIRES + ZP_BITS_FIRST);
+                CHECK(target != CB_NONE);
+            }
+            int bad_input = lc->mode == LIE_NONE;
+            if (!control && bad_input) {
+                if (strstr(lc->gadget, "assert_bool"))
+                    v.bit = 2;
+                else if (strstr(lc->gadget, "range_check"))
+                    v.sy = 1u << SMALL_BITS;
+                else if (strstr(lc->gadget, "assert_lt"))
+                    v.ay = v.ax;
+                else if (strstr(lc->gadget, "index bit 2"))
+                    v.mbits[1] = 2;
+            }
+            int wide_limb = !control && strstr(lc->gadget, "gd_u32_input") != NULL;
+            if (wide_limb) {
+                v.ub |= 0x10000u; /* a high limb to borrow from */
+                v.skip_ub = 1;
+            }
+            cb_witness *w;
+            CHECK_OK(cb_witness_new(&w, c));
+            CHECK_OK(set_vals(w, m, &v));
+            if (wide_limb) {
+                /* the same integer with a 17-bit low limb: lo + 2^16, hi - 1 */
+                CHECK_OK(cb_witness_set(w, m->ub.lo, kb_from_u32((v.ub & 0xffffu) + 0x10000u)));
+                CHECK_OK(cb_witness_set(w, m->ub.hi, kb_from_u32((v.ub >> 16) - 1)));
+            }
+            lie l = {.mode = control ? LIE_NONE : lc->mode,
+                     .root = target == CB_NONE ? UINT32_MAX : root_of(c, target),
+                     .input = root_of(c, m->px)};
+            cb_witness_override(w, do_lie, &l);
+            kb pi[8];
+            int rc = cb_witness_solve(w, trace, pi);
+            if (control) {
+                CHECK_MSG(rc == ZK_OK && l.seen > 0 && l.fired == 0,
+                          "%s: an override that changes nothing must not fail (%d: %s)", lc->gadget,
+                          rc, rc ? zk_err_detail() : "");
+            } else {
+                char gate[48];
+                snprintf(gate, sizeof gate, "of the %s gate at row", lc->gate);
+                CHECK_MSG(bad_input || l.fired > 0, "%s: the lie never happened", lc->gadget);
+                CHECK_MSG(rc == ZK_ERR_PROOF && strstr(zk_err_detail(), "unsatisfied witness") &&
+                              strstr(zk_err_detail(), gate),
+                          "%s: solve returned %d (%s), wanted an unsatisfied %s constraint",
+                          lc->gadget, rc, rc ? zk_err_detail() : "accepted", lc->gate);
+                printf("lie %-36s stopped: %s\n", lc->gadget, zk_err_detail());
+            }
+            cb_witness_free(w);
+        }
+    }
+    free(trace);
+}
+
 /* Bad arguments fail the builder, with a detail naming the gadget. */
 static void test_bad_args(void)
 {
@@ -543,6 +722,7 @@ int main(void)
     }
     for (int k = 0; k < BAD_COUNT; k++)
         check_bad(&m, (enum bad)k);
+    test_lying_generators(&m);
     test_bad_args();
     cb_circuit_free(m.c);
     mt_free(tree);
