@@ -67,8 +67,8 @@ typedef struct ledger_block {
     uint64_t number;
     uint8_t parent_hash[32]; /* zero for block 0 */
     uint64_t timestamp;      /* seconds; never below the parent's */
-    uint8_t state_root[32];  /* account-tree root: 8 canonical elements, 4 bytes LE each */
-    uint8_t tx_root[32];     /* Keccak-256 of the applied tx hashes, in order */
+    uint8_t state_root[32]; /* st_state_root of every tree: 8 canonical elements, 4 bytes LE each */
+    uint8_t tx_root[32];    /* Keccak-256 of the applied tx hashes, in order */
     uint64_t gas_used;
     uint64_t base_fee;
     uint32_t tx_count;
@@ -139,7 +139,8 @@ uint64_t ledger_base_fee(const ledger *l);
 void ledger_operator(const ledger *l, uint8_t addr[20]);
 /* Returns: the number of the latest block (0 right after genesis). */
 uint64_t ledger_head(const ledger *l);
-/* Out: the current account-tree root as 32 bytes (canonical LE elements). */
+/* Out: the head block's state root (st_state_root over the account, local
+ * balance, channel and exit trees) as 32 bytes (canonical LE elements). */
 void ledger_state_root(const ledger *l, uint8_t root[32]);
 
 /* Reads an address's native balance and nonce (0 and 0 for an unknown address).
@@ -215,7 +216,7 @@ int ledger_tx_by_hash(ledger *l, const uint8_t hash[32], ledger_receipt *receipt
  * ZK_ERR_NOT_FOUND (no store); ZK_ERR_DB; ZK_ERR_NOMEM. */
 int ledger_verify_replay(const char *path) __attribute__((warn_unused_result));
 
-/* ---- messages (docs/CHAIN.md, "Messages") ---- */
+/* ---- messages (docs/CHAIN.md, "Messages and imports") ---- */
 
 /* A chain's state as its state root covers it, after block number. */
 typedef struct ledger_state {

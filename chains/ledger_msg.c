@@ -1,7 +1,7 @@
 /* The ledger's messaging: system-address calls (bridged-asset transfers,
  * cross-chain sends), the exit, channel and local balance trees, imports with
  * inclusion proofs, and the state root over all trees. Rules: docs/CHAIN.md,
- * "System addresses" and "Messages"; leaf encodings: docs/PROTOCOL.md. */
+ * "System addresses" and "Messages and imports"; leaf encodings: docs/PROTOCOL.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* The node's zkgate methods (docs/CHAIN.md, "zkgate methods"): messages, imports,
+/* The node's zkgate methods (docs/CHAIN.md, "RPC methods", "zkgate methods"): messages, imports,
  * state commitments and batches, over the ledger's messaging API. */
 #include <stdio.h>
 #include <stdlib.h>
