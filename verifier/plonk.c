@@ -143,8 +143,8 @@ static int cmp_size(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int zp_verify(const zp_vk *vk, const kb *pi, size_t npi, const uint8_t *proof, size_t len,
-              double min_bits, zp_proof_info *info)
+static int verify(const zp_vk *vk, const kb *pi, size_t npi, const uint8_t *proof, size_t len,
+                  double min_bits, zp_proof_info *info, zp_replay *keep)
 {
     zp_proof_info inf;
     memset(&inf, 0, sizeof inf);
@@ -346,6 +346,28 @@ int zp_verify(const zp_vk *vk, const kb *pi, size_t npi, const uint8_t *proof, s
             kb4_add(kb4_mul(kb4_sub(a1, s1), kb4_inv(d1)), kb4_mul(kb4_sub(a2, s2), kb4_inv(d2)));
     }
     rc = fri_verify_queries(&vk->fri, &s, &fp, &ch, fq);
+    if (!rc && keep) {
+        /* hand over what a circuit verifying this proof needs as its witness */
+        keep->sched = s;
+        keep->cap_len = cap_len;
+        memcpy(keep->caps, caps, sizeof caps);
+        memcpy(keep->open, open, sizeof open);
+        keep->deep = deep;
+        keep->zeta = zeta;
+        keep->zeta_next = zeta_next;
+        keep->ch = ch;
+        keep->fri = fp;
+        memset(&fp, 0, sizeof fp);
+        keep->nrows = u;
+        memcpy(keep->row_index, idx, u * sizeof idx[0]);
+        for (int t = 0; t < 4; t++) {
+            keep->rows[t] = to[t].rows;
+            keep->sib[t] = to[t].sib;
+            keep->nsib[t] = to[t].nsib;
+            to[t].rows = NULL;
+            to[t].sib = NULL;
+        }
+    }
 done:
     if (info)
         *info = inf;
@@ -356,4 +378,31 @@ done:
     }
     fri_proof_free(&fp);
     return rc;
+}
+
+int zp_verify(const zp_vk *vk, const kb *pi, size_t npi, const uint8_t *proof, size_t len,
+              double min_bits, zp_proof_info *info)
+{
+    return verify(vk, pi, npi, proof, len, min_bits, info, NULL);
+}
+
+int zp_verify_replay(const zp_vk *vk, const kb *pi, size_t npi, const uint8_t *proof, size_t len,
+                     double min_bits, zp_replay *out)
+{
+    if (!out)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zp_verify_replay: NULL output");
+    memset(out, 0, sizeof *out);
+    return verify(vk, pi, npi, proof, len, min_bits, NULL, out);
+}
+
+void zp_replay_free(zp_replay *r)
+{
+    if (!r)
+        return;
+    fri_proof_free(&r->fri);
+    for (int t = 0; t < 4; t++) {
+        free(r->rows[t]);
+        free(r->sib[t]);
+    }
+    memset(r, 0, sizeof *r);
 }

@@ -73,4 +73,29 @@ typedef struct zp_proof_info {
 int zp_verify(const zp_vk *vk, const kb *pi, size_t npi, const uint8_t *proof, size_t len,
               double min_bits, zp_proof_info *info) __attribute__((warn_unused_result));
 
+/* What the verifier derived from a valid proof: its challenges, the openings and
+ * the decoded query openings; the witness of a circuit that verifies the proof
+ * (prover/recursion.h). */
+typedef struct zp_replay {
+    fri_schedule sched;                /* the FRI schedule of the key */
+    size_t cap_len;                    /* digests per cap of T0..T3 */
+    p2_digest caps[3][ZP_MAX_CAP];     /* caps of T1, T2, T3 */
+    kb4 open[ZP_NUM_OPENINGS + 4];     /* openings at zeta, then Z at w zeta */
+    kb4 deep, zeta, zeta_next;         /* DEEP challenge, zeta, w zeta */
+    fri_challenges ch;                 /* folding challenges, query indices */
+    fri_proof fri;                     /* FRI caps, final polynomial, layer openings */
+    size_t nrows;                      /* distinct LDE rows the queries open */
+    size_t row_index[FRI_MAX_QUERIES]; /* those rows, increasing */
+    kb *rows[4];                       /* per tree: nrows rows (with salt when zk) */
+    p2_digest *sib[4];                 /* per tree: the batch opening's siblings */
+    size_t nsib[4];                    /* their counts */
+} zp_replay;
+
+/* zp_verify, keeping what it derived.
+ * Returns as zp_verify; on ZK_OK *out holds the replay (zp_replay_free), on an
+ * error it holds nothing. */
+int zp_verify_replay(const zp_vk *vk, const kb *pi, size_t npi, const uint8_t *proof, size_t len,
+                     double min_bits, zp_replay *out) __attribute__((warn_unused_result));
+void zp_replay_free(zp_replay *r);
+
 #endif
