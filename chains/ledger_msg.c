@@ -1098,17 +1098,11 @@ int lm_replay_imports(zk_db *src, ledger *scratch, uint64_t number)
         e = db_begin(scratch->db);
     while (!e && !(e = db_step(src, st, &row)) && row) {
         e = db_stmt(scratch->db, SQL_Q_RAW, &put);
-        for (int c = 0; !e && c < 6; c++) {
-            if (c < 2)
-                e = sqlite3_bind_int64(put, c + 1, sqlite3_column_int64(st, c)) == SQLITE_OK
-                        ? ZK_OK
-                        : zk_err_set(ZK_ERR_DB, "replay: binding an import");
-            else
-                e = sqlite3_bind_blob(put, c + 1, sqlite3_column_blob(st, c),
-                                      sqlite3_column_bytes(st, c), SQLITE_TRANSIENT) == SQLITE_OK
-                        ? ZK_OK
-                        : zk_err_set(ZK_ERR_DB, "replay: binding an import");
-        }
+        /* Binding the values as they are keeps an empty payload an empty blob
+         * (a NULL pointer would bind SQL NULL, which the column refuses). */
+        for (int c = 0; !e && c < 6; c++)
+            if (sqlite3_bind_value(put, c + 1, sqlite3_column_value(st, c)) != SQLITE_OK)
+                e = zk_err_set(ZK_ERR_DB, "replay: binding an import");
         if (!e)
             e = db_step(scratch->db, put, NULL);
         if (!e)
