@@ -1156,7 +1156,7 @@ int node_is_public(const node *n)
 /* geth's code for a call that reverted. */
 #define RPC_REVERTED 3
 
-static json_t *j_qty(uint64_t v)
+json_t *j_qty(uint64_t v)
 {
     char s[24];
     snprintf(s, sizeof s, "0x%llx", (unsigned long long)v);
@@ -1170,7 +1170,7 @@ static json_t *j_u256(const u256 *v)
     return json_string(s);
 }
 
-static json_t *j_hex(const uint8_t *p, size_t n)
+json_t *j_hex(const uint8_t *p, size_t n)
 {
     char *s = malloc(2 * n + 3);
     if (!s)
@@ -1188,7 +1188,7 @@ static json_t *j_zero_hex(size_t n)
 }
 
 /* Sets key to val (a new reference, possibly NULL from a failed allocation). */
-static int jset(json_t *o, const char *key, json_t *val)
+int jset(json_t *o, const char *key, json_t *val)
 {
     return val ? json_object_set_new(o, key, val) : -1;
 }

@@ -3,7 +3,10 @@
 #ifndef ZKGATE_CHAINS_NODE_INTERNAL_H
 #define ZKGATE_CHAINS_NODE_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "chains/ledger.h"
 #include "chains/node.h"
@@ -15,6 +18,11 @@ void node_ledger_unlock(node *n);
 /* Returns: blocks per batch (>= 1); nonzero when the chain is public. */
 uint64_t node_batch_blocks(const node *n);
 int node_is_public(const node *n);
+/* JSON answers (node.c): a hex quantity; 0x and 2n hex digits (NULL when out of
+ * memory); sets key to a new reference val, -1 when val is NULL. */
+json_t *j_qty(uint64_t v);
+json_t *j_hex(const uint8_t *p, size_t n);
+int jset(json_t *o, const char *key, json_t *val);
 /* Registers chain_* methods (node_msg.c). */
 int node_register_chain_rpc(node *n, rpcs_server *srv) __attribute__((warn_unused_result));
 

@@ -17,34 +17,11 @@
 /* The most transaction hashes chain_getBatch lists. */
 #define BATCH_MAX_TXS 100000u
 
-static json_t *q(uint64_t v)
-{
-    char s[24];
-    snprintf(s, sizeof s, "0x%llx", (unsigned long long)v);
-    return json_string(s);
-}
-
-static json_t *hexj(const uint8_t *p, size_t n)
-{
-    char *s = malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    zk_hex_encode(s, p, n, 1);
-    json_t *j = json_string(s);
-    free(s);
-    return j;
-}
-
 static json_t *digestj(const p2_digest *d)
 {
     uint8_t b[32];
     pc_encode8(b, d->v);
-    return hexj(b, 32);
-}
-
-static int put(json_t *o, const char *k, json_t *v)
-{
-    return v ? json_object_set_new(o, k, v) : -1;
+    return j_hex(b, 32);
 }
 
 /* ---- parsing ---- */
@@ -209,24 +186,24 @@ static json_t *msg_json(const st_message *m, const p2_digest *leaf, const uint8_
     json_t *o = json_object(), *a = json_object();
     int bad = !o || !a;
     if (!bad) {
-        bad |= put(o, "version", json_integer(m->version));
-        bad |= put(o, "source", q(m->source_chain));
-        bad |= put(o, "destination", q(m->dest_chain));
-        bad |= put(o, "sequence", q(m->sequence));
-        bad |= put(o, "sender", hexj(m->sender, 20));
-        bad |= put(o, "recipient", hexj(m->recipient, 20));
-        bad |= put(a, "origin", q(m->asset.origin_chain));
-        bad |= put(a, "token", hexj(m->asset.token, 32));
+        bad |= jset(o, "version", json_integer(m->version));
+        bad |= jset(o, "source", j_qty(m->source_chain));
+        bad |= jset(o, "destination", j_qty(m->dest_chain));
+        bad |= jset(o, "sequence", j_qty(m->sequence));
+        bad |= jset(o, "sender", j_hex(m->sender, 20));
+        bad |= jset(o, "recipient", j_hex(m->recipient, 20));
+        bad |= jset(a, "origin", j_qty(m->asset.origin_chain));
+        bad |= jset(a, "token", j_hex(m->asset.token, 32));
         bad |= json_object_set(o, "asset", a);
         char amt[67];
         u256_to_quantity(&m->amount, amt);
-        bad |= put(o, "amount", json_string(amt));
-        bad |= put(o, "payloadHash", hexj(m->payload_hash, 32));
-        bad |= put(o, "payload", hexj(payload ? payload : (const uint8_t *)"", plen));
+        bad |= jset(o, "amount", json_string(amt));
+        bad |= jset(o, "payloadHash", j_hex(m->payload_hash, 32));
+        bad |= jset(o, "payload", j_hex(payload ? payload : (const uint8_t *)"", plen));
         uint8_t salt[32];
         pc_encode8(salt, m->salt.v);
-        bad |= put(o, "salt", hexj(salt, 32));
-        bad |= put(o, "leaf", digestj(leaf));
+        bad |= jset(o, "salt", j_hex(salt, 32));
+        bad |= jset(o, "leaf", digestj(leaf));
     }
     json_decref(a);
     if (bad) {
@@ -311,18 +288,18 @@ RPC_FN(m_import)
         const char *st = res[i].code == ZK_OK           ? "queued"
                          : res[i].code == ZK_ERR_EXISTS ? "duplicate"
                                                         : "rejected";
-        bad |= put(r, "source", q(im[i].msg.source_chain));
-        bad |= put(r, "sequence", q(im[i].msg.sequence));
-        bad |= put(r, "status", json_string(st));
+        bad |= jset(r, "source", j_qty(im[i].msg.source_chain));
+        bad |= jset(r, "sequence", j_qty(im[i].msg.sequence));
+        bad |= jset(r, "status", json_string(st));
         if (res[i].reason)
-            bad |= put(r, "reason", json_string(res[i].reason));
+            bad |= jset(r, "reason", json_string(res[i].reason));
         bad |= json_array_append_new(arr, r);
         if (res[i].code && res[i].code != ZK_ERR_EXISTS)
             ZK_LOG(ZK_LOG_WARN, "node.import_rejected", ZKF_UINT("source", im[i].msg.source_chain),
                    ZKF_UINT("sequence", im[i].msg.sequence), ZKF_STR("reason", res[i].reason));
     }
     out = bad ? NULL : json_object();
-    if (!out || put(out, "results", arr)) {
+    if (!out || jset(out, "results", arr)) {
         json_decref(out);
         out = rpcs_error_set(err, RPCS_INTERNAL_ERROR, "out of memory");
     }
@@ -368,14 +345,14 @@ RPC_FN(m_get_message)
             int bad = !pa;
             for (int i = 0; !bad && i < SMT_DEPTH; i++)
                 bad |= json_array_append_new(pa, digestj(&path[i]));
-            bad |= put(o, "status", json_string("sent"));
-            bad |= put(o, "exitIndex", q(index));
-            bad |= put(o, "block", q(s.block));
-            bad |= put(o, "txHash", hexj(s.tx_hash, 32));
-            bad |= put(o, "exitRoot", digestj(&st.roots.exit_root));
-            bad |= put(o, "exitCount", q(st.roots.exit_count));
-            bad |= put(o, "exitRootBlock", q(st.block));
-            bad |= put(o, "exitPath", pa);
+            bad |= jset(o, "status", json_string("sent"));
+            bad |= jset(o, "exitIndex", j_qty(index));
+            bad |= jset(o, "block", j_qty(s.block));
+            bad |= jset(o, "txHash", j_hex(s.tx_hash, 32));
+            bad |= jset(o, "exitRoot", digestj(&st.roots.exit_root));
+            bad |= jset(o, "exitCount", j_qty(st.roots.exit_count));
+            bad |= jset(o, "exitRootBlock", j_qty(st.block));
+            bad |= jset(o, "exitPath", pa);
             if (bad) {
                 json_decref(o);
                 o = NULL;
@@ -385,9 +362,9 @@ RPC_FN(m_get_message)
         ledger_received r;
         rc = ledger_received_message(l, source, seq, &r, &payload);
         if (!rc && (o = msg_json(&r.msg, &r.leaf, payload.data, payload.len))) {
-            int bad = put(o, "status", json_string(r.delivered ? "delivered" : "queued"));
+            int bad = jset(o, "status", json_string(r.delivered ? "delivered" : "queued"));
             if (r.delivered)
-                bad |= put(o, "block", q(r.block));
+                bad |= jset(o, "block", j_qty(r.block));
             if (bad) {
                 json_decref(o);
                 o = NULL;
@@ -408,14 +385,14 @@ static json_t *state_json(const ledger_state *s)
     json_t *o = json_object();
     int bad = !o;
     if (!bad) {
-        bad |= put(o, "block", q(s->block));
-        bad |= put(o, "stateRoot", digestj(&s->state_root));
-        bad |= put(o, "stateCommitment", digestj(&s->commitment));
-        bad |= put(o, "accountRoot", digestj(&s->roots.account_root));
-        bad |= put(o, "localBalanceRoot", digestj(&s->roots.local_root));
-        bad |= put(o, "channelRoot", digestj(&s->roots.channel_root));
-        bad |= put(o, "exitRoot", digestj(&s->roots.exit_root));
-        bad |= put(o, "exitCount", q(s->roots.exit_count));
+        bad |= jset(o, "block", j_qty(s->block));
+        bad |= jset(o, "stateRoot", digestj(&s->state_root));
+        bad |= jset(o, "stateCommitment", digestj(&s->commitment));
+        bad |= jset(o, "accountRoot", digestj(&s->roots.account_root));
+        bad |= jset(o, "localBalanceRoot", digestj(&s->roots.local_root));
+        bad |= jset(o, "channelRoot", digestj(&s->roots.channel_root));
+        bad |= jset(o, "exitRoot", digestj(&s->roots.exit_root));
+        bad |= jset(o, "exitCount", j_qty(s->roots.exit_count));
     }
     if (bad) {
         json_decref(o);
@@ -469,19 +446,19 @@ RPC_FN(m_get_batch)
         ledger_block blk;
         rc = ledger_block_by_number(l, b, &blk);
         if (!rc)
-            json_array_append_new(blocks, hexj(blk.hash, 32));
+            json_array_append_new(blocks, j_hex(blk.hash, 32));
         for (uint32_t i = 0; !rc && i < blk.tx_count && listed < BATCH_MAX_TXS; i++, listed++) {
             uint8_t h[32];
             rc = ledger_block_tx(l, b, i, h);
             if (!rc)
-                json_array_append_new(txs, hexj(h, 32));
+                json_array_append_new(txs, j_hex(h, 32));
         }
     }
     node_ledger_unlock(n);
     if (!rc && txs && blocks && (o = state_json(&s))) {
-        int bad = put(o, "number", q(num));
-        bad |= put(o, "firstBlock", q(first));
-        bad |= put(o, "lastBlock", q(last));
+        int bad = jset(o, "number", j_qty(num));
+        bad |= jset(o, "firstBlock", j_qty(first));
+        bad |= jset(o, "lastBlock", j_qty(last));
         bad |= json_object_set(o, "blocks", blocks);
         if (node_is_public(n))
             bad |= json_object_set(o, "transactions", txs);
