@@ -58,3 +58,32 @@ npm_ensure() {
     exit 77
   fi
 }
+
+# start_chain CONFIG DATA_DIR: starts `zkgate chain` on a free loopback port in the
+# background; sets pid (also in pids, killed on exit) and url. Fails the test and
+# finishes when the node does not print its address within 10 s.
+start_chain() {
+  "$ZKGATE" chain --config "$1" --data-dir "$2" --rpc-addr 127.0.0.1:0 \
+    >"$tmp/node.out" 2>"$tmp/node.err" &
+  pid=$!
+  pids+=("$pid")
+  local port=""
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's|^rpc: http://127.0.0.1:\([0-9]*\)$|\1|p' "$tmp/node.out")
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { fail "node did not start: $(cat "$tmp/node.err")"; finish; }
+  url="http://127.0.0.1:$port"
+}
+
+# cast_setup: installs Foundry's cast from npm under the build folder (exit 77 when
+# it cannot be had), sets cast_bin and keeps cast's files out of the user's HOME.
+cast_setup() {
+  local npmdir="$ZKGATE_BUILD/npm"
+  npm_ensure "$npmdir" @foundry-rs/cast-linux-amd64 cast
+  cast_bin="$npmdir/node_modules/@foundry-rs/cast-linux-amd64/bin/cast"
+  [ -x "$cast_bin" ] || { echo "SKIP: no cast binary in the package"; exit 77; }
+  export HOME="$tmp/home" FOUNDRY_DISABLE_NIGHTLY_WARNING=1
+  mkdir -p "$HOME"
+}

@@ -10,13 +10,7 @@
 command -v jq >/dev/null || { echo "SKIP: jq is not installed"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
 
-npmdir="$ZKGATE_BUILD/npm"
-npm_ensure "$npmdir" @foundry-rs/cast-linux-amd64 cast
-cast_bin="$npmdir/node_modules/@foundry-rs/cast-linux-amd64/bin/cast"
-[ -x "$cast_bin" ] || { echo "SKIP: no cast binary in the package"; exit 77; }
-# cast keeps a cache and a config under HOME; keep them out of the user's.
-export HOME="$tmp/home" FOUNDRY_DISABLE_NIGHTLY_WARNING=1
-mkdir -p "$HOME"
+cast_setup
 
 dev=0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266
 bob=0x70997970c51812dc3a010c7d01b50e0d17dc79c8
@@ -29,18 +23,7 @@ case "$key" in 0x???????????????????????????????????????????????????????????????
   *) fail "no private key for $dev in ethereum.json"; finish ;; esac
 
 cfg="$ZKGATE_SRC/config/chain-public.json"
-"$ZKGATE" chain --config "$cfg" --data-dir "$tmp/data" --rpc-addr 127.0.0.1:0 \
-  >"$tmp/node.out" 2>"$tmp/node.err" &
-pid=$!
-pids+=("$pid")
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's|^rpc: http://127.0.0.1:\([0-9]*\)$|\1|p' "$tmp/node.out")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { fail "node did not start: $(cat "$tmp/node.err")"; finish; }
-url="http://127.0.0.1:$port"
+start_chain "$cfg" "$tmp/data"
 cast() { timeout 60 "$cast_bin" "$@" --rpc-url "$url"; }
 # send ARGS...: cast send from the dev account to bob, printing the receipt as JSON.
 send() { cast send --private-key "$key" --json "$bob" "$@" 2>"$tmp/cast.err"; }

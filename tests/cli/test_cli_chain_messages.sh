@@ -10,12 +10,7 @@
 command -v jq >/dev/null || { echo "SKIP: jq is not installed"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
 
-npmdir="$ZKGATE_BUILD/npm"
-npm_ensure "$npmdir" @foundry-rs/cast-linux-amd64 cast
-cast_bin="$npmdir/node_modules/@foundry-rs/cast-linux-amd64/bin/cast"
-[ -x "$cast_bin" ] || { echo "SKIP: no cast binary in the package"; exit 77; }
-export HOME="$tmp/home" FOUNDRY_DISABLE_NIGHTLY_WARNING=1
-mkdir -p "$HOME"
+cast_setup
 
 dev=0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266
 bob=0x70997970c51812dc3a010c7d01b50e0d17dc79c8
@@ -30,18 +25,7 @@ key=$(jq -r --arg a "$dev" '.secp256k1_private_key_to_address[]
 
 # One block per batch, so that batch N is block N.
 jq '.batch_blocks = 1 | .block_time_ms = 200' "$ZKGATE_SRC/config/chain-public.json" >"$tmp/cfg.json"
-"$ZKGATE" chain --config "$tmp/cfg.json" --data-dir "$tmp/data" --rpc-addr 127.0.0.1:0 \
-  >"$tmp/node.out" 2>"$tmp/node.err" &
-pid=$!
-pids+=("$pid")
-port=""
-for _ in $(seq 1 100); do
-  port=$(sed -n 's|^rpc: http://127.0.0.1:\([0-9]*\)$|\1|p' "$tmp/node.out")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { fail "node did not start: $(cat "$tmp/node.err")"; finish; }
-url="http://127.0.0.1:$port"
+start_chain "$tmp/cfg.json" "$tmp/data"
 cast() { timeout 60 "$cast_bin" "$@" --rpc-url "$url"; }
 rpc() { # rpc METHOD PARAMS_JSON -> response body
   curl -s -H 'Content-Type: application/json' -o "$tmp/body" -w '%{http_code}' \
