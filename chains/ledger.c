@@ -65,6 +65,12 @@ static const db_migration MIGRATIONS[] = {
         "CREATE TABLE ledger_block_state (number INTEGER PRIMARY KEY, account_root BLOB NOT NULL,"
         " local_root BLOB NOT NULL, channel_root BLOB NOT NULL, exit_root BLOB NOT NULL,"
         " exit_count INTEGER NOT NULL);"},
+    /* Private chains (ledger_private.c): each sent message's envelope (NULL on a
+     * public chain), and the state secret the commitment salts derive from (a row
+     * only on a private chain). A store of version 2 upgrades in place. */
+    {3, "ALTER TABLE ledger_outbox ADD COLUMN envelope BLOB;"
+        "CREATE TABLE ledger_secret (id INTEGER PRIMARY KEY CHECK (id = 1),"
+        " state_secret BLOB NOT NULL);"},
 };
 
 static const char SQL_ACCT_GET[] =
@@ -684,6 +690,8 @@ static int open_db(ledger **out, const char *path, unsigned flags, const ledger_
         e = smt_new(&l->tree, l->db, ST_TREE_ACCOUNTS, 0);
     if (!e)
         e = lm_open(l);
+    if (!e)
+        e = lp_open(l);
     int fresh = 0;
     if (!e)
         e = genesis_match(l, g, &fresh);
@@ -728,6 +736,7 @@ void ledger_free(ledger *l)
     if (!l)
         return;
     lm_free(l);
+    lp_free(l);
     smt_free(l->tree);
     db_close(l->db);
     free(l->touch_idx);
@@ -792,7 +801,9 @@ int ledger_check_tx(ledger *l, const eth_tx *tx, const char **reason)
     tx_cost c;
     int e = acct_read(l, tx->sender, &s);
     *reason = NULL;
-    return e ? e : check(l, tx, &s, &c, reason);
+    if (!e)
+        e = check(l, tx, &s, &c, reason);
+    return e || *reason ? e : lp_check_send(l, tx, reason);
 }
 
 int ledger_check_tx_at(const ledger *l, const eth_tx *tx, const u256 *balance, uint64_t nonce,
@@ -802,7 +813,8 @@ int ledger_check_tx_at(const ledger *l, const eth_tx *tx, const u256 *balance, u
         return zk_err_set(ZK_ERR_INVALID_ARG, "ledger_check_tx_at: NULL argument");
     lacct s = {.bal = lg_u128_sat(balance), .nonce = nonce};
     tx_cost c;
-    return check_state(l, tx, &s, &c, reason);
+    int e = check_state(l, tx, &s, &c, reason);
+    return e || *reason ? e : lp_check_send(l, tx, reason);
 }
 
 void ledger_last_changes(const ledger *l, const ledger_change **changes, size_t *n)
@@ -1195,6 +1207,9 @@ int ledger_verify_replay(const char *path)
         e = read_genesis(src, &g, &alloc);
     if (!e && (e = open_db(&scratch, NULL, 0, &g)))
         e = zk_err_wrap(ZK_ERR_STATE, "replay: genesis: ");
+    /* Sends take the salts the store gave their messages (ledger_private.c). */
+    if (!e)
+        scratch->replay_src = src;
     uint64_t n = 0;
     for (;; n++) {
         if (e)

@@ -22,6 +22,8 @@
 #include "chains/state.h"
 #include "chains/tx.h"
 #include "common/bytes.h"
+#include "privacy/ecies.h"
+#include "privacy/envelope.h"
 
 /* Gas of a plain transfer, and of each calldata byte (Ethereum, EIP-2028). */
 #define LEDGER_TX_GAS           21000u
@@ -223,7 +225,7 @@ typedef struct ledger_state {
     uint64_t block;
     st_state roots;
     p2_digest state_root;
-    p2_digest commitment; /* pc_state_commit(state root, salt): zero salt on a public chain */
+    p2_digest commitment; /* pc_state_commit(state root, ledger_state_salt of the block) */
 } ledger_state;
 
 /* Reads the state after block number (the head: ledger_head).
@@ -318,5 +320,64 @@ int ledger_import_messages(ledger *l, const ledger_import *m, size_t n, ledger_t
 
 /* Returns: imports queued for the next block. */
 uint64_t ledger_queued_imports(const ledger *l);
+
+/* ---- privacy of a private chain (docs/PRIVACY.md, "Private chains") ---- */
+
+/* The stored encoding of a message, which is also the start of an envelope's
+ * plaintext (then the payload): version 4, source 8, destination 8, sequence 8
+ * (LE), sender 20, recipient 20, asset origin 8 (LE), token 32, amount 32 (BE),
+ * payload hash 32, salt 32 (8 canonical elements, 4 bytes LE each). */
+#define LEDGER_MSG_BYTES 204u
+/* The most peers (chains this one can send to when private), and auditors (extra
+ * recipients of every envelope: one slot is the destination's). */
+#define LEDGER_MAX_PEERS    1024u
+#define LEDGER_MAX_AUDITORS (ENV_MAX_RECIPIENTS - 1)
+
+void ledger_msg_encode(uint8_t out[LEDGER_MSG_BYTES], const st_message *m);
+/* Returns: ZK_OK or ZK_ERR_PARSE (a salt element not below p). */
+int ledger_msg_decode(st_message *m, const uint8_t in[LEDGER_MSG_BYTES])
+    __attribute__((warn_unused_result));
+
+/* A chain this one may send to, and the key its envelopes are sealed to. */
+typedef struct ledger_peer {
+    uint64_t chain_id;
+    uint8_t public_key[ECIES_PUBKEY_LEN]; /* uncompressed, on the curve */
+} ledger_peer;
+
+/* How private a ledger is (docs/CHAIN.md, "Private chains"). */
+typedef struct ledger_privacy {
+    int private_chain;        /* 1: salted commitments, secret message salts, envelopes */
+    const ledger_peer *peers; /* copied; at most LEDGER_MAX_PEERS, no chain twice */
+    size_t n_peers;
+    const uint8_t (*auditors)[ECIES_PUBKEY_LEN]; /* copied; at most LEDGER_MAX_AUDITORS */
+    size_t n_auditors;
+} ledger_privacy;
+
+/* Sets the privacy of an open ledger, before any block is applied through it. A
+ * private chain's store holds a 32-byte state secret (made with RAND_bytes when
+ * first set private, kept for good): a store that has one is private whatever
+ * the caller says, and setting it public is refused, since the zero salt would
+ * publish its state root. On a private ledger, a send to a chain without a peer
+ * key is refused by ledger_check_tx(_at) and reverts in a block.
+ * Returns: ZK_OK; ZK_ERR_INVALID_ARG (too many peers or auditors, a chain twice,
+ * this chain or chain 0 as a peer, a key not on the curve); ZK_ERR_CONFIG (public
+ * asked of a private store); ZK_ERR_CRYPTO; ZK_ERR_DB; ZK_ERR_NOMEM. */
+int ledger_set_privacy(ledger *l, const ledger_privacy *p) __attribute__((warn_unused_result));
+
+/* Returns: 1 when the ledger is private (its store holds a state secret). */
+int ledger_is_private(const ledger *l);
+
+/* The salt of block number's state commitment: zero on a public chain; on a
+ * private one 8 elements derived from the state secret and the block number
+ * (docs/PRIVACY.md). Secret: wipe it (pc_salt_wipe).
+ * Returns: ZK_OK; ZK_ERR_CRYPTO; ZK_ERR_INVALID_ARG. */
+int ledger_state_salt(const ledger *l, uint64_t number, pc_salt *salt)
+    __attribute__((warn_unused_result));
+
+/* Appends the envelope of sent message index to env (nothing on a public chain,
+ * where messages are not sealed). Returns: ZK_OK; ZK_ERR_NOT_FOUND; ZK_ERR_DB;
+ * zk_buf_append's errors. */
+int ledger_sent_envelope(ledger *l, uint64_t index, zk_buf *env)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -92,6 +92,16 @@ struct ledger {
     smt *chan;
     uint64_t queued; /* imports waiting for a block */
     uint8_t sel[LM_SEL_COUNT][4];
+    /* Privacy (ledger_private.c). */
+    int priv;                 /* the store holds a state secret: a private chain */
+    uint8_t state_secret[32]; /* secret; wiped by lp_free */
+    ledger_peer *peers;       /* owned */
+    size_t n_peers;
+    uint8_t (*auditors)[ECIES_PUBKEY_LEN]; /* owned */
+    size_t n_auditors;
+    /* Replay only: the store being replayed, whose sent messages' salts a send
+     * reuses (a fresh salt would give another leaf). Not owned. */
+    zk_db *replay_src;
     /* What the last block changed (ledger_last_changes). */
     ledger_change *changes;
     size_t n_changes, cap_changes;
@@ -179,5 +189,27 @@ int lm_block_state_put(ledger *l, uint64_t number, const st_state *s)
 /* Replay: queues the imports block number of src applied, without their proofs. */
 int lm_replay_imports(zk_db *src, ledger *scratch, uint64_t number)
     __attribute__((warn_unused_result));
+
+/* ---- ledger_private.c ---- */
+
+/* Reads the state secret if the store has one (the ledger is then private). */
+int lp_open(ledger *l) __attribute__((warn_unused_result));
+/* Wipes the secret, frees the peers and auditors. */
+void lp_free(ledger *l);
+/* Admission: on a private ledger, a send to a chain without a peer key is refused
+ * ("execution reverted: destination chain N has no public key in this chain's
+ * config"). Returns ZK_OK or ZK_ERR_UNSUPPORTED with *reason. */
+int lp_check_send(const ledger *l, const eth_tx *tx, const char **reason);
+/* In a block: the salt of the message a send creates at exit index idx, or a
+ * revert (*revert set, salt zero): a fresh salt on a private chain (the revert
+ * when the destination has no key), zero on a public one, the stored one in a
+ * replay (the revert when the replayed store has no message of this tx there). */
+int lp_send_salt(ledger *l, const eth_tx *tx, uint64_t dest, uint64_t idx, pc_salt *salt,
+                 const char **revert) __attribute__((warn_unused_result));
+/* Seals a sent message (plaintext: its encoding, then the payload) for its
+ * destination's key and the auditors into env; nothing on a public chain or in a
+ * replay. */
+int lp_seal(ledger *l, const st_message *m, const p2_digest *leaf, const uint8_t *payload,
+            size_t len, zk_buf *env) __attribute__((warn_unused_result));
 
 #endif

@@ -13,6 +13,8 @@
 #include "common/keccak.h"
 #include "privacy/commit.h"
 
+#include <openssl/crypto.h>
+
 #define SYS_ADDR(last)                                                                             \
     {                                                                                              \
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x5a, 0x4b, 0x00, (last)                   \
@@ -23,9 +25,8 @@ const uint8_t LEDGER_ADDR_INBOX[20] = SYS_ADDR(3);
 
 /* The most imports one ledger_import_messages call takes. */
 #define IMPORT_MAX_CALL 1024u
-/* Stored message: version 4, source 8, dest 8, sequence 8 (LE), sender 20,
- * recipient 20, origin 8 (LE), token 32, amount 32 (BE), payload hash 32, salt 32. */
-#define MSG_BYTES 204u
+/* Stored message: ledger_msg_encode (ledger.h). */
+#define MSG_BYTES LEDGER_MSG_BYTES
 
 static const char *const SIGS[LM_SEL_COUNT] = {
     [LM_SEL_SEND] = "send(uint64,address,uint64,bytes32,uint256,bytes)",
@@ -54,7 +55,8 @@ static const char SQL_CHAN_PUT[] =
     "INSERT INTO ledger_channel (dir, peer, next, leaf) VALUES (?, ?, ?, ?)"
     " ON CONFLICT (dir, peer) DO UPDATE SET next = excluded.next";
 static const char SQL_OUT_PUT[] = "INSERT INTO ledger_outbox (idx, block, tx_hash, dest, seq, msg,"
-                                  " payload, leaf) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+                                  " payload, leaf, envelope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char SQL_OUT_ENV[] = "SELECT envelope FROM ledger_outbox WHERE idx = ?";
 static const char SQL_OUT_GET[] =
     "SELECT block, tx_hash, msg, payload, leaf FROM ledger_outbox WHERE idx = ?";
 static const char SQL_ROOT_KNOWN[] = "SELECT 1 FROM ledger_interop_root WHERE root = ?";
@@ -106,7 +108,7 @@ static int digest_col(sqlite3_stmt *st, int col, p2_digest *d, const char *what)
     return e;
 }
 
-static void msg_encode(uint8_t out[MSG_BYTES], const st_message *m)
+void ledger_msg_encode(uint8_t out[MSG_BYTES], const st_message *m)
 {
     uint8_t *p = out;
     zk_store_le32(p, m->version);
@@ -122,12 +124,8 @@ static void msg_encode(uint8_t out[MSG_BYTES], const st_message *m)
     pc_encode8(p + 172, m->salt.v);
 }
 
-static int msg_col(sqlite3_stmt *st, int col, st_message *m)
+int ledger_msg_decode(st_message *m, const uint8_t b[MSG_BYTES])
 {
-    uint8_t b[MSG_BYTES];
-    int e = lg_blob_fixed(st, col, b, sizeof b, "message");
-    if (e)
-        return e;
     memset(m, 0, sizeof *m);
     m->version = zk_load_le32(b);
     m->source_chain = zk_load_le64(b + 4);
@@ -140,8 +138,18 @@ static int msg_col(sqlite3_stmt *st, int col, st_message *m)
     memcpy(m->amount.b, b + 108, 32);
     memcpy(m->payload_hash, b + 140, 32);
     if (pc_decode8(m->salt.v, b + 172))
-        return zk_err_set(ZK_ERR_DB, "ledger: stored message salt is not canonical");
+        return zk_err_set(ZK_ERR_PARSE, "message salt: an element is not below p");
     return ZK_OK;
+}
+
+static int msg_col(sqlite3_stmt *st, int col, st_message *m)
+{
+    uint8_t b[MSG_BYTES];
+    int e = lg_blob_fixed(st, col, b, sizeof b, "message");
+    if (!e && ledger_msg_decode(m, b))
+        e = zk_err_set(ZK_ERR_DB, "ledger: stored message salt is not canonical");
+    OPENSSL_cleanse(b, sizeof b);
+    return e;
 }
 
 static int is_native(const ledger *l, const st_asset *a)
@@ -393,11 +401,14 @@ int ledger_state_at(ledger *l, uint64_t number, ledger_state *out)
     if (!e)
         e = st_state_root(&out->state_root, &out->roots);
     /* A public chain has nothing to hide: its commitment uses the zero salt, so
-     * the circuit and the interop leaf treat both kinds of chain alike. */
-    pc_salt zero;
-    memset(&zero, 0, sizeof zero);
+     * the circuit and the interop leaf treat both kinds of chain alike. A private
+     * chain's salt is secret and changes with every block (ledger_state_salt). */
+    pc_salt salt;
     if (!e)
-        e = pc_state_commit(&out->commitment, &out->state_root, &zero);
+        e = ledger_state_salt(l, number, &salt);
+    if (!e)
+        e = pc_state_commit(&out->commitment, &out->state_root, &salt);
+    pc_salt_wipe(&salt);
     return e;
 }
 
@@ -525,6 +536,10 @@ static int exec_send(ledger *l, const eth_tx *tx, const lm_call *c, uint64_t blo
     int cexists;
     if ((e = chan_get(l, ST_CHANNEL_OUT, c->dest, &seq, &cleaf, &cexists)))
         return e;
+    /* Before any write: on a private chain a destination without a key reverts. */
+    pc_salt salt;
+    if ((e = lp_send_salt(l, tx, c->dest, smt_count(l->exit), &salt, revert)) || *revert)
+        return e;
     if (!c->native) {
         if ((e = asset_put(l, tx->sender, &c->asset, bal - c->amount, leaf, exists)))
             return e;
@@ -535,7 +550,9 @@ static int exec_send(ledger *l, const eth_tx *tx, const lm_call *c, uint64_t blo
                     .source_chain = l->chain_id,
                     .dest_chain = c->dest,
                     .sequence = seq,
-                    .asset = c->asset};
+                    .asset = c->asset,
+                    .salt = salt};
+    pc_salt_wipe(&salt);
     memcpy(m.sender, tx->sender, 20);
     memcpy(m.recipient, c->to, 20);
     lg_u256_from_u128(&m.amount, c->amount);
@@ -543,17 +560,34 @@ static int exec_send(ledger *l, const eth_tx *tx, const lm_call *c, uint64_t blo
     p2_digest d;
     uint32_t idx;
     uint8_t mb[MSG_BYTES], lb[32];
+    zk_buf env;
+    zk_buf_init(&env, ENV_MAX_LEN);
     if ((e = st_message_leaf(&d, &m)) || (e = smt_append(l->exit, &d, &idx)))
-        return zk_err_wrap(e, "ledger: appending a message: ");
-    if ((e = chan_put(l, ST_CHANNEL_OUT, c->dest, seq + 1, cleaf, cexists)))
+        e = zk_err_wrap(e, "ledger: appending a message: ");
+    if (!e)
+        e = chan_put(l, ST_CHANNEL_OUT, c->dest, seq + 1, cleaf, cexists);
+    if (!e)
+        e = lp_seal(l, &m, &d, c->payload, c->payload_len, &env);
+    if (e) {
+        pc_salt_wipe(&m.salt);
+        zk_buf_free(&env);
         return e;
-    msg_encode(mb, &m);
+    }
+    ledger_msg_encode(mb, &m);
+    pc_salt_wipe(&m.salt);
     digest_bytes(lb, &d);
     sqlite3_stmt *st;
     e = db_stmt(l->db, SQL_OUT_PUT, &st);
+    /* A public chain seals nothing: its envelope stays NULL. */
     if (!e)
-        e = db_bind(st, "uubuubbb", (uint64_t)idx, block, tx->hash, (size_t)32, c->dest, seq, mb,
-                    sizeof mb, c->payload ? c->payload : ZERO32, c->payload_len, lb, sizeof lb);
+        e = env.len ? db_bind(st, "uubuubbbb", (uint64_t)idx, block, tx->hash, (size_t)32, c->dest,
+                              seq, mb, sizeof mb, c->payload ? c->payload : ZERO32, c->payload_len,
+                              lb, sizeof lb, env.data, env.len)
+                    : db_bind(st, "uubuubbbn", (uint64_t)idx, block, tx->hash, (size_t)32, c->dest,
+                              seq, mb, sizeof mb, c->payload ? c->payload : ZERO32, c->payload_len,
+                              lb, sizeof lb);
+    OPENSSL_cleanse(mb, sizeof mb);
+    zk_buf_free(&env);
     if (!e)
         e = db_step(l->db, st, NULL);
     return e ? zk_err_wrap(e, "ledger: storing sent message %u: ", idx) : ZK_OK;
@@ -706,6 +740,32 @@ int ledger_sent_message(ledger *l, uint64_t index, ledger_sent *out, zk_buf *pay
     sqlite3_reset(st);
     if (!e && path)
         e = smt_path(l->exit, (uint32_t)index, path);
+    return e;
+}
+
+int ledger_sent_envelope(ledger *l, uint64_t index, zk_buf *env)
+{
+    if (!l || !env)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "ledger_sent_envelope: NULL argument");
+    if (index >= smt_count(l->exit))
+        return zk_err_set(ZK_ERR_NOT_FOUND, "ledger: no sent message %llu",
+                          (unsigned long long)index);
+    sqlite3_stmt *st;
+    int row = 0, e = db_stmt(l->db, SQL_OUT_ENV, &st);
+    if (!e)
+        e = db_bind(st, "u", index);
+    if (!e)
+        e = db_step(l->db, st, &row);
+    if (!e && !row)
+        e = zk_err_set(ZK_ERR_DB, "ledger: sent message %llu has no row",
+                       (unsigned long long)index);
+    if (!e && sqlite3_column_type(st, 0) == SQLITE_BLOB) {
+        int len = sqlite3_column_bytes(st, 0);
+        const void *p = sqlite3_column_blob(st, 0);
+        if (len > 0 && p)
+            e = zk_buf_append(env, p, (size_t)len);
+    }
+    sqlite3_reset(st);
     return e;
 }
 
@@ -962,7 +1022,7 @@ static int import_one(ledger *l, const ledger_import *im, ledger_tx_result *r)
             return rej(r, ZK_ERR_STATE, "the escrow holds less than the amount");
     }
     uint8_t mb[MSG_BYTES], lb[32], rb[32];
-    msg_encode(mb, m);
+    ledger_msg_encode(mb, m);
     digest_bytes(lb, &leaf);
     digest_bytes(rb, &im->interop_root);
     sqlite3_stmt *st;
