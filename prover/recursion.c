@@ -1,7 +1,7 @@
 /* The verifier's query phase as a circuit (prover/recursion.h). Each step mirrors
  * verifier/plonk.c and verifier/fri.c (fri_verify_queries, fri_fold_row), so that
  * a valid proof's values satisfy it. */
-#include "prover/recursion.h"
+#include "prover/recursion_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,33 +11,11 @@
 #include "verifier/kb4.h"
 #include "verifier/merkle.h"
 
-#define NDEEP     (ZP_NUM_OPENINGS + 4) /* DEEP terms: every column at zeta, Z at w zeta */
 #define MAX_DEPTH 32
 #define MAX_CAP   16 /* one RANDOM_ACCESS row picks a cap digest element */
 
 static const size_t k_widths[4] = {ZP_NUM_PREPROCESSED, ZP_WIRES, ZP_NUM_PERM_COLS,
                                    ZP_NUM_QUOTIENT_COLS};
-
-struct rv_query_phase {
-    unsigned nq, log_lde, nlayers, zk_salt;
-    size_t cap_len;
-    unsigned tree_depth; /* Merkle levels below the cap of T0..T3 */
-    size_t row_len[4];   /* opened row of T0..T3, salt included */
-    cb_target *q;        /* nq query indices */
-    cb_target *caps[4];  /* cap_len x 8 each */
-    cb_target *rows[4];  /* nq x row_len[t] */
-    cb_target *sib[4];   /* nq x tree_depth x 8 */
-    cb_ext open[NDEEP];  /* openings at zeta, then Z at w zeta */
-    cb_ext deep, zeta, zeta_next;
-    cb_ext betas[FRI_MAX_LAYERS];
-    cb_ext *final_poly;               /* 2^final_log coefficients */
-    unsigned fdepth[FRI_MAX_LAYERS];  /* Merkle levels below the cap of layer i */
-    size_t fcap_len[FRI_MAX_LAYERS];  /* its cap */
-    size_t fwidth[FRI_MAX_LAYERS];    /* 4 2^a' */
-    cb_target *fcaps[FRI_MAX_LAYERS]; /* fcap_len x 8 */
-    cb_target *frows[FRI_MAX_LAYERS]; /* nq x fwidth */
-    cb_target *fsib[FRI_MAX_LAYERS];  /* nq x fdepth x 8 */
-};
 
 void rv_free(rv_query_phase *q)
 {
@@ -158,7 +136,7 @@ int rv_build(cb_builder *b, const zp_vk *inner, rv_query_phase **out, rv_rows *r
         q->rows[t] = virtuals(b, q->nq * q->row_len[t], &oom);
         q->sib[t] = virtuals(b, (size_t)q->nq * q->tree_depth * 8, &oom);
     }
-    for (unsigned i = 0; i < NDEEP; i++)
+    for (unsigned i = 0; i < RV_NDEEP; i++)
         q->open[i] = cb_ext_virtual(b);
     q->deep = cb_ext_virtual(b);
     q->zeta = cb_ext_virtual(b);
@@ -189,12 +167,12 @@ int rv_build(cb_builder *b, const zp_vk *inner, rv_query_phase **out, rv_rows *r
     /* once: a^t and the sums at zeta, s1 = sum_{t<273} a^t f_t(zeta) and
      * s2 = sum_k a^(273+k) z_k(w zeta) */
     cb_ext one = cb_ext_constant(b, kb4_one()), zero = cb_ext_constant(b, kb4_zero());
-    cb_ext apow[NDEEP];
+    cb_ext apow[RV_NDEEP];
     apow[0] = one;
-    for (unsigned i = 1; i < NDEEP; i++)
+    for (unsigned i = 1; i < RV_NDEEP; i++)
         apow[i] = cb_ext_mul(b, apow[i - 1], q->deep);
     cb_ext s1 = zero, s2 = zero;
-    for (unsigned i = 0; i < NDEEP; i++) {
+    for (unsigned i = 0; i < RV_NDEEP; i++) {
         cb_ext *acc = i < ZP_NUM_OPENINGS ? &s1 : &s2;
         *acc = cb_ext_arith(b, KB_ONE, KB_ONE, apow[i], q->open[i], *acc);
     }
@@ -435,6 +413,12 @@ static int set_tree(cb_witness *w, const cb_target *trows, const cb_target *tsib
 
 int rv_set_witness(cb_witness *w, const rv_query_phase *q, const zp_vk *inner, const zp_replay *r)
 {
+    return rv_set_query_witness(w, q, inner, r, 1);
+}
+
+int rv_set_query_witness(cb_witness *w, const rv_query_phase *q, const zp_vk *inner,
+                         const zp_replay *r, int challenges)
+{
     if (!w || !q || !inner || !r)
         return zk_err_set(ZK_ERR_INVALID_ARG, "rv_set_witness: NULL argument");
     const fri_schedule *s = &r->sched;
@@ -442,23 +426,24 @@ int rv_set_witness(cb_witness *w, const rv_query_phase *q, const zp_vk *inner, c
         r->cap_len != q->cap_len || inner->t0_cap_len != q->cap_len)
         return zk_err_set(ZK_ERR_INVALID_ARG, "rv_set_witness: the replay has another shape");
     int rc = ZK_OK;
-    for (unsigned k = 0; k < q->nq && !rc; k++)
+    for (unsigned k = 0; k < q->nq && challenges && !rc; k++)
         rc = cb_witness_set(w, q->q[k], kb_from_u32(r->ch.queries[k]));
     unsigned cap_log = q->log_lde - q->tree_depth;
     for (int t = 0; t < 4 && !rc; t++) {
-        rc = set_digests(w, q->caps[t], t ? r->caps[t - 1] : inner->t0_cap, q->cap_len);
+        if (t || challenges)
+            rc = set_digests(w, q->caps[t], t ? r->caps[t - 1] : inner->t0_cap, q->cap_len);
         if (!rc)
             rc = set_tree(w, q->rows[t], q->sib[t], q->row_len[t], q->tree_depth, q->log_lde,
                           cap_log, r->rows[t], r->row_index, r->nrows, r->sib[t], r->nsib[t],
                           r->ch.queries, q->nq, UINT32_MAX);
     }
-    for (unsigned i = 0; i < NDEEP && !rc; i++)
+    for (unsigned i = 0; i < RV_NDEEP && !rc; i++)
         rc = cb_witness_set_ext(w, q->open[i], r->open[i]);
-    if (!rc)
+    if (!rc && challenges)
         rc = cb_witness_set_ext(w, q->deep, r->deep);
-    if (!rc)
+    if (!rc && challenges)
         rc = cb_witness_set_ext(w, q->zeta, r->zeta);
-    if (!rc)
+    if (!rc && challenges)
         rc = cb_witness_set_ext(w, q->zeta_next, r->zeta_next);
     size_t cap_off = 0;
     for (unsigned i = 0; i < q->nlayers && !rc; i++) {
@@ -484,7 +469,8 @@ int rv_set_witness(cb_witness *w, const rv_query_phase *q, const zp_vk *inner, c
                               "rv_set_witness: FRI layer %u opens %u rows, "
                               "the queries give %zu",
                               i, o->nrows, u);
-        rc = cb_witness_set_ext(w, q->betas[i], r->ch.betas[i]);
+        if (challenges)
+            rc = cb_witness_set_ext(w, q->betas[i], r->ch.betas[i]);
         if (!rc)
             rc = set_digests(w, q->fcaps[i], r->fri.caps + cap_off, q->fcap_len[i]);
         if (!rc)

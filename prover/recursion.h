@@ -1,5 +1,15 @@
-/* The query phase of the PLONK verifier (verifier/plonk.c, docs/PROOF.md "FRI"
- * and "DEEP composition") as a circuit: the first measured piece of recursion.
+/* The PLONK verifier (verifier/plonk.c) as a circuit: recursion.
+ *
+ * rv_build_verifier adds the whole verifier of proofs under one inner key: the
+ * transcript (every challenge and query index derived in the circuit from the
+ * proof's values), the proof of work, the constraint identity at zeta, and the
+ * query phase. The inner proof's public inputs are targets of the outer circuit;
+ * the inner key (its digest, its preprocessed cap and its shape) is built in as
+ * constants. A witness from a proof that the native verifier accepts satisfies
+ * it; an outer proof of it therefore shows that an accepted inner proof exists.
+ *
+ * rv_build adds the query phase alone (docs/PROOF.md "FRI" and "DEEP
+ * composition"), its challenges and caps taken as witness inputs.
  *
  * For every query it hashes the opened rows of T0..T3 into leaves, walks their
  * Merkle paths (one Poseidon2 row per level, the index bit as the row's swap bit)
@@ -9,9 +19,7 @@
  * value must equal the final polynomial at the last point. Once per proof it
  * computes the powers of the DEEP challenge and the sums at zeta.
  *
- * What it does not build (docs/PROOF.md, "Verifying a proof inside a circuit"):
- * the transcript (so the challenges, the caps and the openings are witness
- * inputs here, not derived), and the constraint identity at zeta.
+ * Rows by part are in docs/PROOF.md, "Verifying a proof inside a circuit".
  */
 #ifndef ZKGATE_PROVER_RECURSION_H
 #define ZKGATE_PROVER_RECURSION_H
@@ -36,6 +44,9 @@ typedef struct rv_rows {
     size_t fri_caps;   /* their cap lookups */
     size_t fri_folds;  /* position lookups and folds */
     size_t final;      /* the final polynomial at the last point */
+    size_t transcript; /* rv_build_verifier: the sponge, the challenges, the proof of work */
+    size_t indices;    /* rv_build_verifier: query indices from the sampled elements */
+    size_t identity;   /* rv_build_verifier: the constraint identity at zeta */
     size_t total;      /* all of the above: cb_rows after minus before */
 } rv_rows;
 
@@ -57,5 +68,30 @@ void rv_free(rv_query_phase *q);
  * or cb_witness_set's errors. */
 int rv_set_witness(cb_witness *w, const rv_query_phase *q, const zp_vk *inner, const zp_replay *r)
     __attribute__((warn_unused_result));
+
+/* ---- the whole verifier ---- */
+
+typedef struct rv_verifier rv_verifier;
+
+/* Adds to b the verifier of proofs under inner (a finished key: zp_vk_finish).
+ * Returns ZK_OK, ZK_ERR_INVALID_ARG (a shape the circuit does not take: an LDE
+ * outside 2^2..2^24 rows, a cap above 16 digests, too many proof-of-work bits),
+ * ZK_ERR_NOMEM or the builder's error. Out: *out (rv_verifier_free), *rows when
+ * not NULL. */
+int rv_build_verifier(cb_builder *b, const zp_vk *inner, rv_verifier **out, rv_rows *rows)
+    __attribute__((warn_unused_result));
+void rv_verifier_free(rv_verifier *v);
+
+/* Returns: the targets of the inner proof's public inputs (*n of them), for the
+ * caller to expose (cb_public_input) or to use. */
+const cb_target *rv_verifier_public_inputs(const rv_verifier *v, size_t *n);
+
+/* Sets the circuit's inputs from an inner proof that zp_verify_replay accepted
+ * with public inputs pi[0..npi): the proof's values and the public inputs; the
+ * circuit derives the rest.
+ * Returns ZK_OK, ZK_ERR_INVALID_ARG (NULL, another number of public inputs, a
+ * replay of another shape), ZK_ERR_NOMEM or cb_witness_set's errors. */
+int rv_verifier_set_witness(cb_witness *w, const rv_verifier *v, const zp_vk *inner, const kb *pi,
+                            size_t npi, const zp_replay *r) __attribute__((warn_unused_result));
 
 #endif

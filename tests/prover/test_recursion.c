@@ -7,7 +7,15 @@
  * as its witness, and the witness must satisfy every constraint; a changed opened
  * value, path digest or query index must not. Then the circuit is built for the
  * shapes docs/PROOF.md reports ("aggregate" and "batch" proofs of 2^14- and
- * 2^15-row circuits) and its rows are printed by part. */
+ * 2^15-row circuits) and its rows are printed by part.
+ *
+ * The whole verifier (rv_build_verifier: transcript, proof of work, query
+ * indices, constraint identity, query phase) is checked the same way, with the
+ * proof's values and public inputs as the only witness: the witness from a valid
+ * proof satisfies it, and a changed public input, opening, cap, final polynomial
+ * coefficient, FRI row or proof-of-work nonce does not; then the outer circuit is
+ * proven and its proof verified (a proof that an accepted proof exists), and its
+ * rows are counted for the shapes docs/PROOF.md reports. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,6 +180,181 @@ static void count(const char *preset, unsigned log_n, int zk)
     cb_free(b);
 }
 
+typedef enum fcorrupt {
+    F_NONE = 0,
+    F_PI,
+    F_OPEN,
+    F_CAP,
+    F_FINAL,
+    F_FRI_ROW,
+    F_NONCE,
+    F_COUNT
+} fcorrupt;
+
+static const char *const k_fcorrupt[F_COUNT] = {
+    "none",        "public input", "opening at zeta",     "quotient cap digest",
+    "final coeff", "FRI row",      "proof-of-work nonce",
+};
+
+/* The whole verifier of a real proof of hashchain(size) under preset. When prove
+ * is set, the outer circuit (under "test", or "aggregate" when outer_aggregate)
+ * is also proven and verified. */
+static void check_full(const char *preset, uint32_t size, int zk, int prove)
+{
+    fri_params fri, outer;
+    CHECK_OK(fri_preset(preset, &fri));
+    CHECK_OK(fri_preset("test", &outer));
+    ex_instance *e = NULL;
+    CHECK_OK(ex_build(&e, "hashchain", size, &fri, zk));
+    if (!e)
+        return;
+    zk_buf proof;
+    zk_buf_init(&proof, ZP_MAX_PROOF_BYTES);
+    kb pi[16];
+    uint64_t seed = t_rand();
+    zp_prove_opts o = {.rand = t_rand_source, .rand_ctx = &seed};
+    CHECK_OK(ex_prove(e, &o, &proof, pi));
+    const zp_vk *vk = cb_circuit_vk(ex_circuit(e));
+    size_t npi = ex_num_public_inputs(e);
+    zp_replay r;
+    int rc = zp_verify_replay(vk, pi, npi, proof.data, proof.len, 0, &r);
+    CHECK_OK(rc);
+    cb_builder *b = NULL;
+    rv_verifier *v = NULL;
+    rv_rows rows;
+    cb_circuit *c = NULL;
+    if (!rc)
+        CHECK_OK(cb_new(&b, &outer, 0));
+    if (b)
+        CHECK_OK(rv_build_verifier(b, vk, &v, &rows));
+    if (v) {
+        size_t n;
+        const cb_target *t = rv_verifier_public_inputs(v, &n);
+        CHECK_EQ(n, npi);
+        for (size_t i = 0; i < n; i++)
+            cb_public_input(b, t[i]);
+    }
+    if (b)
+        CHECK_OK(cb_build(b, &c));
+    if (!c || !v) {
+        rv_verifier_free(v);
+        if (!rc)
+            zp_replay_free(&r);
+        zk_buf_free(&proof);
+        ex_free(e);
+        return;
+    }
+    size_t n = (size_t)1 << cb_circuit_log_rows(c);
+    kb *trace = malloc(n * ZP_WIRES * sizeof *trace);
+    kb opi[16];
+    CHECK(trace != NULL);
+    for (int k = 0; k < F_COUNT && trace; k++) {
+        zp_replay bad = r;
+        kb bpi[16];
+        memcpy(bpi, pi, sizeof bpi);
+        kb *cell = NULL, saved = 0;
+        switch ((fcorrupt)k) {
+        case F_PI: cell = &bpi[npi - 1]; break;
+        case F_OPEN: cell = &r.open[ZP_NUM_PREPROCESSED + 3].c[1]; break;
+        case F_CAP: cell = &r.caps[2][0].v[5]; break;
+        case F_FINAL: cell = &r.fri.final_poly[0].c[0]; break;
+        case F_FRI_ROW: cell = r.sched.nlayers ? &r.fri.layers[0].rows[2] : NULL; break;
+        case F_NONCE: bad.fri.pow_nonce = r.fri.pow_nonce + 1; break;
+        default: break;
+        }
+        if (cell) {
+            saved = *cell;
+            *cell = kb_add(*cell, KB_ONE);
+        }
+        cb_witness *w;
+        CHECK_OK(cb_witness_new(&w, c));
+        int set = rv_verifier_set_witness(w, v, vk, bpi, npi, k == F_NONCE ? &bad : &r);
+        int solved = set ? set : cb_witness_solve(w, trace, opi);
+        if (k == F_NONE) {
+            CHECK_OK(set);
+            CHECK_OK(solved);
+            if (!solved)
+                for (size_t i = 0; i < npi; i++)
+                    CHECK(kb_eq(opi[i], pi[i]));
+        } else {
+            CHECK_MSG(solved == ZK_ERR_PROOF || solved == ZK_ERR_NOT_FOUND || solved == ZK_ERR_RANGE,
+                      "%s hashchain zk=%d: a corrupted %s gave %d", preset, zk, k_fcorrupt[k],
+                      solved);
+            CHECK_MSG(solved != ZK_OK, "%s hashchain zk=%d: a corrupted %s was accepted", preset,
+                      zk, k_fcorrupt[k]);
+            printf("  whole verifier, corrupted %-20s -> %s\n", k_fcorrupt[k], zk_err_detail());
+        }
+        if (cell)
+            *cell = saved;
+        cb_witness_free(w);
+    }
+    printf("%s proof of hashchain(%u) zk=%d (2^%u rows): the whole verifier is %zu gate rows "
+           "(transcript %zu, indices %zu, identity %zu, query phase %zu), circuit 2^%u rows\n",
+           preset, size, zk, vk->log_n, rows.total, rows.transcript, rows.indices, rows.identity,
+           rows.total - rows.transcript - rows.indices - rows.identity, cb_circuit_log_rows(c));
+    if (prove && trace) {
+        cb_witness *w;
+        CHECK_OK(cb_witness_new(&w, c));
+        CHECK_OK(rv_verifier_set_witness(w, v, vk, pi, npi, &r));
+        zk_buf outer_proof;
+        zk_buf_init(&outer_proof, ZP_MAX_PROOF_BYTES);
+        uint64_t seed2 = t_rand();
+        zp_prove_opts o2 = {.rand = t_rand_source, .rand_ctx = &seed2};
+        CHECK_OK(zp_prove(c, w, &o2, &outer_proof, opi));
+        CHECK_OK(zp_verify(cb_circuit_vk(c), opi, npi, outer_proof.data, outer_proof.len, 0, NULL));
+        for (size_t i = 0; i < npi; i++)
+            CHECK(kb_eq(opi[i], pi[i]));
+        /* the outer proof binds the inner public inputs */
+        opi[0] = kb_add(opi[0], KB_ONE);
+        CHECK(zp_verify(cb_circuit_vk(c), opi, npi, outer_proof.data, outer_proof.len, 0, NULL) !=
+              ZK_OK);
+        printf("  outer proof of the verifier: %zu bytes, verified\n", outer_proof.len);
+        zk_buf_free(&outer_proof);
+        cb_witness_free(w);
+    }
+    free(trace);
+    cb_circuit_free(c);
+    rv_verifier_free(v);
+    zp_replay_free(&r);
+    zk_buf_free(&proof);
+    ex_free(e);
+}
+
+/* Rows of the whole verifier for the shape of a real proof (builder only). */
+static void count_full(const char *preset, unsigned log_n, int zk)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset(preset, &fri));
+    zp_vk vk;
+    memset(&vk, 0, sizeof vk);
+    vk.log_n = log_n;
+    vk.zk = zk;
+    vk.fri = fri;
+    vk.num_public_inputs = 16;
+    fri_schedule s;
+    CHECK_OK(fri_schedule_make(&s, &fri, log_n));
+    unsigned cap = fri.cap_log < s.log_lde ? fri.cap_log : s.log_lde;
+    vk.t0_cap_len = (size_t)1 << cap;
+    CHECK_OK(zp_vk_finish(&vk));
+    cb_builder *b;
+    CHECK_OK(cb_new(&b, &fri, 0));
+    rv_verifier *v = NULL;
+    rv_rows r;
+    memset(&r, 0, sizeof r);
+    CHECK_OK(rv_build_verifier(b, &vk, &v, &r));
+    size_t parts = r.once + r.points + r.leaves + r.paths + r.caps + r.deep + r.fri_leaves +
+                   r.fri_paths + r.fri_caps + r.fri_folds + r.final + r.transcript + r.indices +
+                   r.identity;
+    CHECK_EQ(parts, r.total);
+    CHECK_EQ(r.total, cb_rows(b));
+    printf("%-9s 2^%u rows zk=%d: whole verifier %zu gate rows = query phase %zu + transcript %zu "
+           "+ indices %zu + identity %zu\n",
+           preset, log_n, zk, r.total, r.total - r.transcript - r.indices - r.identity,
+           r.transcript, r.indices, r.identity);
+    rv_verifier_free(v);
+    cb_free(b);
+}
+
 int main(void)
 {
     t_seed();
@@ -183,5 +366,11 @@ int main(void)
         for (unsigned log_n = 14; log_n <= 15; log_n++)
             for (int zk = 0; zk <= 1; zk++)
                 count(presets[p], log_n, zk);
+    check_full("test", 40, 0, 0);
+    check_full("aggregate", 20, 1, 1);
+    for (int p = 0; p < 2; p++)
+        for (unsigned log_n = 14; log_n <= 15; log_n++)
+            for (int zk = 0; zk <= 1; zk++)
+                count_full(presets[p], log_n, zk);
     return t_report("test_recursion");
 }
