@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "common/db.h"
@@ -69,7 +70,10 @@ struct node {
     zk_db *pool_db;
     node_config cfg;
     char client_version[64];
-    psender **senders; /* dense, for the sequencer's passes */
+    int has_key;
+    uint8_t chain_sk[32];  /* secret: wiped by node_free */
+    uint8_t chain_pub[65]; /* uncompressed */
+    psender **senders;     /* dense, for the sequencer's passes */
     size_t n_senders, cap_senders;
     psender **map;  /* open addressing on a keyed hash of the address; NULL = free */
     size_t map_cap; /* a power of two, at least twice n_senders */
@@ -966,7 +970,27 @@ int node_open(node **out, const node_config *cfg)
         node_free(n);
         return zk_err_set(ZK_ERR_CRYPTO, "node: no randomness for the sender table key");
     }
-    int rc = ledger_open(&n->l, cfg->ledger_path, cfg->genesis);
+    n->cfg.chain_key = NULL;
+    n->cfg.peers = NULL;
+    n->cfg.auditors = NULL;
+    n->cfg.n_peers = n->cfg.n_auditors = 0;
+    int rc = ZK_OK;
+    if (cfg->chain_key) {
+        memcpy(n->chain_sk, cfg->chain_key, 32);
+        if (ecies_pubkey(n->chain_pub, n->chain_sk))
+            rc = zk_err_set(ZK_ERR_CONFIG, "node: the chain key is not a valid secret key");
+        n->has_key = !rc;
+    }
+    if (!rc)
+        rc = ledger_open(&n->l, cfg->ledger_path, cfg->genesis);
+    /* Before the pool reloads: its checks refuse sends to chains without a key. */
+    ledger_privacy priv = {.private_chain = cfg->private_mode,
+                           .peers = cfg->peers,
+                           .n_peers = cfg->n_peers,
+                           .auditors = cfg->auditors,
+                           .n_auditors = cfg->n_auditors};
+    if (!rc)
+        rc = ledger_set_privacy(n->l, &priv);
     if (!rc)
         n->head = ledger_head(n->l);
     if (!rc)
@@ -1074,6 +1098,7 @@ void node_free(node *n)
     free(n->dels);
     ledger_free(n->l);
     db_close(n->pool_db);
+    OPENSSL_cleanse(n->chain_sk, sizeof n->chain_sk);
     pthread_cond_destroy(&n->cv);
     pthread_cond_destroy(&n->cv_sync);
     pthread_cond_destroy(&n->cv_block);
@@ -1147,6 +1172,16 @@ uint64_t node_batch_blocks(const node *n)
 int node_is_public(const node *n)
 {
     return !n->cfg.private_mode;
+}
+
+const uint8_t *node_chain_sk(const node *n)
+{
+    return n->has_key ? n->chain_sk : NULL;
+}
+
+const uint8_t *node_chain_pub(const node *n)
+{
+    return n->has_key ? n->chain_pub : NULL;
 }
 
 /* ---- JSON-RPC ------------------------------------------------------------------ */
@@ -1899,5 +1934,7 @@ int node_register_rpc(node *n, rpcs_server *srv)
             return rc;
     }
     int rc = node_register_chain_rpc(n, srv);
+    if (!rc)
+        rc = node_register_private_rpc(n, srv);
     return rc ? rc : rpcs_set_health(srv, node_health, n);
 }

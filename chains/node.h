@@ -37,7 +37,15 @@ typedef struct node_config {
     uint32_t pool_max_nonce_gap;   /* how far past the account nonce a tx may be */
     const char *client_version;    /* web3_clientVersion; NULL: "zkgate" */
     uint32_t batch_blocks;         /* blocks per batch (chain_getBatch), 1..1000 */
-    int private_mode;              /* 1: batches list no transactions (docs/CHAIN.md) */
+    int private_mode;              /* 1: a private chain (docs/CHAIN.md, "Private chains"):
+                                      batches list no transactions, commitments and message
+                                      salts are secret, sends are sealed to peer keys */
+    const uint8_t *chain_key;      /* 32-byte secp256k1 secret key that opens envelopes sent
+                                      to this chain (copied, wiped on free); NULL: none */
+    const ledger_peer *peers;      /* keys of the chains this one sends to (copied) */
+    size_t n_peers;
+    const uint8_t (*auditors)[ECIES_PUBKEY_LEN]; /* extra envelope recipients (copied) */
+    size_t n_auditors;
 } node_config;
 
 /* Fills the pool and sequencer fields with defaults (1000 ms, 1000 txs a block,
@@ -45,10 +53,11 @@ typedef struct node_config {
  * paths stay NULL. */
 void node_config_default(node_config *c);
 
-/* Opens the ledger and the pending table and reloads pending transactions.
- * The sequencer does not run until node_start.
- * Returns: ZK_OK and *out; ZK_ERR_INVALID_ARG / ZK_ERR_CONFIG (a bad field); the
- * errors of ledger_open; ZK_ERR_DB; ZK_ERR_NOMEM. */
+/* Opens the ledger (and sets its privacy: ledger_set_privacy) and the pending table
+ * and reloads pending transactions. The sequencer does not run until node_start.
+ * Returns: ZK_OK and *out; ZK_ERR_INVALID_ARG / ZK_ERR_CONFIG (a bad field, a bad
+ * chain key); the errors of ledger_open and ledger_set_privacy; ZK_ERR_DB;
+ * ZK_ERR_NOMEM. */
 int node_open(node **out, const node_config *cfg) __attribute__((warn_unused_result));
 
 /* Stops the sequencer if it runs and frees. NULL is fine. */

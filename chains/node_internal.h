@@ -18,6 +18,23 @@ void node_ledger_unlock(node *n);
 /* Returns: blocks per batch (>= 1); nonzero when the chain is public. */
 uint64_t node_batch_blocks(const node *n);
 int node_is_public(const node *n);
+/* The chain key (node_config.chain_key) and its uncompressed public key; NULL
+ * when the node has none. */
+const uint8_t *node_chain_sk(const node *n);
+const uint8_t *node_chain_pub(const node *n);
+/* Parameter readers of node_msg.c: each fills why (a message naming key) and
+ * returns ZK_ERR_PARSE on a bad value. */
+int nm_get_u64(const json_t *o, const char *key, uint64_t *out, char *why, size_t wl);
+int nm_get_digest(const json_t *o, const char *key, p2_digest *d, char *why, size_t wl);
+/* node_private.c: chain_getPublicKey. */
+int node_register_private_rpc(node *n, rpcs_server *srv) __attribute__((warn_unused_result));
+/* node_private.c: the message of an import given as {"envelope", "sequence"?,
+ * "leaf"?} beside its proofs (im's exit and interop fields already parsed): fills
+ * im->msg and the payload (into buf) from the envelope opened with the chain key.
+ * Returns: ZK_OK; ZK_ERR_PARSE with why (a malformed parameter: the whole call
+ * fails); a rejection of this message alone: *rejected = 1 with reason. */
+int node_open_import(node *n, const json_t *o, ledger_import *im, zk_buf *buf, char *why, size_t wl,
+                     int *rejected, char *reason, size_t rl) __attribute__((warn_unused_result));
 /* JSON answers (node.c): a hex quantity; 0x and 2n hex digits (NULL when out of
  * memory); sets key to a new reference val, -1 when val is NULL. */
 json_t *j_qty(uint64_t v);

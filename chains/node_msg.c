@@ -4,12 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chains/auth.h"
 #include "chains/node.h"
 #include "chains/node_internal.h"
 #include "common/error.h"
 #include "common/keccak.h"
 #include "common/log.h"
 #include "privacy/commit.h"
+
+#include <openssl/crypto.h>
 
 #define RPC_FN(name)                                                                               \
     static json_t *name(void *ctx, const json_t *params, const rpcs_auth *auth, rpcs_error *err)
@@ -27,7 +30,7 @@ static json_t *digestj(const p2_digest *d)
 /* ---- parsing ---- */
 
 /* A u64 as a JSON integer or a hex quantity. */
-static int get_u64(const json_t *o, const char *key, uint64_t *out, char *why, size_t wl)
+int nm_get_u64(const json_t *o, const char *key, uint64_t *out, char *why, size_t wl)
 {
     json_t *v = json_object_get(o, key);
     if (json_is_integer(v) && json_integer_value(v) >= 0) {
@@ -53,7 +56,7 @@ static int get_hex(const json_t *o, const char *key, uint8_t *out, size_t n, cha
     return ZK_OK;
 }
 
-static int get_digest(const json_t *o, const char *key, p2_digest *d, char *why, size_t wl)
+int nm_get_digest(const json_t *o, const char *key, p2_digest *d, char *why, size_t wl)
 {
     uint8_t b[32];
     int e = get_hex(o, key, b, 32, why, wl);
@@ -79,7 +82,7 @@ static int get_path(const json_t *o, const char *key, p2_digest path[SMT_DEPTH],
         if (!holder)
             return ZK_ERR_NOMEM;
         json_object_set(holder, k, json_array_get(a, i));
-        int e = get_digest(holder, k, &path[i], why, wl);
+        int e = nm_get_digest(holder, k, &path[i], why, wl);
         json_decref(holder);
         if (e) {
             size_t used = strlen(why);
@@ -90,31 +93,68 @@ static int get_path(const json_t *o, const char *key, p2_digest path[SMT_DEPTH],
     return ZK_OK;
 }
 
-/* One message object of chain_importMessages into *im; payload bytes into buf. */
-static int parse_import(const json_t *o, ledger_import *im, zk_buf *buf, char *why, size_t wl)
+/* The proofs of one message object of chain_importMessages (exit and interop
+ * fields) into *im. */
+static int parse_position(const json_t *o, ledger_import *im, char *why, size_t wl)
+{
+    json_t *ir = json_object_get(o, "interop");
+    int e = nm_get_u64(o, "exitIndex", &im->exit_index, why, wl);
+    if (!e)
+        e = get_path(o, "exitPath", im->exit_path, why, wl);
+    if (!e && !json_is_object(ir)) {
+        snprintf(why, wl, "interop: expected the source's interop record");
+        e = ZK_ERR_PARSE;
+    }
+    if (!e)
+        e = nm_get_u64(ir, "chainId", &im->interop.chain_id, why, wl);
+    if (!e)
+        e = nm_get_digest(ir, "exitRoot", &im->interop.exit_root, why, wl);
+    if (!e)
+        e = nm_get_u64(ir, "exitCount", &im->interop.exit_count, why, wl);
+    if (!e)
+        e = nm_get_u64(ir, "lastBatch", &im->interop.last_batch, why, wl);
+    if (!e)
+        e = nm_get_digest(ir, "stateCommitment", &im->interop.state_commitment, why, wl);
+    if (!e)
+        e = nm_get_u64(o, "interopIndex", &im->interop_index, why, wl);
+    if (!e)
+        e = get_path(o, "interopPath", im->interop_path, why, wl);
+    return e;
+}
+
+/* One message object of chain_importMessages into *im; payload bytes into buf.
+ * A message given as an envelope is opened here: when it cannot be, *rejected is
+ * set with reason, and the call goes on with the other messages. */
+static int parse_import(node *n, const json_t *o, ledger_import *im, zk_buf *buf, char *why,
+                        size_t wl, int *rejected, char *reason, size_t rl)
 {
     memset(im, 0, sizeof *im);
+    *rejected = 0;
     if (!json_is_object(o)) {
         snprintf(why, wl, "expected an object");
         return ZK_ERR_PARSE;
     }
+    if (json_object_get(o, "envelope")) {
+        int e = parse_position(o, im, why, wl);
+        return e ? e : node_open_import(n, o, im, buf, why, wl, rejected, reason, rl);
+    }
     st_message *m = &im->msg;
     uint64_t ver = 0;
     const char *ps;
-    json_t *asset = json_object_get(o, "asset"), *ir = json_object_get(o, "interop");
+    json_t *asset = json_object_get(o, "asset");
     json_t *pl = json_object_get(o, "payload");
-    int e = get_u64(o, "version", &ver, why, wl);
+    int e = nm_get_u64(o, "version", &ver, why, wl);
     if (!e && ver > UINT32_MAX) {
         snprintf(why, wl, "version: too large");
         e = ZK_ERR_PARSE;
     }
     m->version = (uint32_t)ver;
     if (!e)
-        e = get_u64(o, "source", &m->source_chain, why, wl);
+        e = nm_get_u64(o, "source", &m->source_chain, why, wl);
     if (!e)
-        e = get_u64(o, "destination", &m->dest_chain, why, wl);
+        e = nm_get_u64(o, "destination", &m->dest_chain, why, wl);
     if (!e)
-        e = get_u64(o, "sequence", &m->sequence, why, wl);
+        e = nm_get_u64(o, "sequence", &m->sequence, why, wl);
     if (!e)
         e = get_hex(o, "sender", m->sender, 20, why, wl);
     if (!e)
@@ -124,7 +164,7 @@ static int parse_import(const json_t *o, ledger_import *im, zk_buf *buf, char *w
         e = ZK_ERR_PARSE;
     }
     if (!e)
-        e = get_u64(asset, "origin", &m->asset.origin_chain, why, wl);
+        e = nm_get_u64(asset, "origin", &m->asset.origin_chain, why, wl);
     if (!e)
         e = get_hex(asset, "token", m->asset.token, 32, why, wl);
     json_t *amt = json_object_get(o, "amount");
@@ -154,34 +194,17 @@ static int parse_import(const json_t *o, ledger_import *im, zk_buf *buf, char *w
         }
     }
     if (!e)
-        e = get_u64(o, "exitIndex", &im->exit_index, why, wl);
-    if (!e)
-        e = get_path(o, "exitPath", im->exit_path, why, wl);
-    if (!e && !json_is_object(ir)) {
-        snprintf(why, wl, "interop: expected the source's interop record");
-        e = ZK_ERR_PARSE;
-    }
-    if (!e)
-        e = get_u64(ir, "chainId", &im->interop.chain_id, why, wl);
-    if (!e)
-        e = get_digest(ir, "exitRoot", &im->interop.exit_root, why, wl);
-    if (!e)
-        e = get_u64(ir, "exitCount", &im->interop.exit_count, why, wl);
-    if (!e)
-        e = get_u64(ir, "lastBatch", &im->interop.last_batch, why, wl);
-    if (!e)
-        e = get_digest(ir, "stateCommitment", &im->interop.state_commitment, why, wl);
-    if (!e)
-        e = get_u64(o, "interopIndex", &im->interop_index, why, wl);
-    if (!e)
-        e = get_path(o, "interopPath", im->interop_path, why, wl);
+        e = parse_position(o, im, why, wl);
     return e;
 }
 
 /* ---- answers ---- */
 
+/* A message as chain_getMessage shows it: the routing fields and the leaf to
+ * every caller; the rest only when full (a public chain, or an admin caller of
+ * a private one). */
 static json_t *msg_json(const st_message *m, const p2_digest *leaf, const uint8_t *payload,
-                        size_t plen)
+                        size_t plen, int full)
 {
     json_t *o = json_object(), *a = json_object();
     int bad = !o || !a;
@@ -190,6 +213,9 @@ static json_t *msg_json(const st_message *m, const p2_digest *leaf, const uint8_
         bad |= jset(o, "source", j_qty(m->source_chain));
         bad |= jset(o, "destination", j_qty(m->dest_chain));
         bad |= jset(o, "sequence", j_qty(m->sequence));
+        bad |= jset(o, "leaf", digestj(leaf));
+    }
+    if (!bad && full) {
         bad |= jset(o, "sender", j_hex(m->sender, 20));
         bad |= jset(o, "recipient", j_hex(m->recipient, 20));
         bad |= jset(a, "origin", j_qty(m->asset.origin_chain));
@@ -203,7 +229,7 @@ static json_t *msg_json(const st_message *m, const p2_digest *leaf, const uint8_
         uint8_t salt[32];
         pc_encode8(salt, m->salt.v);
         bad |= jset(o, "salt", j_hex(salt, 32));
-        bad |= jset(o, "leaf", digestj(leaf));
+        OPENSSL_cleanse(salt, sizeof salt);
     }
     json_decref(a);
     if (bad) {
@@ -250,7 +276,7 @@ RPC_FN(m_import)
     json_t *msgs = json_object_get(req, "messages");
     p2_digest root;
     char why[160];
-    if (!json_is_object(req) || get_digest(req, "interopRoot", &root, why, sizeof why))
+    if (!json_is_object(req) || nm_get_digest(req, "interopRoot", &root, why, sizeof why))
         return rpcs_param_error(err, 0, "request", "interopRoot: expected 32 bytes of hex");
     if (!json_is_array(msgs) || json_array_size(msgs) == 0 || json_array_size(msgs) > 256)
         return rpcs_param_error(err, 0, "request", "messages: expected an array of 1..256");
@@ -258,22 +284,46 @@ RPC_FN(m_import)
     ledger_import *im = calloc(k, sizeof *im);
     zk_buf *bufs = calloc(k, sizeof *bufs);
     ledger_tx_result *res = calloc(k, sizeof *res);
+    /* Messages whose envelope does not open are rejected here, the others go to
+     * the ledger together (ok[] lists them, packed into im from index 0). */
+    char(*reasons)[160] = calloc(k, sizeof *reasons);
+    int *rejected = calloc(k, sizeof *rejected);
+    size_t *ok = calloc(k, sizeof *ok);
+    uint64_t(*ids)[2] = calloc(k, sizeof *ids);
+    ledger_tx_result *lres = calloc(k, sizeof *lres);
     json_t *out = NULL;
-    if (!im || !bufs || !res) {
+    size_t n_ok = 0;
+    if (!im || !bufs || !res || !reasons || !rejected || !ok || !ids || !lres) {
         out = rpcs_error_set(err, RPCS_INTERNAL_ERROR, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < k; i++) {
+    for (size_t i = 0; i < k; i++)
         zk_buf_init(&bufs[i], LEDGER_MAX_PAYLOAD);
-        if (parse_import(json_array_get(msgs, i), &im[i], &bufs[i], why, sizeof why)) {
+    for (size_t i = 0; i < k; i++) {
+        ledger_import one;
+        if (parse_import(n, json_array_get(msgs, i), &one, &bufs[i], why, sizeof why, &rejected[i],
+                         reasons[i], sizeof reasons[i])) {
             out = rpcs_param_error(err, 0, "request", "messages[%zu]: %s", i, why);
+            pc_salt_wipe(&one.msg.salt);
             goto done;
         }
-        im[i].interop_root = root;
+        ids[i][0] = one.msg.source_chain;
+        ids[i][1] = one.msg.sequence;
+        if (rejected[i])
+            continue;
+        one.interop_root = root;
+        ok[n_ok] = i;
+        im[n_ok++] = one;
+        pc_salt_wipe(&one.msg.salt);
     }
     ledger *l = node_ledger_lock(n);
-    int rc = ledger_import_messages(l, im, k, res);
+    int rc = n_ok ? ledger_import_messages(l, im, n_ok, lres) : ZK_OK;
     node_ledger_unlock(n);
+    for (size_t j = 0; !rc && j < n_ok; j++)
+        res[ok[j]] = lres[j];
+    for (size_t i = 0; !rc && i < k; i++)
+        if (rejected[i])
+            res[i] = (ledger_tx_result){ZK_ERR_PROOF, reasons[i], NULL};
     if (rc) {
         out = failed(err, "import");
         goto done;
@@ -288,15 +338,15 @@ RPC_FN(m_import)
         const char *st = res[i].code == ZK_OK           ? "queued"
                          : res[i].code == ZK_ERR_EXISTS ? "duplicate"
                                                         : "rejected";
-        bad |= jset(r, "source", j_qty(im[i].msg.source_chain));
-        bad |= jset(r, "sequence", j_qty(im[i].msg.sequence));
+        bad |= jset(r, "source", j_qty(ids[i][0]));
+        bad |= jset(r, "sequence", j_qty(ids[i][1]));
         bad |= jset(r, "status", json_string(st));
         if (res[i].reason)
             bad |= jset(r, "reason", json_string(res[i].reason));
         bad |= json_array_append_new(arr, r);
         if (res[i].code && res[i].code != ZK_ERR_EXISTS)
-            ZK_LOG(ZK_LOG_WARN, "node.import_rejected", ZKF_UINT("source", im[i].msg.source_chain),
-                   ZKF_UINT("sequence", im[i].msg.sequence), ZKF_STR("reason", res[i].reason));
+            ZK_LOG(ZK_LOG_WARN, "node.import_rejected", ZKF_UINT("source", ids[i][0]),
+                   ZKF_UINT("sequence", ids[i][1]), ZKF_STR("reason", res[i].reason));
     }
     out = bad ? NULL : json_object();
     if (!out || jset(out, "results", arr)) {
@@ -306,16 +356,25 @@ RPC_FN(m_import)
 done:
     for (size_t i = 0; bufs && i < k; i++)
         zk_buf_free(&bufs[i]);
+    if (im)
+        OPENSSL_cleanse(im, k * sizeof *im); /* salts */
     free(bufs);
     free(im);
     free(res);
+    free(reasons);
+    free(rejected);
+    free(ok);
+    free(ids);
+    free(lres);
     return out;
 }
 
 RPC_FN(m_get_message)
 {
     node *n = ctx;
-    (void)auth;
+    /* A private chain shows its users where a message goes and its proof, and
+     * what is in it only to its admins (docs/CHAIN.md, "Private chains"). */
+    int full = node_is_public(n) || (auth && (auth->roles & CAUTH_ROLE_ADMIN));
     json_t *sel;
     char why[160];
     if (rpcs_param_count(params, 1, 1, err) || rpcs_param_get(params, 0, "message", &sel, err))
@@ -324,9 +383,9 @@ RPC_FN(m_get_message)
         return rpcs_param_error(err, 0, "message", "expected {index} or {source, sequence}");
     int sent = json_object_get(sel, "index") != NULL;
     uint64_t index = 0, source = 0, seq = 0;
-    if (sent ? get_u64(sel, "index", &index, why, sizeof why)
-             : (get_u64(sel, "source", &source, why, sizeof why) ||
-                get_u64(sel, "sequence", &seq, why, sizeof why)))
+    if (sent ? nm_get_u64(sel, "index", &index, why, sizeof why)
+             : (nm_get_u64(sel, "source", &source, why, sizeof why) ||
+                nm_get_u64(sel, "sequence", &seq, why, sizeof why)))
         return rpcs_param_error(err, 0, "message", "%s", why);
     zk_buf payload;
     zk_buf_init(&payload, LEDGER_MAX_PAYLOAD);
@@ -340,7 +399,11 @@ RPC_FN(m_get_message)
         rc = ledger_sent_message(l, index, &s, &payload, path);
         if (!rc)
             rc = ledger_state_at(l, ledger_head(l), &st);
-        if (!rc && (o = msg_json(&s.msg, &s.leaf, payload.data, payload.len))) {
+        zk_buf env;
+        zk_buf_init(&env, ENV_MAX_LEN);
+        if (!rc && !node_is_public(n))
+            rc = ledger_sent_envelope(l, index, &env);
+        if (!rc && (o = msg_json(&s.msg, &s.leaf, payload.data, payload.len, full))) {
             json_t *pa = json_array();
             int bad = !pa;
             for (int i = 0; !bad && i < SMT_DEPTH; i++)
@@ -348,20 +411,24 @@ RPC_FN(m_get_message)
             bad |= jset(o, "status", json_string("sent"));
             bad |= jset(o, "exitIndex", j_qty(index));
             bad |= jset(o, "block", j_qty(s.block));
-            bad |= jset(o, "txHash", j_hex(s.tx_hash, 32));
+            if (full)
+                bad |= jset(o, "txHash", j_hex(s.tx_hash, 32));
             bad |= jset(o, "exitRoot", digestj(&st.roots.exit_root));
             bad |= jset(o, "exitCount", j_qty(st.roots.exit_count));
             bad |= jset(o, "exitRootBlock", j_qty(st.block));
             bad |= jset(o, "exitPath", pa);
+            if (env.len)
+                bad |= jset(o, "envelope", j_hex(env.data, env.len));
             if (bad) {
                 json_decref(o);
                 o = NULL;
             }
         }
+        zk_buf_free(&env);
     } else {
         ledger_received r;
         rc = ledger_received_message(l, source, seq, &r, &payload);
-        if (!rc && (o = msg_json(&r.msg, &r.leaf, payload.data, payload.len))) {
+        if (!rc && (o = msg_json(&r.msg, &r.leaf, payload.data, payload.len, full))) {
             int bad = jset(o, "status", json_string(r.delivered ? "delivered" : "queued"));
             if (r.delivered)
                 bad |= jset(o, "block", j_qty(r.block));
@@ -372,7 +439,7 @@ RPC_FN(m_get_message)
         }
     }
     node_ledger_unlock(n);
-    zk_buf_free(&payload);
+    zk_buf_free_secret(&payload);
     if (rc == ZK_ERR_NOT_FOUND)
         return json_null();
     if (rc || !o)
@@ -404,7 +471,7 @@ static json_t *state_json(const ledger_state *s)
 RPC_FN(m_state_commitment)
 {
     node *n = ctx;
-    (void)auth;
+    int admin = auth && (auth->roles & CAUTH_ROLE_ADMIN);
     uint64_t num = 0;
     int given = json_is_array(params) && json_array_size(params) > 0;
     if (rpcs_param_count(params, 0, 1, err) ||
@@ -412,11 +479,27 @@ RPC_FN(m_state_commitment)
         return NULL;
     ledger *l = node_ledger_lock(n);
     ledger_state s;
+    pc_salt salt;
     int rc = ledger_state_at(l, given ? num : ledger_head(l), &s);
+    /* The opening of a private chain's commitment, for an admin (an auditor's
+     * tool, the gateway): never shown to anyone else. */
+    int show = !rc && admin && !node_is_public(n);
+    if (show)
+        rc = ledger_state_salt(l, s.block, &salt);
     node_ledger_unlock(n);
     if (rc == ZK_ERR_NOT_FOUND)
         return json_null();
     json_t *o = rc ? NULL : state_json(&s);
+    if (o && show) {
+        uint8_t b[32];
+        pc_encode8(b, salt.v);
+        if (jset(o, "salt", j_hex(b, 32))) {
+            json_decref(o);
+            o = NULL;
+        }
+        OPENSSL_cleanse(b, sizeof b);
+        pc_salt_wipe(&salt);
+    }
     return o ? o : failed(err, "state commitment");
 }
 
