@@ -64,5 +64,6 @@ int bench_merkle(const bench_ctx *ctx);
 int bench_smt(const bench_ctx *ctx);
 int bench_chain(const bench_ctx *ctx);
 int bench_prove(const bench_ctx *ctx);
+int bench_recursion(const bench_ctx *ctx);
 
 #endif

@@ -11,16 +11,21 @@ static const struct {
     const char *name;
     int (*run)(const bench_ctx *ctx);
 } k_groups[] = {
-    {"field", bench_field},   {"ntt", bench_ntt}, {"poseidon2", bench_poseidon2},
-    {"merkle", bench_merkle}, {"smt", bench_smt}, {"chain", bench_chain},
+    {"field", bench_field},
+    {"ntt", bench_ntt},
+    {"poseidon2", bench_poseidon2},
+    {"merkle", bench_merkle},
+    {"smt", bench_smt},
+    {"chain", bench_chain},
     {"prove", bench_prove},
+    {"recursion", bench_recursion},
 };
 #define N_GROUPS (sizeof k_groups / sizeof k_groups[0])
 
 static void usage(void)
 {
     printf("usage: zkgate bench GROUP... [--json] [--quick] [--threads N] [--backend cpu]\n\n"
-           "groups: field, ntt, poseidon2, merkle, smt, chain, prove, all\n"
+           "groups: field, ntt, poseidon2, merkle, smt, chain, prove, recursion, all\n"
            "Each case prints its size, best time, throughput, the bound it is compared\n"
            "with and the ratio bound/achieved (1.0 = at the bound).\n"
            "  --json       one JSON object per line\n"

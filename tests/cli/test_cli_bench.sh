@@ -15,7 +15,7 @@ while read -r line; do
     fail "line $n is not a complete result: $line"
   fi
 done <"$tmp/out"
-for g in field ntt poseidon2 merkle smt chain prove; do
+for g in field ntt poseidon2 merkle smt chain prove recursion; do
   grep -q "\"group\":\"$g\"" "$tmp/out" && pass "group $g reported" || fail "no $g results"
 done
 expect_fail "unknown group" "unknown group" "$ZKGATE" bench nosuch
