@@ -95,6 +95,106 @@ void chain_config_free(chain_config *c)
     free(c->auth.tokens);
     c->auth.tokens = NULL;
     c->auth.n_tokens = 0;
+    free(c->peers);
+    c->peers = NULL;
+    c->n_peers = 0;
+    free(c->auditors);
+    c->auditors = NULL;
+    c->n_auditors = 0;
+}
+
+/* A public key from a config string: 0x and the hex of 33, 64 or 65 bytes, on
+ * the curve. */
+static int parse_pubkey(const json_t *v, uint8_t out[ECIES_PUBKEY_LEN])
+{
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    uint8_t raw[ECIES_PUBKEY_LEN];
+    size_t n = s ? strlen(s) : 0;
+    if (!s || n < 2 || strncmp(s, "0x", 2) || (n - 2) % 2 || (n - 2) / 2 > sizeof raw ||
+        zk_hex_decode_exact(raw, (n - 2) / 2, s, n))
+        return zk_err_set(ZK_ERR_CONFIG, "expected 0x and the hex of a secp256k1 public key "
+                                         "(65 bytes 04.., as `zkgate chain pubkey` prints)");
+    if (ecies_pubkey_parse(out, raw, (n - 2) / 2))
+        return zk_err_set(ZK_ERR_CONFIG, "not a public key on secp256k1");
+    return ZK_OK;
+}
+
+static int load_peers(chain_config *c, const json_t *a, const char *path)
+{
+    if (!json_is_array(a))
+        return zk_err_set(ZK_ERR_CONFIG, "%s: key 'peers': expected an array", path);
+    size_t n = json_array_size(a);
+    if (n > LEDGER_MAX_PEERS)
+        return zk_err_set(ZK_ERR_CONFIG, "%s: key 'peers': %zu entries, at most %u", path, n,
+                          LEDGER_MAX_PEERS);
+    c->peers = calloc(n ? n : 1, sizeof *c->peers);
+    if (!c->peers)
+        return zk_err_set(ZK_ERR_NOMEM, "%s: peers of %zu", path, n);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *e = json_array_get(a, i), *v;
+        const char *key;
+        json_t *id = NULL, *pk = NULL;
+        if (!json_is_object(e))
+            return zk_err_set(ZK_ERR_CONFIG, "%s: key 'peers[%zu]': expected an object", path, i);
+        json_object_foreach((json_t *)e, key, v)
+        {
+            if (!strcmp(key, "chain_id"))
+                id = (json_t *)v;
+            else if (!strcmp(key, "public_key"))
+                pk = (json_t *)v;
+            else
+                return zk_err_set(ZK_ERR_CONFIG,
+                                  "%s: key 'peers[%zu].%s' is not known (chain_id, public_key)",
+                                  path, i, key);
+        }
+        if (!id || !pk)
+            return zk_err_set(ZK_ERR_CONFIG, "%s: key 'peers[%zu]': needs chain_id and public_key",
+                              path, i);
+        if (!json_is_integer(id) || json_integer_value(id) < 1)
+            return zk_err_set(ZK_ERR_CONFIG,
+                              "%s: key 'peers[%zu].chain_id': expected an integer "
+                              ">= 1",
+                              path, i);
+        uint64_t cid = (uint64_t)json_integer_value(id);
+        if (cid == (uint64_t)c->chain_id)
+            return zk_err_set(ZK_ERR_CONFIG, "%s: key 'peers[%zu].chain_id': %llu is this chain",
+                              path, i, (unsigned long long)cid);
+        for (size_t j = 0; j < i; j++)
+            if (c->peers[j].chain_id == cid)
+                return zk_err_set(ZK_ERR_CONFIG,
+                                  "%s: key 'peers[%zu].chain_id': chain %llu is also peers[%zu]",
+                                  path, i, (unsigned long long)cid, j);
+        c->peers[i].chain_id = cid;
+        if (parse_pubkey(pk, c->peers[i].public_key))
+            return zk_err_wrap(ZK_ERR_CONFIG, "%s: key 'peers[%zu].public_key': ", path, i);
+        c->n_peers = i + 1;
+    }
+    return ZK_OK;
+}
+
+static int load_auditors(chain_config *c, const json_t *a, const char *path)
+{
+    if (!json_is_array(a))
+        return zk_err_set(ZK_ERR_CONFIG, "%s: key 'auditors': expected an array", path);
+    size_t n = json_array_size(a);
+    if (n > LEDGER_MAX_AUDITORS)
+        return zk_err_set(ZK_ERR_CONFIG,
+                          "%s: key 'auditors': %zu keys, at most %d (an envelope has %d slots, "
+                          "one is the destination's)",
+                          path, n, LEDGER_MAX_AUDITORS, ENV_MAX_RECIPIENTS);
+    c->auditors = calloc(n ? n : 1, sizeof *c->auditors);
+    if (!c->auditors)
+        return zk_err_set(ZK_ERR_NOMEM, "%s: auditors of %zu", path, n);
+    for (size_t i = 0; i < n; i++) {
+        if (parse_pubkey(json_array_get(a, i), c->auditors[i]))
+            return zk_err_wrap(ZK_ERR_CONFIG, "%s: key 'auditors[%zu]': ", path, i);
+        for (size_t j = 0; j < i; j++)
+            if (!memcmp(c->auditors[j], c->auditors[i], ECIES_PUBKEY_LEN))
+                return zk_err_set(ZK_ERR_CONFIG,
+                                  "%s: key 'auditors[%zu]': the key of auditors[%zu]", path, i, j);
+        c->n_auditors = i + 1;
+    }
+    return ZK_OK;
 }
 
 static int load_alloc(chain_config *c, const json_t *a, const char *path)
@@ -240,11 +340,18 @@ int chain_config_load(chain_config *c, const char *path)
         json_incref(tokens);
         json_object_del(auth, "tokens");
     }
+    json_t *peers = json_object_get(root, "peers"), *auditors = json_object_get(root, "auditors");
+    json_incref(peers);
+    json_incref(auditors);
+    json_object_del(root, "peers");
+    json_object_del(root, "auditors");
     char *rest = json_dumps(root, JSON_COMPACT);
     json_decref(root);
     if (!rest) {
         json_decref(alloc);
         json_decref(tokens);
+        json_decref(peers);
+        json_decref(auditors);
         return zk_err_set(ZK_ERR_NOMEM, "%s", path);
     }
     /* The cfg loader names the origin in its errors, so they read as the file's. */
@@ -257,6 +364,12 @@ int chain_config_load(chain_config *c, const char *path)
     if (!rc && tokens)
         rc = load_tokens(c, tokens, path);
     json_decref(tokens);
+    if (!rc && peers)
+        rc = load_peers(c, peers, path);
+    if (!rc && auditors)
+        rc = load_auditors(c, auditors, path);
+    json_decref(peers);
+    json_decref(auditors);
     if (!rc)
         rc = check_auth(c, path);
     if (!rc && strcmp(c->kind, "chain") != 0)

@@ -41,6 +41,10 @@ typedef struct chain_config {
     } auth;
     ledger_alloc *alloc; /* owned; chain_config_free */
     size_t n_alloc;
+    ledger_peer *peers; /* owned: chains a private chain may send to, with their keys */
+    size_t n_peers;
+    uint8_t (*auditors)[ECIES_PUBKEY_LEN]; /* owned: extra recipients of every envelope */
+    size_t n_auditors;
 } chain_config;
 
 extern const cfg_field chain_config_spec[];
@@ -49,8 +53,12 @@ extern const cfg_field chain_config_spec[];
 void chain_config_defaults(chain_config *c);
 
 /* Loads path: the schema's keys, "alloc": [{"address": "0x..", "balance": "wei"}]
- * (decimal or 0x hex; at most LEDGER_MAX_ALLOC) and "auth": {"mode": ..., "tokens":
- * [{"name", "role", "sha256"}]} (at most CAUTH_MAX_TOKENS, checked by cauth_new).
+ * (decimal or 0x hex; at most LEDGER_MAX_ALLOC), "auth": {"mode": ..., "tokens":
+ * [{"name", "role", "sha256"}]} (at most CAUTH_MAX_TOKENS, checked by cauth_new),
+ * "peers": [{"chain_id": N, "public_key": "0x04.."}] (at most LEDGER_MAX_PEERS; a
+ * key on secp256k1, in any form ecies_pubkey_parse reads; no chain twice, not
+ * this chain) and "auditors": ["0x04.."] (at most LEDGER_MAX_AUDITORS, no key
+ * twice).
  * Returns: ZK_OK; ZK_ERR_IO; ZK_ERR_TOO_LARGE; ZK_ERR_CONFIG naming the file and key. */
 int chain_config_load(chain_config *c, const char *path) __attribute__((warn_unused_result));
 

@@ -1,6 +1,7 @@
 /* zkgate chain: runs a chain node (chains/node.h) from a configuration file until
  * SIGINT or SIGTERM; `chain verify` replays a node's stored blocks; `chain token`
- * makes an RPC bearer token and the hash its config entry holds. */
+ * makes an RPC bearer token and the hash its config entry holds; `chain pubkey`
+ * prints the chain key's public key (the key is made on first use). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <openssl/rand.h>
 
 #include "chains/auth.h"
+#include "chains/chainkey.h"
 #include "chains/node.h"
 #include "cli/chain_config.h"
 #include "cli/cli.h"
@@ -27,7 +29,8 @@ static void usage(void)
 {
     printf("usage: zkgate chain --config FILE [--data-dir DIR] [--rpc-addr HOST:PORT]\n"
            "       zkgate chain verify --data-dir DIR\n"
-           "       zkgate chain token\n\n"
+           "       zkgate chain token\n"
+           "       zkgate chain pubkey --config FILE [--data-dir DIR]\n\n"
            "Runs a chain node: the native-coin ledger, a mempool, a sequencer making a\n"
            "block every block_time_ms when transactions wait, and Ethereum JSON-RPC on\n"
            "rpc.addr (see config/chain-public.json and docs/CHAIN.md), until SIGINT or\n"
@@ -36,7 +39,11 @@ static void usage(void)
            "verify re-applies every stored block of DIR/ledger.db from its genesis and\n"
            "checks each state root, header and hash.\n\n"
            "token prints a new random RPC bearer token and its SHA-256, the value an\n"
-           "\"auth.tokens\" entry holds (docs/CHAIN.md, \"Authentication\").\n");
+           "\"auth.tokens\" entry holds (docs/CHAIN.md, \"Authentication\").\n\n"
+           "pubkey prints the public key (0x04.., 65 bytes) of the chain's key DIR/chain.key,\n"
+           "making the key (mode 0600) if there is none: the value other chains put in\n"
+           "their \"peers\" to send this chain encrypted messages (docs/CHAIN.md,\n"
+           "\"Private chains\").\n");
 }
 
 static int verify(int argc, char **argv)
@@ -72,6 +79,56 @@ static int token(int argc, char **argv)
     return rc ? cli_fail("chain", rc) : CLI_EXIT_OK;
 }
 
+/* Loads DATA_DIR/chain.key, making it (and the folder) on first use. */
+static int chain_key(const chain_config *c, uint8_t sk[32], uint8_t pub[65])
+{
+    char kp[600];
+    int rc = cli_make_data_dir(c->data_dir);
+    if (rc)
+        return rc;
+    snprintf(kp, sizeof kp, "%s/" CK_FILE, c->data_dir);
+    int created = 0;
+    rc = ck_load(kp, 1, sk, pub, &created);
+    if (!rc && created)
+        ZK_INFO("chain.key_created", ZKF_STR("path", kp));
+    return rc;
+}
+
+static int load_config(chain_config *c, const char *config_path, const char *data_dir,
+                       const char *rpc_addr)
+{
+    chain_config_defaults(c);
+    int rc = chain_config_load(c, config_path);
+    if (!rc && data_dir)
+        rc = cfg_set(chain_config_spec, c, "data_dir", data_dir, "--data-dir");
+    if (!rc && rpc_addr)
+        rc = cfg_set(chain_config_spec, c, "rpc.addr", rpc_addr, "--rpc-addr");
+    return rc;
+}
+
+static int pubkey(int argc, char **argv)
+{
+    const char *config_path = NULL, *data_dir = NULL, *rpc_addr = NULL;
+    int urc = cli_service_flags("chain", argc, argv, 2, &config_path, &data_dir, &rpc_addr);
+    if (urc)
+        return urc;
+    if (!config_path || rpc_addr)
+        return cli_usage("chain", "expected: chain pubkey --config FILE [--data-dir DIR]");
+    chain_config c;
+    uint8_t sk[32], pub[65];
+    char hex[2 * 65 + 3];
+    int rc = load_config(&c, config_path, data_dir, NULL);
+    if (!rc)
+        rc = chain_key(&c, sk, pub);
+    OPENSSL_cleanse(sk, sizeof sk);
+    if (!rc) {
+        zk_hex_encode(hex, pub, sizeof pub, 1);
+        printf("%s\n", hex);
+    }
+    chain_config_free(&c);
+    return rc ? cli_fail("chain", rc) : CLI_EXIT_OK;
+}
+
 static int run(chain_config *c)
 {
     char host[64], lp[600], pp[600];
@@ -80,7 +137,8 @@ static int run(chain_config *c)
     int rc = cfg_parse_hostport(c->rpc.addr, host, sizeof host, &port);
     if (rc)
         return cli_fail("chain", zk_err_wrap(rc, "rpc.addr: "));
-    rc = cli_make_data_dir(c->data_dir);
+    uint8_t sk[32], pub[65];
+    rc = chain_key(c, sk, pub);
     if (rc)
         return cli_fail("chain", rc);
     snprintf(lp, sizeof lp, "%s/ledger.db", c->data_dir);
@@ -105,8 +163,14 @@ static int run(chain_config *c)
     nc.pool_max_per_sender = (uint32_t)c->pool.max_per_sender;
     nc.pool_max_nonce_gap = (uint32_t)c->pool.max_nonce_gap;
     nc.client_version = "zkgate/" ZKGATE_VERSION;
+    nc.chain_key = sk;
+    nc.peers = c->peers;
+    nc.n_peers = c->n_peers;
+    nc.auditors = (const uint8_t(*)[ECIES_PUBKEY_LEN])c->auditors;
+    nc.n_auditors = c->n_auditors;
     node *n = NULL;
     rc = node_open(&n, &nc);
+    OPENSSL_cleanse(sk, sizeof sk); /* the node keeps its own copy */
     if (rc)
         return cli_fail("chain", zk_err_wrap(rc, "%s: ", c->data_dir));
 
@@ -164,6 +228,8 @@ int cmd_chain(int argc, char **argv)
         return verify(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "token") == 0)
         return token(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "pubkey") == 0)
+        return pubkey(argc, argv);
     const char *config_path = NULL, *data_dir = NULL, *rpc_addr = NULL;
     int urc = cli_service_flags("chain", argc, argv, 1, &config_path, &data_dir, &rpc_addr);
     if (urc)
@@ -171,12 +237,7 @@ int cmd_chain(int argc, char **argv)
     if (!config_path)
         return cli_usage("chain", "--config FILE is required (see config/chain-public.json)");
     chain_config c;
-    chain_config_defaults(&c);
-    int rc = chain_config_load(&c, config_path);
-    if (!rc && data_dir)
-        rc = cfg_set(chain_config_spec, &c, "data_dir", data_dir, "--data-dir");
-    if (!rc && rpc_addr)
-        rc = cfg_set(chain_config_spec, &c, "rpc.addr", rpc_addr, "--rpc-addr");
+    int rc = load_config(&c, config_path, data_dir, rpc_addr);
     if (!rc)
         rc = cli_apply_log_config(c.log.level, c.log.format);
     if (rc) {
