@@ -39,7 +39,7 @@ int nm_get_u64(const json_t *o, const char *key, uint64_t *out, char *why, size_
     }
     u256 x;
     if (json_is_string(v) && !strncmp(json_string_value(v), "0x", 2) &&
-        !u256_parse(json_string_value(v), &x) && !u256_to_u64(&x, out))
+        !u256_parse(json_string_value(v), &x) && u256_to_u64(&x, out))
         return ZK_OK;
     snprintf(why, wl, "%s: expected a non-negative integer below 2^64", key);
     return ZK_ERR_PARSE;
