@@ -14,6 +14,8 @@
 #define MAX_DEPTH 32
 #define MAX_CAP   16 /* one RANDOM_ACCESS row picks a cap digest element */
 
+#define EXT_UNSET ((cb_ext){{CB_NONE, CB_NONE, CB_NONE, CB_NONE}})
+
 static const size_t k_widths[4] = {ZP_NUM_PREPROCESSED, ZP_WIRES, ZP_NUM_PERM_COLS,
                                    ZP_NUM_QUOTIENT_COLS};
 
@@ -92,14 +94,19 @@ static void open_row(cb_builder *b, const cb_target *row, size_t len, const cb_t
     *r_cap += cb_rows(b) - r2;
 }
 
-/* (v0 + v1) / 2 + beta (v0 - v1) t, t = 1 / (2x): fri_fold_row's binary step. */
-static cb_ext fold_pair(cb_builder *b, cb_ext v0, cb_ext v1, cb_ext beta, cb_target t, cb_ext one,
-                        cb_ext zero)
+/* x^k by squaring and multiplying (k >= 1). */
+static cb_ext ext_power(cb_builder *b, cb_ext x, unsigned k)
 {
-    cb_ext e = cb_ext_sub(b, v0, v1);
-    cb_ext h = cb_ext_arith(b, kb_inv(kb_from_u32(2)), KB_ONE, e, one, v1);
-    cb_ext d = cb_ext_arith(b, KB_ONE, KB_ZERO, e, gd_ext_from_base(b, t), zero);
-    return cb_ext_arith(b, KB_ONE, KB_ONE, beta, d, h);
+    int top = 31;
+    while (top > 0 && !((k >> top) & 1))
+        top--;
+    cb_ext r = x;
+    for (int i = top - 1; i >= 0; i--) {
+        r = cb_ext_mul(b, r, r);
+        if ((k >> i) & 1)
+            r = cb_ext_mul(b, r, x);
+    }
+    return r;
 }
 
 int rv_build(cb_builder *b, const zp_vk *inner, rv_query_phase **out, rv_rows *rows)
@@ -164,18 +171,17 @@ int rv_build(cb_builder *b, const zp_vk *inner, rv_query_phase **out, rv_rows *r
     for (size_t c = 0; c < nfin; c++)
         q->final_poly[c] = cb_ext_virtual(b);
 
-    /* once: a^t and the sums at zeta, s1 = sum_{t<273} a^t f_t(zeta) and
-     * s2 = sum_k a^(273+k) z_k(w zeta) */
-    cb_ext one = cb_ext_constant(b, kb4_one()), zero = cb_ext_constant(b, kb4_zero());
-    cb_ext apow[RV_NDEEP];
-    apow[0] = one;
-    for (unsigned i = 1; i < RV_NDEEP; i++)
-        apow[i] = cb_ext_mul(b, apow[i - 1], q->deep);
-    cb_ext s1 = zero, s2 = zero;
-    for (unsigned i = 0; i < RV_NDEEP; i++) {
-        cb_ext *acc = i < ZP_NUM_OPENINGS ? &s1 : &s2;
-        *acc = cb_ext_arith(b, KB_ONE, KB_ONE, apow[i], q->open[i], *acc);
-    }
+    /* once: the sums at zeta by Horner's rule in the DEEP challenge a,
+     * s1 = sum_{t<273} a^t f_t(zeta) and s2 = sum_k a^k z_k(w zeta), and a^273, by
+     * which the second sum and its counterpart at the query point are scaled */
+    cb_ext zero = cb_ext_constant(b, kb4_zero());
+    cb_ext half_e = cb_ext_constant(b, kb4_from_base(kb_inv(kb_from_u32(2))));
+    cb_ext s1 = q->open[ZP_NUM_OPENINGS - 1], s2 = q->open[RV_NDEEP - 1];
+    for (unsigned i = ZP_NUM_OPENINGS - 1; i-- > 0;)
+        s1 = cb_ext_arith(b, KB_ONE, KB_ONE, s1, q->deep, q->open[i]);
+    for (unsigned i = RV_NDEEP - 1; i-- > ZP_NUM_OPENINGS;)
+        s2 = cb_ext_arith(b, KB_ONE, KB_ONE, s2, q->deep, q->open[i]);
+    cb_ext a273 = ext_power(b, q->deep, ZP_NUM_OPENINGS);
     rr.once = cb_rows(b) - start;
 
     cb_target onet = cb_one(b), half = cb_constant(b, kb_inv(kb_from_u32(2)));
@@ -203,20 +209,20 @@ int rv_build(cb_builder *b, const zp_vk *inner, rv_query_phase **out, rv_rows *r
 
         /* F(x) = (a1 - s1) / (x - zeta) + (a2 - s2) / (x - w zeta) */
         r0 = cb_rows(b);
-        cb_ext a1 = zero, a2 = zero;
-        unsigned col = 0;
-        for (int t = 0; t < 4; t++)
-            for (size_t i = 0; i < k_widths[t]; i++, col++)
-                a1 = cb_ext_arith(b, KB_ONE, KB_ONE, apow[col],
-                                  gd_ext_from_base(b, q->rows[t][k * q->row_len[t] + i]), a1);
-        for (unsigned z = 0; z < 4; z++)
-            a2 = cb_ext_arith(b, KB_ONE, KB_ONE, apow[ZP_NUM_OPENINGS + z],
-                              gd_ext_from_base(b, q->rows[2][k * q->row_len[2] + z]), a2);
+        const cb_target *zrow = q->rows[2] + k * q->row_len[2];
+        cb_ext a1 = EXT_UNSET, a2 = gd_ext_from_base(b, zrow[3]);
+        for (int t = 3; t >= 0; t--)
+            for (size_t i = k_widths[t]; i-- > 0;) {
+                cb_ext v = gd_ext_from_base(b, q->rows[t][k * q->row_len[t] + i]);
+                a1 = a1.c[0] == CB_NONE ? v : cb_ext_arith(b, KB_ONE, KB_ONE, a1, q->deep, v);
+            }
+        for (unsigned z = 3; z-- > 0;)
+            a2 = cb_ext_arith(b, KB_ONE, KB_ONE, a2, q->deep, gd_ext_from_base(b, zrow[z]));
         cb_ext x = gd_ext_from_base(b, P[s.log_lde]);
         cb_ext i1 = gd_ext_inverse(b, cb_ext_sub(b, x, q->zeta));
         cb_ext i2 = gd_ext_inverse(b, cb_ext_sub(b, x, q->zeta_next));
         cb_ext carried = cb_ext_add(b, cb_ext_mul(b, cb_ext_sub(b, a1, s1), i1),
-                                    cb_ext_mul(b, cb_ext_sub(b, a2, s2), i2));
+                                    cb_ext_mul(b, cb_ext_mul(b, cb_ext_sub(b, a2, s2), a273), i2));
         rr.deep += cb_rows(b) - r0;
 
         for (unsigned i = 0; i < s.nlayers && !cb_error(b); i++) {
@@ -245,12 +251,17 @@ int rv_build(cb_builder *b, const zp_vk *inner, rv_query_phase **out, rv_rows *r
             cb_target xinv = cb_div(b, onet, x0);
             kb winv = kb_inv(kb_root_of_unity(a));
             cb_ext beta = q->betas[i];
+            /* fri_fold_row's binary step, (v0 + v1) / 2 + beta (v0 - v1) t with
+             * t = w^-e / (2x), as v1 + (v0 - v1) u, u = (beta / (2x)) w^-e + 1/2 */
             for (size_t hh = kall / 2; hh >= 1; hh /= 2) {
                 cb_target tt = cb_mul(b, xinv, half);
+                cb_ext bt = cb_ext_mul(b, beta, gd_ext_from_base(b, tt));
                 kb wk = KB_ONE;
                 for (size_t e = 0; e < hh; e++) {
-                    cb_target te = e ? cb_mul(b, tt, cb_constant(b, wk)) : tt;
-                    v[e] = fold_pair(b, v[e], v[e + hh], beta, te, one, zero);
+                    cb_ext u = cb_ext_arith(b, KB_ONE, KB_ONE, bt,
+                                            cb_ext_constant(b, kb4_from_base(wk)), half_e);
+                    cb_ext d = cb_ext_sub(b, v[e], v[e + hh]);
+                    v[e] = cb_ext_arith(b, KB_ONE, KB_ONE, d, u, v[e + hh]);
                     wk = kb_mul(wk, winv);
                 }
                 if (hh > 1) {
