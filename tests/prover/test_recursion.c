@@ -138,18 +138,30 @@ static void check_real(const char *preset, uint32_t size, int zk)
     ex_free(e);
 }
 
+/* The key of a circuit shape under preset (its caps zero, 16 public inputs),
+ * for counting rows with the builder alone. Out: vk, fri, s. */
+static void shape_key(zp_vk *vk, fri_params *fri, fri_schedule *s, const char *preset,
+                      unsigned log_n, int zk)
+{
+    CHECK_OK(fri_preset(preset, fri));
+    memset(vk, 0, sizeof *vk);
+    vk->log_n = log_n;
+    vk->zk = zk;
+    vk->fri = *fri;
+    vk->num_public_inputs = 16;
+    CHECK_OK(fri_schedule_make(s, fri, log_n));
+    unsigned cap = fri->cap_log < s->log_lde ? fri->cap_log : s->log_lde;
+    vk->t0_cap_len = (size_t)1 << cap;
+    CHECK_OK(zp_vk_finish(vk));
+}
+
 /* Rows for the shape of a real proof; only the builder runs (no witness). */
 static void count(const char *preset, unsigned log_n, int zk)
 {
     fri_params fri;
-    CHECK_OK(fri_preset(preset, &fri));
     zp_vk vk;
-    memset(&vk, 0, sizeof vk);
-    vk.log_n = log_n;
-    vk.zk = zk;
-    vk.fri = fri;
     fri_schedule s;
-    CHECK_OK(fri_schedule_make(&s, &fri, log_n));
+    shape_key(&vk, &fri, &s, preset, log_n, zk);
     cb_builder *b;
     CHECK_OK(cb_new(&b, &fri, 0));
     rv_query_phase *q = NULL;
@@ -277,9 +289,9 @@ static void check_full(const char *preset, uint32_t size, int zk, int prove)
                 for (size_t i = 0; i < npi; i++)
                     CHECK(kb_eq(opi[i], pi[i]));
         } else {
-            CHECK_MSG(solved == ZK_ERR_PROOF || solved == ZK_ERR_NOT_FOUND || solved == ZK_ERR_RANGE,
-                      "%s hashchain zk=%d: a corrupted %s gave %d", preset, zk, k_fcorrupt[k],
-                      solved);
+            CHECK_MSG(
+                solved == ZK_ERR_PROOF || solved == ZK_ERR_NOT_FOUND || solved == ZK_ERR_RANGE,
+                "%s hashchain zk=%d: a corrupted %s gave %d", preset, zk, k_fcorrupt[k], solved);
             CHECK_MSG(solved != ZK_OK, "%s hashchain zk=%d: a corrupted %s was accepted", preset,
                       zk, k_fcorrupt[k]);
             printf("  whole verifier, corrupted %-20s -> %s\n", k_fcorrupt[k], zk_err_detail());
@@ -324,18 +336,9 @@ static void check_full(const char *preset, uint32_t size, int zk, int prove)
 static void count_full(const char *preset, unsigned log_n, int zk)
 {
     fri_params fri;
-    CHECK_OK(fri_preset(preset, &fri));
     zp_vk vk;
-    memset(&vk, 0, sizeof vk);
-    vk.log_n = log_n;
-    vk.zk = zk;
-    vk.fri = fri;
-    vk.num_public_inputs = 16;
     fri_schedule s;
-    CHECK_OK(fri_schedule_make(&s, &fri, log_n));
-    unsigned cap = fri.cap_log < s.log_lde ? fri.cap_log : s.log_lde;
-    vk.t0_cap_len = (size_t)1 << cap;
-    CHECK_OK(zp_vk_finish(&vk));
+    shape_key(&vk, &fri, &s, preset, log_n, zk);
     cb_builder *b;
     CHECK_OK(cb_new(&b, &fri, 0));
     rv_verifier *v = NULL;
