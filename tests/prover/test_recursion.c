@@ -32,32 +32,47 @@ typedef enum corrupt { C_NONE = 0, C_ROW, C_SIB, C_FRI_ROW, C_QUERY, C_COUNT } c
 static const char *const k_corrupt[C_COUNT] = {"none", "T1 row value", "T3 path digest",
                                                "FRI layer 0 row value", "query index"};
 
+/* An inner proof to verify: hashchain(size) under preset, proven and replayed.
+ * Returns ZK_OK with *e, proof, pi and r filled (the caller frees them), or an
+ * error with nothing left to free. */
+static int inner_proof(const char *preset, uint32_t size, int zk, fri_params *fri, ex_instance **e,
+                       zk_buf *proof, kb pi[16], zp_replay *r)
+{
+    *e = NULL;
+    zk_buf_init(proof, ZP_MAX_PROOF_BYTES);
+    int rc = fri_preset(preset, fri);
+    if (!rc)
+        rc = ex_build(e, "hashchain", size, fri, zk);
+    uint64_t seed = t_rand();
+    zp_prove_opts o = {.rand = t_rand_source, .rand_ctx = &seed};
+    if (!rc)
+        rc = ex_prove(*e, &o, proof, pi);
+    if (!rc)
+        rc = zp_verify_replay(cb_circuit_vk(ex_circuit(*e)), pi, ex_num_public_inputs(*e),
+                              proof->data, proof->len, 0, r);
+    if (rc) {
+        zk_buf_free(proof);
+        ex_free(*e);
+        *e = NULL;
+    }
+    return rc;
+}
+
 /* Proves hashchain(size) under preset, replays it and solves the query-phase
  * circuit from the replay, with one value corrupted unless C_NONE. */
 static void check_real(const char *preset, uint32_t size, int zk)
 {
     fri_params fri, outer;
-    CHECK_OK(fri_preset(preset, &fri));
     CHECK_OK(fri_preset("test", &outer));
-    ex_instance *e = NULL;
-    CHECK_OK(ex_build(&e, "hashchain", size, &fri, zk));
-    if (!e)
-        return;
+    ex_instance *e;
     zk_buf proof;
-    zk_buf_init(&proof, ZP_MAX_PROOF_BYTES);
     kb pi[16];
-    uint64_t seed = t_rand();
-    zp_prove_opts o = {.rand = t_rand_source, .rand_ctx = &seed};
-    CHECK_OK(ex_prove(e, &o, &proof, pi));
-    const zp_vk *vk = cb_circuit_vk(ex_circuit(e));
     zp_replay r;
-    int rc = zp_verify_replay(vk, pi, ex_num_public_inputs(e), proof.data, proof.len, 0, &r);
+    int rc = inner_proof(preset, size, zk, &fri, &e, &proof, pi, &r);
     CHECK_OK(rc);
-    if (rc) {
-        zk_buf_free(&proof);
-        ex_free(e);
+    if (rc)
         return;
-    }
+    const zp_vk *vk = cb_circuit_vk(ex_circuit(e));
     cb_builder *b;
     CHECK_OK(cb_new(&b, &outer, 0));
     rv_query_phase *q = NULL;
@@ -209,34 +224,26 @@ static const char *const k_fcorrupt[F_COUNT] = {
 };
 
 /* The whole verifier of a real proof of hashchain(size) under preset. When prove
- * is set, the outer circuit (under "test", or "aggregate" when outer_aggregate)
- * is also proven and verified. */
+ * is set, the outer circuit (under "test") is also proven and verified. */
 static void check_full(const char *preset, uint32_t size, int zk, int prove)
 {
     fri_params fri, outer;
-    CHECK_OK(fri_preset(preset, &fri));
     CHECK_OK(fri_preset("test", &outer));
-    ex_instance *e = NULL;
-    CHECK_OK(ex_build(&e, "hashchain", size, &fri, zk));
-    if (!e)
-        return;
+    ex_instance *e;
     zk_buf proof;
-    zk_buf_init(&proof, ZP_MAX_PROOF_BYTES);
     kb pi[16];
-    uint64_t seed = t_rand();
-    zp_prove_opts o = {.rand = t_rand_source, .rand_ctx = &seed};
-    CHECK_OK(ex_prove(e, &o, &proof, pi));
+    zp_replay r;
+    int rc = inner_proof(preset, size, zk, &fri, &e, &proof, pi, &r);
+    CHECK_OK(rc);
+    if (rc)
+        return;
     const zp_vk *vk = cb_circuit_vk(ex_circuit(e));
     size_t npi = ex_num_public_inputs(e);
-    zp_replay r;
-    int rc = zp_verify_replay(vk, pi, npi, proof.data, proof.len, 0, &r);
-    CHECK_OK(rc);
     cb_builder *b = NULL;
     rv_verifier *v = NULL;
     rv_rows rows;
     cb_circuit *c = NULL;
-    if (!rc)
-        CHECK_OK(cb_new(&b, &outer, 0));
+    CHECK_OK(cb_new(&b, &outer, 0));
     if (b)
         CHECK_OK(rv_build_verifier(b, vk, &v, &rows));
     if (v) {
@@ -250,8 +257,7 @@ static void check_full(const char *preset, uint32_t size, int zk, int prove)
         CHECK_OK(cb_build(b, &c));
     if (!c || !v) {
         rv_verifier_free(v);
-        if (!rc)
-            zp_replay_free(&r);
+        zp_replay_free(&r);
         zk_buf_free(&proof);
         ex_free(e);
         return;
