@@ -100,9 +100,11 @@ static int load_token(entry *e, const cauth_token *t, size_t i)
         e->roles = CAUTH_ROLE_USER;
     else if (strcmp(t->role, "admin") == 0)
         e->roles = CAUTH_ROLE_USER | CAUTH_ROLE_ADMIN;
+    else if (strcmp(t->role, "relay") == 0)
+        e->roles = CAUTH_ROLE_RELAY;
     else
-        return zk_err_set(ZK_ERR_CONFIG, "tokens[%zu] (%s): role '%s' is not user or admin", i,
-                          e->name, t->role);
+        return zk_err_set(ZK_ERR_CONFIG, "tokens[%zu] (%s): role '%s' is not user, relay or admin",
+                          i, e->name, t->role);
     size_t hl = strlen(t->sha256);
     if (hl != 64 || zk_hex_decode_exact(e->hash, sizeof e->hash, t->sha256, hl) != ZK_OK)
         return zk_err_set(ZK_ERR_CONFIG,
@@ -175,10 +177,23 @@ void cauth_free(cauth *a)
     free(a);
 }
 
-static int is_admin_method(const char *m)
+/* The roles that may call method (the classes of auth.h). */
+static uint64_t method_roles(const char *m)
 {
-    return strncmp(m, "chain_admin", strlen("chain_admin")) == 0 ||
-           strcmp(m, "chain_importMessages") == 0 || strcmp(m, "chain_addInteropRoot") == 0;
+    static const char *const relay_writes[] = {"chain_importMessages", "chain_addInteropRoot"};
+    static const char *const shared_reads[] = {"chain_getMessage", "chain_getStateCommitment",
+                                               "chain_getBatch",   "chain_getPublicKey",
+                                               "eth_chainId",      "net_version",
+                                               "eth_blockNumber"};
+    if (strncmp(m, "chain_admin", strlen("chain_admin")) == 0)
+        return CAUTH_ROLE_ADMIN;
+    for (size_t i = 0; i < sizeof relay_writes / sizeof *relay_writes; i++)
+        if (strcmp(m, relay_writes[i]) == 0)
+            return CAUTH_ROLE_ADMIN | CAUTH_ROLE_RELAY;
+    for (size_t i = 0; i < sizeof shared_reads / sizeof *shared_reads; i++)
+        if (strcmp(m, shared_reads[i]) == 0)
+            return CAUTH_ROLE_USER | CAUTH_ROLE_ADMIN | CAUTH_ROLE_RELAY;
+    return CAUTH_ROLE_USER | CAUTH_ROLE_ADMIN;
 }
 
 /* Finds the configured token the header presents.
@@ -221,16 +236,17 @@ int cauth_check(const cauth *a, const char *authorization, const char *method, r
         memset(out, 0, sizeof *out);
     if (!a || !method || !out)
         return RPCS_AUTH_UNAUTHENTICATED;
-    uint64_t need = is_admin_method(method) ? CAUTH_ROLE_ADMIN : CAUTH_ROLE_USER;
+    uint64_t may = method_roles(method);
+    /* What a public chain lets anyone call, any valid token may call too. */
+    int open = !a->private_mode && (may & CAUTH_ROLE_USER);
     if (!authorization)
-        return !a->private_mode && need == CAUTH_ROLE_USER ? RPCS_AUTH_ALLOW
-                                                           : RPCS_AUTH_UNAUTHENTICATED;
+        return open ? RPCS_AUTH_ALLOW : RPCS_AUTH_UNAUTHENTICATED;
     /* A client that sends credentials wants them checked, even where none are
      * needed: a mistyped token should fail loudly, not pass as anonymous. */
     const entry *e = lookup(a, authorization);
     if (!e)
         return RPCS_AUTH_UNAUTHENTICATED;
-    if (!(e->roles & need))
+    if (!(e->roles & may) && !open)
         return RPCS_AUTH_DENY;
     memcpy(out->subject, e->name, sizeof out->subject);
     out->roles = e->roles;

@@ -3,24 +3,34 @@
  * (common/rpc_server.h).
  *
  * A token has a name (the caller's subject in rpcs_auth and in logs) and a
- * role: user (send transactions, read) or admin (also the gateway/operator
- * methods). The configuration holds only the SHA-256 of each token, so a leaked
+ * role. The configuration holds only the SHA-256 of each token, so a leaked
  * config file or log gives no caller's credentials away. Callers present the
  * token as "Authorization: Bearer <token>".
  *
- * Admin methods: every name starting with "chain_admin", plus
- * chain_importMessages and chain_addInteropRoot; every other method is a user
- * method.
+ * Roles and method classes:
+ *   user   a member of the chain: its wallets and tools (send transactions,
+ *          every read);
+ *   relay  the gateway's relay, an outsider with one job: import messages and
+ *          add interop roots, read what DESIGN.md lets the gateway see of a
+ *          private chain (commitments, routing fields, envelopes), nothing else;
+ *   admin  the operator: everything.
  *
- *                     public mode          private mode
- *   user method       anyone; a token      user or admin token
- *                     that is sent must
- *                     be valid
- *   admin method      admin token          admin token
+ *   class          methods                                     roles
+ *   operator       every name starting with "chain_admin"      admin
+ *   relay write    chain_importMessages, chain_addInteropRoot  admin, relay
+ *   shared read    chain_getMessage, chain_getStateCommitment, user, admin, relay
+ *                  chain_getBatch, chain_getPublicKey,
+ *                  eth_chainId, net_version, eth_blockNumber
+ *   user           every other method, known or not            user, admin
  *
- * No token where one is needed, or a token that is malformed or unknown, is
- * RPCS_AUTH_UNAUTHENTICATED (HTTP 401); a valid token without the role is
- * RPCS_AUTH_DENY (-32001). docs/CHAIN.md, "Authentication", has the details.
+ * In public mode anyone may call the shared-read and user methods (a token that
+ * is sent must still be valid, and then any role may); in private mode every
+ * call needs a token of a role the class lists. No token where one is needed,
+ * or a token that is malformed or unknown, is RPCS_AUTH_UNAUTHENTICATED (HTTP
+ * 401); a valid token without the role is RPCS_AUTH_DENY (-32001). The handlers
+ * filter further by role (a private chain shows cleartext to admins only, and
+ * its state root to members only). docs/CHAIN.md, "Authentication", has the
+ * details.
  *
  * Threads: a cauth is read-only after cauth_new, so the hook runs on any number
  * of server threads at once.
@@ -33,10 +43,12 @@
 
 #include "common/rpc_server.h"
 
-/* Role bits in rpcs_auth.roles. An admin token holds both; a caller without a
- * token (public mode, user methods) holds none. */
+/* Role bits in rpcs_auth.roles. A user token holds USER, an admin token USER and
+ * ADMIN, a relay token RELAY alone; a caller without a token (public mode) holds
+ * none. */
 #define CAUTH_ROLE_USER  (UINT64_C(1) << 0)
 #define CAUTH_ROLE_ADMIN (UINT64_C(1) << 1)
+#define CAUTH_ROLE_RELAY (UINT64_C(1) << 2)
 
 #define CAUTH_MAX_TOKENS    64  /* tokens in one configuration */
 #define CAUTH_MAX_TOKEN_LEN 256 /* longest bearer token accepted, in chars */
@@ -44,7 +56,7 @@
 /* One configured token. Fixed-size strings, so configurations copy safely. */
 typedef struct cauth_token {
     char name[64];   /* 1-63 chars of [A-Za-z0-9_.-], unique: the caller's subject */
-    char role[16];   /* "user" or "admin" */
+    char role[16];   /* "user", "relay" or "admin" */
     char sha256[65]; /* 64 hex digits: SHA-256 of the token (cauth_hash_token) */
 } cauth_token;
 
@@ -58,7 +70,7 @@ typedef struct cauth cauth;
 
 /* Checks cfg and builds the policy.
  * Returns: ZK_OK; ZK_ERR_CONFIG naming what is wrong ("tokens[1] (ops): role
- * 'root' is not user or admin"; a bad mode; a name empty, too long, of other
+ * 'root' is not user, relay or admin"; a bad mode; a name empty, too long, of other
  * characters or used twice; a sha256 that is not 64 hex digits or repeats
  * another; more than CAUTH_MAX_TOKENS; private mode without tokens);
  * ZK_ERR_INVALID_ARG (out or cfg NULL, tokens NULL with n_tokens > 0);

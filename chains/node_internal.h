@@ -22,10 +22,6 @@ int node_is_public(const node *n);
  * when the node has none. */
 const uint8_t *node_chain_sk(const node *n);
 const uint8_t *node_chain_pub(const node *n);
-/* Parameter readers of node_msg.c: each fills why (a message naming key) and
- * returns ZK_ERR_PARSE on a bad value. */
-int nm_get_u64(const json_t *o, const char *key, uint64_t *out, char *why, size_t wl);
-int nm_get_digest(const json_t *o, const char *key, p2_digest *d, char *why, size_t wl);
 /* node_private.c: chain_getPublicKey. */
 int node_register_private_rpc(node *n, rpcs_server *srv) __attribute__((warn_unused_result));
 /* node_private.c: the message of an import given as {"envelope", "sequence"?,

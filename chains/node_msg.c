@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "chains/auth.h"
+#include "chains/interop.h"
 #include "chains/node.h"
 #include "chains/node_internal.h"
 #include "common/error.h"
@@ -20,30 +21,7 @@
 /* The most transaction hashes chain_getBatch lists. */
 #define BATCH_MAX_TXS 100000u
 
-static json_t *digestj(const p2_digest *d)
-{
-    uint8_t b[32];
-    pc_encode8(b, d->v);
-    return j_hex(b, 32);
-}
-
 /* ---- parsing ---- */
-
-/* A u64 as a JSON integer or a hex quantity. */
-int nm_get_u64(const json_t *o, const char *key, uint64_t *out, char *why, size_t wl)
-{
-    json_t *v = json_object_get(o, key);
-    if (json_is_integer(v) && json_integer_value(v) >= 0) {
-        *out = (uint64_t)json_integer_value(v);
-        return ZK_OK;
-    }
-    u256 x;
-    if (json_is_string(v) && !strncmp(json_string_value(v), "0x", 2) &&
-        !u256_parse(json_string_value(v), &x) && u256_to_u64(&x, out))
-        return ZK_OK;
-    snprintf(why, wl, "%s: expected a non-negative integer below 2^64", key);
-    return ZK_ERR_PARSE;
-}
 
 static int get_hex(const json_t *o, const char *key, uint8_t *out, size_t n, char *why, size_t wl)
 {
@@ -54,17 +32,6 @@ static int get_hex(const json_t *o, const char *key, uint8_t *out, size_t n, cha
         return ZK_ERR_PARSE;
     }
     return ZK_OK;
-}
-
-int nm_get_digest(const json_t *o, const char *key, p2_digest *d, char *why, size_t wl)
-{
-    uint8_t b[32];
-    int e = get_hex(o, key, b, 32, why, wl);
-    if (!e && pc_decode8(d->v, b)) {
-        snprintf(why, wl, "%s: an element is not below p", key);
-        return ZK_ERR_PARSE;
-    }
-    return e;
 }
 
 static int get_path(const json_t *o, const char *key, p2_digest path[SMT_DEPTH], char *why,
@@ -82,7 +49,7 @@ static int get_path(const json_t *o, const char *key, p2_digest path[SMT_DEPTH],
         if (!holder)
             return ZK_ERR_NOMEM;
         json_object_set(holder, k, json_array_get(a, i));
-        int e = nm_get_digest(holder, k, &path[i], why, wl);
+        int e = interop_json_digest(holder, k, &path[i], why, wl);
         json_decref(holder);
         if (e) {
             size_t used = strlen(why);
@@ -98,25 +65,13 @@ static int get_path(const json_t *o, const char *key, p2_digest path[SMT_DEPTH],
 static int parse_position(const json_t *o, ledger_import *im, char *why, size_t wl)
 {
     json_t *ir = json_object_get(o, "interop");
-    int e = nm_get_u64(o, "exitIndex", &im->exit_index, why, wl);
+    int e = interop_json_u64(o, "exitIndex", &im->exit_index, why, wl);
     if (!e)
         e = get_path(o, "exitPath", im->exit_path, why, wl);
-    if (!e && !json_is_object(ir)) {
-        snprintf(why, wl, "interop: expected the source's interop record");
-        e = ZK_ERR_PARSE;
-    }
     if (!e)
-        e = nm_get_u64(ir, "chainId", &im->interop.chain_id, why, wl);
+        e = interop_from_json(ir, &im->interop, why, wl);
     if (!e)
-        e = nm_get_digest(ir, "exitRoot", &im->interop.exit_root, why, wl);
-    if (!e)
-        e = nm_get_u64(ir, "exitCount", &im->interop.exit_count, why, wl);
-    if (!e)
-        e = nm_get_u64(ir, "lastBatch", &im->interop.last_batch, why, wl);
-    if (!e)
-        e = nm_get_digest(ir, "stateCommitment", &im->interop.state_commitment, why, wl);
-    if (!e)
-        e = nm_get_u64(o, "interopIndex", &im->interop_index, why, wl);
+        e = interop_json_u64(o, "interopIndex", &im->interop_index, why, wl);
     if (!e)
         e = get_path(o, "interopPath", im->interop_path, why, wl);
     return e;
@@ -143,18 +98,18 @@ static int parse_import(node *n, const json_t *o, ledger_import *im, zk_buf *buf
     const char *ps;
     json_t *asset = json_object_get(o, "asset");
     json_t *pl = json_object_get(o, "payload");
-    int e = nm_get_u64(o, "version", &ver, why, wl);
+    int e = interop_json_u64(o, "version", &ver, why, wl);
     if (!e && ver > UINT32_MAX) {
         snprintf(why, wl, "version: too large");
         e = ZK_ERR_PARSE;
     }
     m->version = (uint32_t)ver;
     if (!e)
-        e = nm_get_u64(o, "source", &m->source_chain, why, wl);
+        e = interop_json_u64(o, "source", &m->source_chain, why, wl);
     if (!e)
-        e = nm_get_u64(o, "destination", &m->dest_chain, why, wl);
+        e = interop_json_u64(o, "destination", &m->dest_chain, why, wl);
     if (!e)
-        e = nm_get_u64(o, "sequence", &m->sequence, why, wl);
+        e = interop_json_u64(o, "sequence", &m->sequence, why, wl);
     if (!e)
         e = get_hex(o, "sender", m->sender, 20, why, wl);
     if (!e)
@@ -164,7 +119,7 @@ static int parse_import(node *n, const json_t *o, ledger_import *im, zk_buf *buf
         e = ZK_ERR_PARSE;
     }
     if (!e)
-        e = nm_get_u64(asset, "origin", &m->asset.origin_chain, why, wl);
+        e = interop_json_u64(asset, "origin", &m->asset.origin_chain, why, wl);
     if (!e)
         e = get_hex(asset, "token", m->asset.token, 32, why, wl);
     json_t *amt = json_object_get(o, "amount");
@@ -213,7 +168,7 @@ static json_t *msg_json(const st_message *m, const p2_digest *leaf, const uint8_
         bad |= jset(o, "source", j_qty(m->source_chain));
         bad |= jset(o, "destination", j_qty(m->dest_chain));
         bad |= jset(o, "sequence", j_qty(m->sequence));
-        bad |= jset(o, "leaf", digestj(leaf));
+        bad |= jset(o, "leaf", interop_digest_json(leaf));
     }
     if (!bad && full) {
         bad |= jset(o, "sender", j_hex(m->sender, 20));
@@ -276,7 +231,7 @@ RPC_FN(m_import)
     json_t *msgs = json_object_get(req, "messages");
     p2_digest root;
     char why[160];
-    if (!json_is_object(req) || nm_get_digest(req, "interopRoot", &root, why, sizeof why))
+    if (!json_is_object(req) || interop_json_digest(req, "interopRoot", &root, why, sizeof why))
         return rpcs_param_error(err, 0, "request", "interopRoot: expected 32 bytes of hex");
     if (!json_is_array(msgs) || json_array_size(msgs) == 0 || json_array_size(msgs) > 256)
         return rpcs_param_error(err, 0, "request", "messages: expected an array of 1..256");
@@ -383,9 +338,9 @@ RPC_FN(m_get_message)
         return rpcs_param_error(err, 0, "message", "expected {index} or {source, sequence}");
     int sent = json_object_get(sel, "index") != NULL;
     uint64_t index = 0, source = 0, seq = 0;
-    if (sent ? nm_get_u64(sel, "index", &index, why, sizeof why)
-             : (nm_get_u64(sel, "source", &source, why, sizeof why) ||
-                nm_get_u64(sel, "sequence", &seq, why, sizeof why)))
+    if (sent ? interop_json_u64(sel, "index", &index, why, sizeof why)
+             : (interop_json_u64(sel, "source", &source, why, sizeof why) ||
+                interop_json_u64(sel, "sequence", &seq, why, sizeof why)))
         return rpcs_param_error(err, 0, "message", "%s", why);
     zk_buf payload;
     zk_buf_init(&payload, LEDGER_MAX_PAYLOAD);
@@ -407,13 +362,13 @@ RPC_FN(m_get_message)
             json_t *pa = json_array();
             int bad = !pa;
             for (int i = 0; !bad && i < SMT_DEPTH; i++)
-                bad |= json_array_append_new(pa, digestj(&path[i]));
+                bad |= json_array_append_new(pa, interop_digest_json(&path[i]));
             bad |= jset(o, "status", json_string("sent"));
             bad |= jset(o, "exitIndex", j_qty(index));
             bad |= jset(o, "block", j_qty(s.block));
             if (full)
                 bad |= jset(o, "txHash", j_hex(s.tx_hash, 32));
-            bad |= jset(o, "exitRoot", digestj(&st.roots.exit_root));
+            bad |= jset(o, "exitRoot", interop_digest_json(&st.roots.exit_root));
             bad |= jset(o, "exitCount", j_qty(st.roots.exit_count));
             bad |= jset(o, "exitRootBlock", j_qty(st.block));
             bad |= jset(o, "exitPath", pa);
@@ -447,25 +402,37 @@ RPC_FN(m_get_message)
     return o;
 }
 
-static json_t *state_json(const ledger_state *s)
+/* A chain's state after a block. members: the caller may see the state root and
+ * the trees under it (a public chain's anyone, a private chain's user and admin
+ * tokens); others (a private chain's relay) get what DESIGN.md "Privacy" lets
+ * the gateway see: the commitment, the exit root and the exit count. */
+static json_t *state_json(const ledger_state *s, int members)
 {
     json_t *o = json_object();
     int bad = !o;
     if (!bad) {
         bad |= jset(o, "block", j_qty(s->block));
-        bad |= jset(o, "stateRoot", digestj(&s->state_root));
-        bad |= jset(o, "stateCommitment", digestj(&s->commitment));
-        bad |= jset(o, "accountRoot", digestj(&s->roots.account_root));
-        bad |= jset(o, "localBalanceRoot", digestj(&s->roots.local_root));
-        bad |= jset(o, "channelRoot", digestj(&s->roots.channel_root));
-        bad |= jset(o, "exitRoot", digestj(&s->roots.exit_root));
+        bad |= jset(o, "stateCommitment", interop_digest_json(&s->commitment));
+        bad |= jset(o, "exitRoot", interop_digest_json(&s->roots.exit_root));
         bad |= jset(o, "exitCount", j_qty(s->roots.exit_count));
+    }
+    if (!bad && members) {
+        bad |= jset(o, "stateRoot", interop_digest_json(&s->state_root));
+        bad |= jset(o, "accountRoot", interop_digest_json(&s->roots.account_root));
+        bad |= jset(o, "localBalanceRoot", interop_digest_json(&s->roots.local_root));
+        bad |= jset(o, "channelRoot", interop_digest_json(&s->roots.channel_root));
     }
     if (bad) {
         json_decref(o);
         return NULL;
     }
     return o;
+}
+
+/* Nonzero when the caller sees a member's view of the state (state_json). */
+static int sees_state(const node *n, const rpcs_auth *auth)
+{
+    return node_is_public(n) || (auth && (auth->roles & CAUTH_ROLE_USER));
 }
 
 RPC_FN(m_state_commitment)
@@ -489,7 +456,7 @@ RPC_FN(m_state_commitment)
     node_ledger_unlock(n);
     if (rc == ZK_ERR_NOT_FOUND)
         return json_null();
-    json_t *o = rc ? NULL : state_json(&s);
+    json_t *o = rc ? NULL : state_json(&s, sees_state(n, auth));
     if (o && show) {
         uint8_t b[32];
         pc_encode8(b, salt.v);
@@ -506,7 +473,6 @@ RPC_FN(m_state_commitment)
 RPC_FN(m_get_batch)
 {
     node *n = ctx;
-    (void)auth;
     uint64_t num;
     if (rpcs_param_count(params, 1, 1, err) || rpcs_param_uint64(params, 0, "batch", &num, err))
         return NULL;
@@ -538,7 +504,7 @@ RPC_FN(m_get_batch)
         }
     }
     node_ledger_unlock(n);
-    if (!rc && txs && blocks && (o = state_json(&s))) {
+    if (!rc && txs && blocks && (o = state_json(&s, sees_state(n, auth)))) {
         int bad = jset(o, "number", j_qty(num));
         bad |= jset(o, "firstBlock", j_qty(first));
         bad |= jset(o, "lastBlock", j_qty(last));

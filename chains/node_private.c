@@ -7,6 +7,7 @@
 
 #include "chains/chainkey.h"
 #include "chains/node.h"
+#include "chains/interop.h"
 #include "chains/node_internal.h"
 #include "common/error.h"
 #include "privacy/envelope.h"
@@ -57,9 +58,9 @@ int node_open_import(node *n, const json_t *o, ledger_import *im, zk_buf *buf, c
     p2_digest leaf;
     int has_seq = json_object_get(o, "sequence") != NULL;
     int has_leaf = json_object_get(o, "leaf") != NULL;
-    int e = has_seq ? nm_get_u64(o, "sequence", &seq, why, wl) : ZK_OK;
+    int e = has_seq ? interop_json_u64(o, "sequence", &seq, why, wl) : ZK_OK;
     if (!e && has_leaf)
-        e = nm_get_digest(o, "leaf", &leaf, why, wl);
+        e = interop_json_digest(o, "leaf", &leaf, why, wl);
     if (e)
         return e;
     zk_buf env;

@@ -22,6 +22,8 @@ int cmd_privacy(int argc, char **argv);
 int cmd_tx(int argc, char **argv);
 int cmd_devnet(int argc, char **argv);
 int cmd_chain(int argc, char **argv);
+/* `zkgate chain interop-root` (cli/cmd_chain_interop.c), called by cmd_chain. */
+int cmd_chain_interop_root(int argc, char **argv);
 int cmd_prove(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 

@@ -1,7 +1,8 @@
 /* zkgate chain: runs a chain node (chains/node.h) from a configuration file until
  * SIGINT or SIGTERM; `chain verify` replays a node's stored blocks; `chain token`
  * makes an RPC bearer token and the hash its config entry holds; `chain pubkey`
- * prints the chain key's public key (the key is made on first use). */
+ * prints the chain key's public key (the key is made on first use); `chain
+ * interop-root` (cmd_chain_interop.c) builds an interop root. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -30,7 +31,8 @@ static void usage(void)
     printf("usage: zkgate chain --config FILE [--data-dir DIR] [--rpc-addr HOST:PORT]\n"
            "       zkgate chain verify --data-dir DIR\n"
            "       zkgate chain token\n"
-           "       zkgate chain pubkey --config FILE [--data-dir DIR]\n\n"
+           "       zkgate chain pubkey --config FILE [--data-dir DIR]\n"
+           "       zkgate chain interop-root FILE|-\n\n"
            "Runs a chain node: the native-coin ledger, a mempool, a sequencer making a\n"
            "block every block_time_ms when transactions wait, and Ethereum JSON-RPC on\n"
            "rpc.addr (see config/chain-public.json and docs/CHAIN.md), until SIGINT or\n"
@@ -43,7 +45,12 @@ static void usage(void)
            "pubkey prints the public key (0x04.., 65 bytes) of the chain's key DIR/chain.key,\n"
            "making the key (mode 0600) if there is none: the value other chains put in\n"
            "their \"peers\" to send this chain encrypted messages (docs/CHAIN.md,\n"
-           "\"Private chains\").\n");
+           "\"Private chains\").\n\n"
+           "interop-root reads chains' interop records (a JSON array of {chainId, exitRoot,\n"
+           "exitCount, lastBatch, stateCommitment}, from FILE or stdin) and prints the\n"
+           "interop tree's root and each record's interopIndex and interopPath: what\n"
+           "chain_addInteropRoot and chain_importMessages take (docs/CHAIN.md, \"Messages\n"
+           "and imports\"). The gateway makes these roots; this is for devnets and tests.\n");
 }
 
 static int verify(int argc, char **argv)
@@ -230,6 +237,8 @@ int cmd_chain(int argc, char **argv)
         return token(argc, argv);
     if (argc >= 2 && strcmp(argv[1], "pubkey") == 0)
         return pubkey(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "interop-root") == 0)
+        return cmd_chain_interop_root(argc, argv);
     const char *config_path = NULL, *data_dir = NULL, *rpc_addr = NULL;
     int urc = cli_service_flags("chain", argc, argv, 1, &config_path, &data_dir, &rpc_addr);
     if (urc)

@@ -1,5 +1,5 @@
-/* Tests for chains/auth: every cell of the policy (public/private x user/admin
- * method x no token, wrong token, user token, admin token, malformed header),
+/* Tests for chains/auth: every cell of the policy (public/private x user/shared-read/relay/operator
+ * method x no token, wrong token, user, admin and relay token, malformed header),
  * the SHA-256 known answer behind the configured hashes, random token sets that
  * each resolve to their own name, and every configuration error. */
 #include "chains/auth.h"
@@ -13,6 +13,7 @@ enum { ALLOW = RPCS_AUTH_ALLOW, DENY = RPCS_AUTH_DENY, UNAUTH = RPCS_AUTH_UNAUTH
 
 static const char k_user_tok[] = "user-token-for-tests_0123";
 static const char k_admin_tok[] = "AdminTokenForTests+/==";
+static const char k_relay_tok[] = "relay.token~for~tests";
 
 static cauth_token tok(const char *name, const char *role, const char *token)
 {
@@ -56,59 +57,78 @@ static void test_hash(void)
     CHECK_OK(cauth_hash_token(hex, big));
 }
 
+/* Method classes (chains/auth.h). */
+enum { M_USER, M_SHARED, M_RELAY, M_OPERATOR, M_CLASSES };
+
 /* Expected verdict of one cell. cred: 0 none, 1 wrong token, 2 user, 3 admin,
- * 4 malformed header. */
-static int expected(int private_mode, int admin_method, int cred)
+ * 4 malformed header, 5 relay. */
+static int expected(int private_mode, int cls, int cred)
 {
+    int open = !private_mode && (cls == M_USER || cls == M_SHARED);
     switch (cred) {
-    case 0: return !private_mode && !admin_method ? ALLOW : UNAUTH;
+    case 0: return open ? ALLOW : UNAUTH;
     case 1:
     case 4: return UNAUTH;
-    case 2: return admin_method ? DENY : ALLOW;
+    case 2: return cls == M_USER || cls == M_SHARED ? ALLOW : DENY;
+    case 5: return open || cls == M_SHARED || cls == M_RELAY ? ALLOW : DENY;
     default: return ALLOW;
     }
 }
 
 static void test_policy_matrix(void)
 {
-    cauth_token t[2] = {tok("alice", "user", k_user_tok), tok("gateway", "admin", k_admin_tok)};
-    char h_user[300], h_admin[300], h_wrong[300];
+    cauth_token t[3] = {tok("alice", "user", k_user_tok), tok("gateway", "admin", k_admin_tok),
+                        tok("relay-1", "relay", k_relay_tok)};
+    char h_user[300], h_admin[300], h_wrong[300], h_relay[300];
     snprintf(h_user, sizeof h_user, "Bearer %s", k_user_tok);
     snprintf(h_admin, sizeof h_admin, "Bearer %s", k_admin_tok);
     snprintf(h_wrong, sizeof h_wrong, "Bearer %sX", k_user_tok);
+    snprintf(h_relay, sizeof h_relay, "Bearer %s", k_relay_tok);
     static const char *const malformed[] = {
         "",         "Bearer",    "Bearer ",    "Bearer    ",  "Basic x",   "Basic dXNlcjpwYXNz",
         "Bearer=x", "Token abc", "Bearer a b", "Bearer a\"b", "Bearer ==",
     };
-    static const char *const user_methods[] = {"eth_blockNumber", "eth_sendRawTransaction",
-                                               "chain_getBatch",  "chain_admi",
-                                               "no_such_method",  "Chain_adminPause"};
-    static const char *const admin_methods[] = {"chain_addInteropRoot", "chain_importMessages",
-                                                "chain_admin", "chain_adminPause",
-                                                "chain_admin_setLimits"};
+    static const char *const user_methods[] = {
+        "eth_sendRawTransaction", "eth_getBalance",   "eth_getTransactionByHash",
+        "eth_getBlockByNumber",   "eth_call",         "chain_admi",
+        "no_such_method",         "Chain_adminPause", "chain_getmessage"};
+    static const char *const shared_methods[] = {
+        "chain_getBatch", "chain_getMessage", "chain_getStateCommitment", "chain_getPublicKey",
+        "eth_chainId",    "net_version",      "eth_blockNumber"};
+    static const char *const relay_methods[] = {"chain_addInteropRoot", "chain_importMessages"};
+    static const char *const operator_methods[] = {"chain_admin", "chain_adminPause",
+                                                   "chain_admin_setLimits"};
+    static const struct {
+        const char *const *m;
+        size_t n;
+    } k_class[M_CLASSES] = {
+        {user_methods, sizeof user_methods / sizeof *user_methods},
+        {shared_methods, sizeof shared_methods / sizeof *shared_methods},
+        {relay_methods, sizeof relay_methods / sizeof *relay_methods},
+        {operator_methods, sizeof operator_methods / sizeof *operator_methods},
+    };
     for (int pm = 0; pm < 2; pm++) {
-        cauth *a = make(pm ? "private" : "public", t, 2);
+        cauth *a = make(pm ? "private" : "public", t, 3);
         if (!a)
             return;
-        for (int am = 0; am < 2; am++) {
-            const char *const *ms = am ? admin_methods : user_methods;
-            size_t nm = am ? sizeof admin_methods / sizeof *admin_methods
-                           : sizeof user_methods / sizeof *user_methods;
-            for (size_t mi = 0; mi < nm; mi++) {
-                for (int cred = 0; cred < 5; cred++) {
+        for (int cls = 0; cls < M_CLASSES; cls++) {
+            for (size_t mi = 0; mi < k_class[cls].n; mi++) {
+                const char *m = k_class[cls].m[mi];
+                for (int cred = 0; cred < 6; cred++) {
                     size_t nh = cred == 4 ? sizeof malformed / sizeof *malformed : 1;
                     for (size_t hi = 0; hi < nh; hi++) {
                         const char *h = cred == 0   ? NULL
                                         : cred == 1 ? h_wrong
                                         : cred == 2 ? h_user
                                         : cred == 3 ? h_admin
+                                        : cred == 5 ? h_relay
                                                     : malformed[hi];
                         rpcs_auth out;
                         memset(&out, 0xa5, sizeof out);
-                        int v = cauth_check(a, h, ms[mi], &out);
-                        int want = expected(pm, am, cred);
+                        int v = cauth_check(a, h, m, &out);
+                        int want = expected(pm, cls, cred);
                         CHECK_MSG(v == want, "%s mode, %s, cred %d (%s): verdict %d, want %d",
-                                  pm ? "private" : "public", ms[mi], cred,
+                                  pm ? "private" : "public", m, cred,
                                   cred == 4 ? malformed[hi] : "-", v, want);
                         if (v == ALLOW && cred == 0)
                             CHECK(out.subject[0] == '\0' && out.roles == 0);
@@ -118,6 +138,11 @@ static void test_policy_matrix(void)
                         if (v == ALLOW && cred == 3)
                             CHECK(strcmp(out.subject, "gateway") == 0 &&
                                   out.roles == (CAUTH_ROLE_USER | CAUTH_ROLE_ADMIN));
+                        /* A relay never holds the user or admin bit, so no
+                         * handler shows it a member's or an operator's view. */
+                        if (v == ALLOW && cred == 5)
+                            CHECK(strcmp(out.subject, "relay-1") == 0 &&
+                                  out.roles == CAUTH_ROLE_RELAY);
                     }
                 }
             }
@@ -191,19 +216,23 @@ static void test_random_tokens(void)
             zk_hex_encode(toks[i], r, sizeof r, 0);
             char name[32];
             snprintf(name, sizeof name, "tok-%zu", i);
-            t[i] = tok(name, t_rand() & 1 ? "admin" : "user", toks[i]);
+            static const char *const roles[] = {"admin", "user", "relay"};
+            t[i] = tok(name, roles[t_rand() % 3], toks[i]);
         }
-        cauth *a = make(t_rand() & 1 ? "private" : "public", t, n);
+        int pm = (int)(t_rand() & 1);
+        cauth *a = make(pm ? "private" : "public", t, n);
         if (!a)
             return;
         for (size_t i = 0; i < n; i++) {
             char h[100];
             rpcs_auth out;
             snprintf(h, sizeof h, "Bearer %.64s", toks[i]);
-            int admin = strcmp(t[i].role, "admin") == 0;
-            CHECK_EQ(cauth_check(a, h, "eth_getBalance", &out), ALLOW);
+            int admin = strcmp(t[i].role, "admin") == 0, relay = strcmp(t[i].role, "relay") == 0;
+            CHECK_EQ(cauth_check(a, h, "eth_chainId", &out), ALLOW);
             CHECK(strcmp(out.subject, t[i].name) == 0);
-            CHECK_EQ(cauth_check(a, h, "chain_importMessages", &out), admin ? ALLOW : DENY);
+            CHECK_EQ(cauth_check(a, h, "eth_getBalance", &out), relay && pm ? DENY : ALLOW);
+            CHECK_EQ(cauth_check(a, h, "chain_importMessages", &out),
+                     admin || relay ? ALLOW : DENY);
             size_t at = 7 + (size_t)(t_rand() % 64);
             h[at] = h[at] == '0' ? '1' : '0';
             CHECK_EQ(cauth_check(a, h, "eth_getBalance", &out), UNAUTH);
@@ -250,10 +279,11 @@ static void test_config_errors(void)
 
     memcpy(t, ok, sizeof t);
     snprintf(t[1].role, sizeof t[1].role, "root");
-    expect_config_error("public", t, 2, "tokens[1] (gateway): role 'root' is not user or admin");
+    expect_config_error("public", t, 2,
+                        "tokens[1] (gateway): role 'root' is not user, relay or admin");
     memcpy(t, ok, sizeof t);
     t[0].role[0] = '\0';
-    expect_config_error("public", t, 2, "tokens[0] (alice): role '' is not user or admin");
+    expect_config_error("public", t, 2, "tokens[0] (alice): role '' is not user, relay or admin");
 
     memcpy(t, ok, sizeof t);
     t[0].sha256[63] = '\0';

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A private chain's JSON-RPC as a real process: no token or a wrong one gets HTTP 401,
 # the user token reads and sends transactions, an admin method with the user token
-# gets -32001, every denial is in the node's log and no token is; `zkgate chain
+# gets -32001, the relay token imports and reads commitments but no member's
+# method or view, every denial is in the node's log and no token is; `zkgate chain
 # token` makes a token whose printed hash, put in the config, lets it in; config
 # errors in "auth" are named.
 . "$(dirname "$0")/lib.sh"
@@ -9,13 +10,14 @@
 # The development tokens of config/chain-private.json (docs/CHAIN.md).
 user_tok=zkgate-dev-user-token-not-secret
 admin_tok=zkgate-dev-admin-token-not-secret
+relay_tok=zkgate-dev-relay-token-not-secret
 
 src="$ZKGATE_SRC/config/chain-private.json"
 cfg="$tmp/chain-private.json"
 cp "$src" "$cfg"
 expect_ok "config check chain-private" "$ZKGATE" config check "$cfg"
 grep -q '"mode": "private"' "$tmp/out" || fail "config check prints auth.mode"
-for t in $user_tok $admin_tok; do
+for t in $user_tok $admin_tok $relay_tok; do
   h=$(printf %s "$t" | sha256sum | cut -d' ' -f1)
   grep -q "$h" "$src" || fail "config holds the sha256 of the development token $t"
 done
@@ -42,7 +44,7 @@ bad '.auth.tokens[1].sha256 = "abcd"'
 expect_fail "short sha256" "key 'auth': tokens\[1\] \(dev-gateway\): sha256: expected 64 hex" \
   "$ZKGATE" config check "$tmp/bad.json"
 bad '.auth.tokens[0].role = "root"'
-expect_fail "unknown role" "role 'root' is not user or admin" "$ZKGATE" config check "$tmp/bad.json"
+expect_fail "unknown role" "role 'root' is not user, relay or admin" "$ZKGATE" config check "$tmp/bad.json"
 bad '.auth.tokens[1].name = "dev-user"'
 expect_fail "duplicate name" "name 'dev-user' is used by tokens\[0\]" \
   "$ZKGATE" config check "$tmp/bad.json"
@@ -125,6 +127,32 @@ r=$(call chain_addInteropRoot "[\"$root\"]" "$admin_tok")
 [ "$(jq -r .result "$tmp/body")" = true ] || fail "admin adds an interop root: $r"
 pass "admin methods need the admin token"
 
+# The relay token (the gateway's): imports and roots, the shared reads, and the
+# state as the gateway may see it (commitment, exit root and count, no state
+# root); no member's method.
+r=$(call chain_addInteropRoot "[\"$root\"]" "$relay_tok")
+[ "$(jq -r .result "$tmp/body")" = true ] || fail "relay adds an interop root: $r"
+r=$(call eth_chainId '[]' "$relay_tok")
+[ "$(jq -r .result "$tmp/body")" = 0x7a6a ] || fail "relay reads the chain id: $r"
+for m in eth_getBalance eth_getTransactionByHash eth_getBlockByNumber eth_sendRawTransaction \
+  eth_getTransactionCount eth_call; do
+  r=$(call "$m" '[]' "$relay_tok")
+  [ "$(head -1 <<<"$r")" = 200 ] && [ "$(jq -r .error.code "$tmp/body")" = -32001 ] \
+    || fail "$m with the relay token: -32001: $r"
+done
+r=$(call chain_getStateCommitment '[]' "$relay_tok")
+jq -e '.result | .stateCommitment and .exitRoot and .exitCount and .block
+  and (has("stateRoot") or has("accountRoot") or has("channelRoot")
+       or has("localBalanceRoot") or has("salt") | not)' "$tmp/body" >/dev/null \
+  || fail "relay sees the commitment, never the state root or salt: $r"
+r=$(call chain_getStateCommitment '[]' "$user_tok")
+jq -e '.result | .stateRoot and .stateCommitment and (has("salt") | not)' "$tmp/body" \
+  >/dev/null || fail "user sees the state root, not the salt: $r"
+r=$(call chain_getStateCommitment '[]' "$admin_tok")
+jq -e '.result | .stateRoot and .salt' "$tmp/body" >/dev/null \
+  || fail "admin sees the state root and the salt: $r"
+pass "relay tokens import and see commitments only"
+
 grep -Eq 'WARN rpc\.auth_denied method=chain_addInteropRoot reason=forbidden credentials=true' \
   "$tmp/node.err" || fail "forbidden call logged: $(grep auth_denied "$tmp/node.err")"
 grep -Eq 'WARN rpc\.auth_denied method=eth_blockNumber reason=unauthenticated credentials=false' \
@@ -132,8 +160,8 @@ grep -Eq 'WARN rpc\.auth_denied method=eth_blockNumber reason=unauthenticated cr
 grep -Eq 'WARN rpc\.auth_denied method=eth_blockNumber reason=unauthenticated credentials=true' \
   "$tmp/node.err" || fail "call with a wrong token logged"
 [ "$(grep -c 'rpc\.auth_denied' "$tmp/node.err")" -ge 7 ] || fail "every denial logged"
-grep -q 'chain.auth mode=private tokens=3' "$tmp/node.err" || fail "node logs its auth mode"
-for t in "$user_tok" "$admin_tok" "$new_tok"; do
+grep -q 'chain.auth mode=private tokens=4' "$tmp/node.err" || fail "node logs its auth mode"
+for t in "$user_tok" "$admin_tok" "$relay_tok" "$new_tok"; do
   grep -qF "$t" "$tmp/node.err" "$tmp/node.out" && fail "a token appears in the node's output"
 done
 curl -s "http://127.0.0.1:$port/metrics" | grep -Eq '^zkgate_rpc_auth_denied_total [1-9]' \
