@@ -3,12 +3,15 @@
 # private node (config/chain-private.json with a "peers" entry for the public
 # chain) and a public node (config/chain-public.json). `zkgate chain pubkey`
 # makes and prints the public chain's key; cast sends to OUTBOX.send on the
-# private node with the dev-user token; chain_getMessage shows that token the
-# envelope and routing fields only and the admin token the cleartext;
-# chain_getPublicKey; a send to a chain without a key is refused with its
-# message; the public node opens the envelope (an import then stops at the
-# interop root this test cannot build: the C test test_private does the whole
-# round trip) and rejects an altered one. Skipped (exit 77) without cast.
+# private node with the dev-user token; chain_getMessage shows that token and
+# the relay token the envelope and routing fields only and the admin token the
+# cleartext; the relay token sees the commitment but not the state root, and no
+# member's method; chain_getPublicKey; a send to a chain without a key is
+# refused with its message; `zkgate chain interop-root` builds an interop root
+# over the private chain's record, the relay adds it to the public node and
+# imports the envelope, which the public node opens and delivers (bob's bridged
+# balance rises by the amount); a retry is a duplicate, an altered envelope or
+# path is rejected. Skipped (exit 77) without cast.
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null || { echo "SKIP: jq is not installed"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: curl is not installed"; exit 77; }
@@ -21,12 +24,13 @@ outbox=0x000000000000000000000000000000005a4b0002
 zero32=0x0000000000000000000000000000000000000000000000000000000000000000
 user_tok=zkgate-dev-user-token-not-secret
 admin_tok=zkgate-dev-admin-token-not-secret
+relay_tok=zkgate-dev-relay-token-not-secret
 key=$(jq -r --arg a "$dev" '.secp256k1_private_key_to_address[]
   | select((.address | ascii_downcase) == $a) | .private_key' "$ZKGATE_VECTORS/ethereum.json")
 
-# The public chain (31337) gets an admin token (the dev one) for imports.
-jq '.block_time_ms = 200 | .auth.tokens = [{"name": "gw", "role": "admin",
-  "sha256": "923300cf7a7a44d407be4ecf437bb89dc599e4d782896647a6b2a2285701bb95"}]' \
+# The public chain (31337) gets a relay token (the dev one) for imports.
+jq '.block_time_ms = 200 | .auth.tokens = [{"name": "gw", "role": "relay",
+  "sha256": "fa8025ba110f42d1166f4917ab0ea622e3ef4d25f16f841f2877c1a081b6aab6"}]' \
   "$ZKGATE_SRC/config/chain-public.json" >"$tmp/pub.json"
 pubkey=$("$ZKGATE" chain pubkey --config "$tmp/pub.json" --data-dir "$tmp/pubdata")
 [[ $pubkey =~ ^0x04[0-9a-f]{128}$ ]] && pass "chain pubkey prints an uncompressed key" \
@@ -116,28 +120,83 @@ rpc "$purl" "$user_tok" chain_getStateCommitment '[]' | jq -e '.result.stateComm
 rpc "$purl" "$admin_tok" chain_getStateCommitment '[]' | jq -e '.result.salt' >/dev/null \
   && pass "admin: the commitment's salt" || fail "admin commitment: $(cat "$tmp/body")"
 
-# The public node opens the envelope: the import then fails only on the interop
-# root, which no gateway gave it. An altered envelope does not open.
-sc=$(rpc "$purl" "$user_tok" chain_getStateCommitment '[]' | jq -r .result.stateCommitment)
-zeros=$(jq -nc "[range(32)] | map(\"$zero32\")")
-imp() { # imp ENVELOPE -> the result's reason
+# The relay (the gateway's token) on the private chain: the routing fields and
+# the envelope, the commitment without the state root, no member's method.
+r=$(rpc "$purl" "$relay_tok" chain_getMessage '[{"index": 0}]')
+jq -e '.result | .envelope and .leaf and .exitPath and (has("sender") or has("amount")
+  or has("payload") or has("salt") | not)' <<<"$r" >/dev/null \
+  && pass "relay: the envelope and routing fields, no cleartext" || fail "relay view: $r"
+r=$(rpc "$purl" "$relay_tok" chain_getStateCommitment '[]')
+jq -e '.result | .stateCommitment and .exitRoot and (has("stateRoot") or has("salt") | not)' \
+  <<<"$r" >/dev/null && pass "relay: the commitment, not the state root" || fail "relay: $r"
+r=$(rpc "$purl" "$relay_tok" eth_getBalance "[\"$dev\", \"latest\"]")
+[ "$(jq -r .error.code <<<"$r")" = -32001 ] && pass "relay: no member's method" \
+  || fail "relay eth_getBalance: $r"
+
+# The gateway's part, done by hand: the private chain's interop record (what the
+# relay sees of it), an interop tree over it, the root added at the public node.
+sc=$(rpc "$purl" "$relay_tok" chain_getStateCommitment '[]' | jq -r .result.stateCommitment)
+jq -c --arg sc "$sc" '[.result | {chainId: 31338, exitRoot: .exitRoot, exitCount: .exitCount,
+  lastBatch: 1, stateCommitment: $sc}]' <<<"$u" >"$tmp/records.json"
+expect_ok "chain interop-root" "$ZKGATE" chain interop-root "$tmp/records.json"
+ir=$(cat "$tmp/out")
+root=$(jq -r .interopRoot <<<"$ir")
+[[ $root =~ ^0x[0-9a-f]{64}$ ]] && [ "$(jq '.records[0].interopPath | length' <<<"$ir")" = 32 ] \
+  && [ "$(jq -r '.records[0].interopIndex' <<<"$ir")" = 0 ] \
+  && pass "interop-root prints the root, the index and a path of 32" || fail "interop-root: $ir"
+[ "$("$ZKGATE" chain interop-root - <"$tmp/records.json" | jq -r .interopRoot)" = "$root" ] \
+  && pass "interop-root reads stdin too" || fail "interop-root from stdin"
+jq '.[0].exitRoot = "0x12"' "$tmp/records.json" >"$tmp/bad.json"
+expect_fail "interop-root: a bad digest" "records\[0\]: exitRoot: expected 0x and 64 hex" \
+  "$ZKGATE" chain interop-root "$tmp/bad.json"
+jq '. + .' "$tmp/records.json" >"$tmp/bad.json"
+expect_fail "interop-root: a chain twice" "records\[1\]: chain 31338 is also records\[0\]" \
+  "$ZKGATE" chain interop-root "$tmp/bad.json"
+echo '[' >"$tmp/bad.json"
+expect_fail "interop-root: not JSON" "bad.json:" "$ZKGATE" chain interop-root "$tmp/bad.json"
+expect_fail "interop-root: no records" "expected an array of 1.." \
+  "$ZKGATE" chain interop-root - <<<'[]'
+[ "$(rpc "$burl" "$relay_tok" chain_addInteropRoot "[\"$root\"]" | jq -r .result)" = true ] \
+  && pass "the relay adds the interop root" || fail "addInteropRoot: $(cat "$tmp/body")"
+
+imp() { # imp ENVELOPE [PATH_JQ] -> the result's status and reason
   local m
-  m=$(jq -c --arg env "$1" --arg sc "$sc" --argjson zp "$zeros" '.result | {envelope: $env,
-    exitIndex: 0, exitPath: .exitPath, interop: {chainId: 31338, exitRoot: .exitRoot,
-    exitCount: .exitCount, lastBatch: 1, stateCommitment: $sc}, interopIndex: 0,
-    interopPath: $zp}' <<<"$u")
-  rpc "$burl" "$admin_tok" chain_importMessages \
-    "[{\"interopRoot\": \"0x0100000000000000000000000000000000000000000000000000000000000000\",
-      \"messages\": [$m]}]" | jq -r '.result.results[0].reason'
+  m=$(jq -c --arg env "$1" --argjson ir "$ir" '.result | {envelope: $env, exitIndex: 0,
+    exitPath: .exitPath} + $ir.records[0]' <<<"$u" | jq -c "${2:-.}")
+  rpc "$burl" "$relay_tok" chain_importMessages \
+    "[{\"interopRoot\": \"$root\", \"messages\": [$m]}]" \
+    | jq -r '.result.results[0] | "\(.status) \(.reason)"'
 }
 env=$(jq -r .result.envelope <<<"$u")
-[ "$(imp "$env")" = "unknown interop root" ] && pass "the public node opens the envelope" \
-  || fail "import: $(cat "$tmp/body")"
 flipped="${env:0:300}$(printf %x $(((0x${env:300:1} + 1) % 16)))${env:301}"
-[ "$(imp "$flipped")" = "envelope does not open with this chain's key" ] \
+[ "$(imp "$flipped")" = "rejected envelope does not open with this chain's key" ] \
   && pass "an altered envelope is rejected" || fail "altered: $(cat "$tmp/body")"
-[ "$(imp "0x5a4b4556")" != null ] && grep -q "malformed envelope" "$tmp/body" \
+[ "$(imp "0x5a4b4556" | cut -d' ' -f1)" = rejected ] && grep -q "malformed envelope" "$tmp/body" \
   && pass "a truncated envelope is rejected" || fail "truncated: $(cat "$tmp/body")"
+[ "$(imp "$env" ".interopPath[3] = .exitPath[0]")" = "rejected bad interop-tree proof" ] \
+  && pass "an altered interop path is rejected" || fail "bad path: $(cat "$tmp/body")"
+[ "$(imp "$env" ".interop.lastBatch = 2")" = "rejected bad interop-tree proof" ] \
+  && pass "an altered interop record is rejected" || fail "bad record: $(cat "$tmp/body")"
+
+# The real import: queued, then delivered in the public node's next block; bob
+# holds the private chain's coin as a bridged asset there.
+[ "$(imp "$env")" = "queued null" ] && pass "the relay imports the envelope" \
+  || fail "import: $(cat "$tmp/body")"
+[ "$(imp "$env")" = "duplicate already imported" ] && pass "a retry is a duplicate" \
+  || fail "retry: $(cat "$tmp/body")"
+d=""
+for _ in $(seq 1 50); do
+  d=$(rpc "$burl" "" chain_getMessage '[{"source": 31338, "sequence": 0}]')
+  [ "$(jq -r .result.status <<<"$d")" = delivered ] && break
+  sleep 0.1
+done
+jq -e --arg b "$bob" '.result | .status == "delivered" and .recipient == $b
+  and .amount == "0x38d7ea4c68000" and .payload == "0xdeadbeef"' <<<"$d" >/dev/null \
+  && pass "the public node delivered the message to bob" || fail "delivered: $d"
+bal=$(timeout 60 "$cast_bin" call --rpc-url "$burl" 0x000000000000000000000000000000005a4b0001 \
+  'balanceOf(uint64,bytes32,address)(uint256)' 31338 "$zero32" "$bob" 2>&1)
+[ "${bal%% *}" = "$amount" ] && pass "bob holds the amount of chain 31338's coin on 31337" \
+  || fail "bridged balance: $bal"
 
 kill "${pids[@]}" 2>/dev/null
 wait 2>/dev/null
