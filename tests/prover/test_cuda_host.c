@@ -1,0 +1,339 @@
+/* The CUDA backend's arithmetic, compiled as C on the host: prover/cuda/kb.cuh and
+ * prover/cuda/p2.cuh hold the very functions the kernels run (ZKC_HD makes them
+ * __host__ __device__ under nvcc and plain C here), so checking them against
+ * verifier/ on many inputs checks the device math on machines without a GPU. What
+ * this cannot see (the kernels' indexing, launches, memory) is the gpu tests' job.
+ *
+ * Every function is compared bit for bit with its CPU counterpart on edge values
+ * (0, 1, p-1, small and large residues, 2^32 mod p) and on random elements drawn
+ * with a printed seed (ZK_TEST_SEED=... replays a run). */
+#include "common/error.h"
+#include "prover/cuda/kb.cuh"
+#include "prover/cuda/p2.cuh"
+#include "tests/test.h"
+#include "verifier/kb.h"
+#include "verifier/kb4.h"
+#include "verifier/kb_simd.h" /* the Poseidon2 round constants */
+#include "verifier/merkle.h"
+#include "verifier/p2.h"
+#include "verifier/transcript.h"
+
+#define N_RANDOM 200000
+
+static zkc_p2_consts g_k;
+
+static void load_consts(void)
+{
+    memcpy(g_k.ext_init, p2_rc_ext_init, sizeof g_k.ext_init);
+    memcpy(g_k.internal, p2_rc_int, sizeof g_k.internal);
+    memcpy(g_k.ext_final, p2_rc_ext_final, sizeof g_k.ext_final);
+    memcpy(g_k.diag, p2_diag, sizeof g_k.diag);
+}
+
+static kb rand_kb(void)
+{
+    return (kb)(t_rand() % KB_P);
+}
+
+/* Values that exercise the reductions' edges, in Montgomery form. */
+static const uint32_t k_edge_canon[] = {0,          1,
+                                        2,          3,
+                                        KB_P - 1,   KB_P - 2,
+                                        KB_P / 2,   KB_P / 2 + 1,
+                                        1u << 24,   (1u << 24) + 1,
+                                        0x7effffff, 0x40000000,
+                                        0x01fffffe, 0x17f7efe4,
+                                        127};
+#define N_EDGE (sizeof k_edge_canon / sizeof k_edge_canon[0])
+
+static kb pick(size_t i)
+{
+    if (i < N_EDGE)
+        return kb_from_canonical(k_edge_canon[i]);
+    if (i < 2 * N_EDGE) /* the raw values as Montgomery representatives too */
+        return k_edge_canon[i - N_EDGE];
+    return rand_kb();
+}
+
+static void test_constants(void)
+{
+    CHECK_EQ(ZKC_P, KB_P);
+    CHECK_EQ(ZKC_ONE, KB_ONE);
+    CHECK_EQ(ZKC_MONT_NINV, KB_MONT_NINV);
+    CHECK_EQ(ZKC_MONT_R2, KB_MONT_R2);
+    CHECK_EQ(ZKC_ROOT_24, KB_TWO_ADIC_ROOT);
+    CHECK_EQ(ZKC_TWO_ADIC, KB_TWO_ADICITY);
+    CHECK_EQ(ZKC_W, KB4_W);
+    CHECK_EQ(sizeof(zkc_kb4), sizeof(kb4));
+    CHECK_EQ(ZKC_P2_DOM_MERKLE_LEAF, P2_DOM_MERKLE_LEAF);
+    CHECK_EQ(ZKC_P2_WIDTH, P2_WIDTH);
+    CHECK_EQ(ZKC_P2_RATE, P2_RATE);
+    CHECK_EQ(ZKC_P2_DIGEST, P2_DIGEST_LEN);
+    for (unsigned l = 0; l <= KB_TWO_ADICITY; l++)
+        CHECK_EQ(zkc_root_of_unity(l), kb_root_of_unity(l));
+}
+
+static void test_base_field(void)
+{
+    size_t bad = 0;
+    size_t n = 2 * N_EDGE + N_RANDOM;
+    for (size_t i = 0; i < n; i++) {
+        kb a = pick(i), b = pick((i * 7 + 3) % n);
+        uint32_t c = kb_to_canonical(a);
+        bad += zkc_add(a, b) != kb_add(a, b);
+        bad += zkc_sub(a, b) != kb_sub(a, b);
+        bad += zkc_sub(b, a) != kb_sub(b, a);
+        bad += zkc_neg(a) != kb_neg(a);
+        bad += zkc_mul(a, b) != kb_mul(a, b);
+        bad += zkc_sqr(a) != kb_sqr(a);
+        bad += zkc_double(a) != kb_double(a);
+        bad += zkc_to_canonical(a) != c;
+        bad += zkc_from_canonical(c) != a;
+        bad += zkc_mul_w(a) != kb_mul(a, kb_from_canonical(3));
+        if (i % 64 == 0) {
+            uint64_t e = t_rand() >> (t_rand() % 64);
+            bad += zkc_pow(a, e) != kb_pow(a, e);
+            bad += zkc_inv(a) != kb_inv(a);
+        }
+    }
+    /* every pair of edge values */
+    for (size_t i = 0; i < 2 * N_EDGE; i++)
+        for (size_t j = 0; j < 2 * N_EDGE; j++) {
+            kb a = pick(i), b = pick(j);
+            bad += zkc_add(a, b) != kb_add(a, b);
+            bad += zkc_sub(a, b) != kb_sub(a, b);
+            bad += zkc_mul(a, b) != kb_mul(a, b);
+        }
+    for (size_t i = 0; i < 2 * N_EDGE; i++) {
+        kb a = pick(i);
+        bad += zkc_inv(a) != kb_inv(a);
+        for (uint64_t e = 0; e < 70; e++)
+            bad += zkc_pow(a, e) != kb_pow(a, e);
+        bad += zkc_pow(a, UINT64_MAX) != kb_pow(a, UINT64_MAX);
+    }
+    CHECK_EQ(zkc_inv(0), 0);
+    CHECK_EQ(zkc_mont_reduce((uint64_t)(KB_P - 1) * (KB_P - 1)),
+             kb_mont_reduce((uint64_t)(KB_P - 1) * (KB_P - 1)));
+    CHECK_MSG(bad == 0, "%zu base-field mismatches", bad);
+    for (unsigned bits = 1; bits <= 24; bits++)
+        for (int r = 0; r < 100; r++) {
+            uint32_t x = (uint32_t)t_rand() & ((1u << bits) - 1), y = 0;
+            for (unsigned k = 0; k < bits; k++)
+                y |= ((x >> k) & 1u) << (bits - 1 - k);
+            CHECK_EQ(zkc_bitrev(x, bits), y);
+        }
+    CHECK_EQ(zkc_bitrev(5, 0), 0);
+}
+
+static zkc_kb4 to_z(kb4 a)
+{
+    zkc_kb4 r;
+    memcpy(&r, &a, sizeof r);
+    return r;
+}
+
+static int same4(zkc_kb4 z, kb4 c)
+{
+    return memcmp(&z, &c, sizeof z) == 0;
+}
+
+static kb4 pick4(size_t i)
+{
+    kb4 a;
+    for (int k = 0; k < 4; k++)
+        a.c[k] = pick((i + (size_t)k * 5) % (2 * N_EDGE + 1));
+    if (i >= 2 * N_EDGE)
+        for (int k = 0; k < 4; k++)
+            a.c[k] = rand_kb();
+    return a;
+}
+
+static void test_extension(void)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < 2 * N_EDGE + N_RANDOM / 4; i++) {
+        kb4 a = pick4(i), b = pick4(i + 11);
+        kb s = pick(i % (2 * N_EDGE));
+        bad += !same4(zkc4_add(to_z(a), to_z(b)), kb4_add(a, b));
+        bad += !same4(zkc4_sub(to_z(a), to_z(b)), kb4_sub(a, b));
+        bad += !same4(zkc4_neg(to_z(a)), kb4_neg(a));
+        bad += !same4(zkc4_mul(to_z(a), to_z(b)), kb4_mul(a, b));
+        bad += !same4(zkc4_sqr(to_z(a)), kb4_sqr(a));
+        bad += !same4(zkc4_mul_base(to_z(a), s), kb4_mul_base(a, s));
+        if (i % 16 == 0) {
+            uint64_t e = t_rand() >> (t_rand() % 64);
+            bad += !same4(zkc4_pow(to_z(a), e), kb4_pow(a, e));
+            bad += !same4(zkc4_inv(to_z(a)), kb4_inv(a));
+        }
+    }
+    /* zero, one and base-field elements through the inverse */
+    kb4 z = kb4_zero(), one = kb4_one();
+    CHECK(same4(zkc4_inv(to_z(z)), kb4_inv(z)));
+    CHECK(same4(zkc4_inv(to_z(one)), kb4_inv(one)));
+    for (size_t i = 0; i < 2 * N_EDGE; i++) {
+        kb4 a = kb4_from_base(pick(i));
+        bad += !same4(zkc4_inv(to_z(a)), kb4_inv(a));
+        bad += !same4(zkc4_pow(to_z(a), KB_P), kb4_pow(a, KB_P));
+    }
+    CHECK_MSG(bad == 0, "%zu extension mismatches", bad);
+}
+
+static void rand_state(kb s[16], size_t i)
+{
+    for (int k = 0; k < 16; k++)
+        s[k] = i < 2 * N_EDGE ? pick((i + (size_t)k) % (2 * N_EDGE)) : rand_kb();
+    if (i == 0)
+        memset(s, 0, 16 * sizeof(kb));
+    if (i == 1)
+        for (int k = 0; k < 16; k++)
+            s[k] = kb_from_canonical(KB_P - 1);
+}
+
+static void test_permutation(void)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < 2 * N_EDGE + 5000; i++) {
+        kb a[16], b[16];
+        rand_state(a, i);
+        memcpy(b, a, sizeof a);
+        p2_permute(a);
+        zkc_p2_permute(b, &g_k);
+        bad += memcmp(a, b, sizeof a) != 0;
+        /* the external layer alone */
+        rand_state(a, i);
+        memcpy(b, a, sizeof a);
+        p2_external_layer(a);
+        zkc_p2_external(b);
+        bad += memcmp(a, b, sizeof a) != 0;
+    }
+    CHECK_MSG(bad == 0, "%zu permutation mismatches", bad);
+    /* the known answer, through the device code: permute(0, 1, ..., 15) */
+    kb a[16], b[16];
+    for (int k = 0; k < 16; k++)
+        a[k] = b[k] = kb_from_canonical((uint32_t)k);
+    p2_permute(a);
+    zkc_p2_permute(b, &g_k);
+    CHECK_MEM(a, b, sizeof a);
+}
+
+static void test_compress(void)
+{
+    size_t bad = 0;
+    for (size_t i = 0; i < 2000; i++) {
+        p2_digest l, r, o;
+        kb s[16];
+        rand_state(s, i);
+        memcpy(l.v, s, sizeof l.v);
+        memcpy(r.v, s + 8, sizeof r.v);
+        p2_compress(&o, &l, &r);
+        uint32_t z[8];
+        zkc_p2_compress(z, l.v, r.v, &g_k);
+        bad += memcmp(z, o.v, sizeof z) != 0;
+        /* aliasing output and input, as p2_compress allows */
+        zkc_p2_compress(l.v, l.v, r.v, &g_k);
+        bad += memcmp(l.v, o.v, sizeof z) != 0;
+    }
+    CHECK_MSG(bad == 0, "%zu compression mismatches", bad);
+}
+
+/* Rows of every length 0..40 and several rows of different lengths, against
+ * p2_hash under the leaf domain and mk_hash_rows. */
+static void test_hash_rows(void)
+{
+    size_t bad = 0;
+    kb buf[200];
+    for (size_t i = 0; i < 200; i++)
+        buf[i] = i < 2 * N_EDGE ? pick(i) : rand_kb();
+    for (size_t len = 0; len <= 40; len++) {
+        p2_digest want;
+        p2_hash(&want, P2_DOM_MERKLE_LEAF, buf, len);
+        zkc_row_ref rr = {buf, len};
+        uint32_t got[8];
+        zkc_p2_hash_rows(got, &rr, 1, &g_k);
+        bad += memcmp(got, want.v, sizeof got) != 0;
+    }
+    for (int trial = 0; trial < 300; trial++) {
+        unsigned nrows = 1 + (unsigned)(t_rand() % 6);
+        mk_row rows[6];
+        zkc_row_ref rr[6];
+        size_t off = 0;
+        for (unsigned r = 0; r < nrows; r++) {
+            size_t len = 1 + t_rand() % 25;
+            rows[r].v = buf + off;
+            rows[r].len = len;
+            rr[r].row = buf + off;
+            rr[r].width = len;
+            off += len;
+        }
+        p2_digest want;
+        mk_hash_rows(&want, rows, nrows);
+        uint32_t got[8];
+        zkc_p2_hash_rows(got, rr, nrows, &g_k);
+        bad += memcmp(got, want.v, sizeof got) != 0;
+    }
+    uint32_t s[16];
+    zkc_p2_sponge_init(s, P2_DOM_TRANSCRIPT);
+    p2_sponge sp;
+    p2_sponge_init(&sp, P2_DOM_TRANSCRIPT);
+    CHECK_MEM(s, sp.state, sizeof s);
+    CHECK_MSG(bad == 0, "%zu leaf-hash mismatches", bad);
+}
+
+/* The state tr_grind permutes for a transcript with n_in pending inputs (the
+ * same construction prover/gpu.c uses; tr_check_pow is the judge). */
+static void pow_base(const tr_state *t, uint32_t base[16], unsigned *slot)
+{
+    memcpy(base, t->state, 16 * sizeof(uint32_t));
+    for (unsigned i = 0; i < P2_RATE; i++)
+        base[i] = i < t->n_in ? t->in[i] : KB_ZERO;
+    *slot = t->n_in;
+    base[P2_WIDTH - 1] = kb_add(base[P2_WIDTH - 1], kb_from_u32(t->n_in + 1));
+}
+
+static void test_pow(void)
+{
+    size_t bad = 0;
+    for (int trial = 0; trial < 40; trial++) {
+        tr_state t;
+        tr_init(&t);
+        unsigned nobs = (unsigned)(t_rand() % 20);
+        for (unsigned i = 0; i < nobs; i++)
+            tr_observe(&t, rand_kb());
+        if (t_rand() % 3 == 0)
+            (void)tr_sample(&t);
+        unsigned bits = (unsigned)(t_rand() % 9);
+        uint32_t base[16];
+        unsigned slot;
+        pow_base(&t, base, &slot);
+        /* agree with tr_check_pow on the first nonces, valid or not */
+        for (uint32_t nonce = 0; nonce < 300; nonce++) {
+            tr_state c = t;
+            int cpu = tr_check_pow(&c, bits, nonce) == ZK_OK;
+            bad += cpu != zkc_pow_try(base, slot, nonce, bits, &g_k);
+        }
+        /* and the smallest valid nonce by a linear scan is tr_grind's */
+        tr_state g = t;
+        uint32_t want = 0;
+        CHECK_OK(tr_grind(&g, bits, &want));
+        uint32_t got = 0;
+        while (!zkc_pow_try(base, slot, got, bits, &g_k))
+            got++;
+        bad += got != want;
+    }
+    zk_err_clear();
+    CHECK_MSG(bad == 0, "%zu proof-of-work mismatches", bad);
+}
+
+int main(void)
+{
+    t_seed();
+    load_consts();
+    test_constants();
+    test_base_field();
+    test_extension();
+    test_permutation();
+    test_compress();
+    test_hash_rows();
+    test_pow();
+    return t_report("test_cuda_host");
+}
