@@ -30,6 +30,7 @@
 typedef struct method_entry {
     char *name;
     rpcs_handler fn;
+    rpcs_batch_handler batch_fn; /* NULL: a batch's calls run one by one */
     void *ctx;
     atomic_ullong ok;
     atomic_ullong err;
@@ -211,9 +212,24 @@ int rpcs_register(rpcs_server *srv, const char *name, rpcs_handler fn, void *ctx
     method_entry *e = &srv->methods[srv->n_methods++];
     e->name = copy;
     e->fn = fn;
+    e->batch_fn = NULL;
     e->ctx = ctx;
     atomic_init(&e->ok, 0);
     atomic_init(&e->err, 0);
+    return ZK_OK;
+}
+
+int rpcs_set_batch(rpcs_server *srv, const char *name, rpcs_batch_handler fn)
+{
+    if (!srv || !name)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "rpcs_set_batch: srv and name are required");
+    if (srv->daemon)
+        return zk_err_set(ZK_ERR_STATE, "rpcs_set_batch '%.64s': server already started", name);
+    method_entry *e = find_method(srv, name);
+    if (!e)
+        return zk_err_set(ZK_ERR_NOT_FOUND, "rpcs_set_batch: method '%.64s' is not registered",
+                          name);
+    e->batch_fn = fn;
     return ZK_OK;
 }
 
@@ -382,15 +398,32 @@ static json_t *call_error(rpcs_server *s, const req *r, json_t *id, int notifica
     return resp;
 }
 
-/* verdict/auth are the auth hook's answer for this call (ALLOW when no hook). */
-static json_t *handle_call(rpcs_server *s, const req *r, json_t *call, int verdict,
-                           const rpcs_auth *auth)
+/* One call of a request on its way through: checked (prepare_call), run alone or
+ * with the other calls of its method in the batch (run_calls), answered
+ * (answer_call). */
+typedef struct call_slot {
+    int decided;      /* answered before running (malformed, denied, unknown) */
+    json_t *answer;   /* that answer; NULL for a notification */
+    method_entry *e;  /* the method to run when not decided */
+    json_t *id;       /* borrowed from the request */
+    int notification; /* no id: run, but never answered */
+    double ms;        /* how long its handler (or its batch handler) ran */
+} call_slot;
+
+/* Checks one call of a request; verdict/auth are the auth hook's answer for it
+ * (ALLOW when no hook). Fills slot; on success also the call's params and auth in
+ * c, ready for its handler. */
+static void prepare_call(rpcs_server *s, const req *r, json_t *call, int verdict,
+                         const rpcs_auth *auth, call_slot *slot, rpcs_call *c)
 {
     char mname[METHOD_NAME_MAX + 8];
+    memset(slot, 0, sizeof *slot);
+    slot->decided = 1;
     if (!json_is_object(call)) {
         atomic_fetch_add(&s->invalid_calls, 1);
-        return call_error(s, r, NULL, 0, "(none)", RPCS_INVALID_REQUEST,
-                          "Invalid Request: a call must be a JSON object", NULL);
+        slot->answer = call_error(s, r, NULL, 0, "(none)", RPCS_INVALID_REQUEST,
+                                  "Invalid Request: a call must be a JSON object", NULL);
+        return;
     }
     json_t *id = json_object_get(call, "id");
     json_t *ver = json_object_get(call, "jsonrpc");
@@ -412,7 +445,8 @@ static json_t *handle_call(rpcs_server *s, const req *r, json_t *call, int verdi
     if (bad) {
         atomic_fetch_add(&s->invalid_calls, 1);
         /* Not a valid Request, hence not a notification either: always answered. */
-        return call_error(s, r, id, 0, mname, RPCS_INVALID_REQUEST, bad, NULL);
+        slot->answer = call_error(s, r, id, 0, mname, RPCS_INVALID_REQUEST, bad, NULL);
+        return;
     }
     int notification = id == NULL;
 
@@ -422,7 +456,9 @@ static json_t *handle_call(rpcs_server *s, const req *r, json_t *call, int verdi
             atomic_fetch_add(&e->err, 1);
         else
             atomic_fetch_add(&s->unknown_method_calls, 1);
-        return call_error(s, r, id, notification, mname, RPCS_UNAUTHORIZED, "unauthorized", NULL);
+        slot->answer =
+            call_error(s, r, id, notification, mname, RPCS_UNAUTHORIZED, "unauthorized", NULL);
+        return;
     }
 
     method_entry *e = find_method(s, json_string_value(method));
@@ -430,35 +466,79 @@ static json_t *handle_call(rpcs_server *s, const req *r, json_t *call, int verdi
         atomic_fetch_add(&s->unknown_method_calls, 1);
         char msg[128];
         snprintf(msg, sizeof msg, "Method not found: %s", mname);
-        return call_error(s, r, id, notification, mname, RPCS_METHOD_NOT_FOUND, msg, NULL);
+        slot->answer = call_error(s, r, id, notification, mname, RPCS_METHOD_NOT_FOUND, msg, NULL);
+        return;
     }
+    slot->decided = 0;
+    slot->e = e;
+    slot->id = id;
+    slot->notification = notification;
+    c->params = params;
+    c->auth = auth;
+}
 
-    rpcs_error err = {0};
-    double t0 = now_ms();
-    json_t *result = e->fn(e->ctx, params, auth, &err);
-    double dt = now_ms() - t0;
+/* Runs the undecided calls of slots[0..n) in order. A run of consecutive calls of
+ * one method that has a batch handler goes to it at once, so that the service can
+ * share their work (the chain node admits a batch of transactions with one durable
+ * commit and one wake-up instead of one per transaction). */
+static void run_calls(call_slot *slots, rpcs_call *calls, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        if (slots[i].decided) {
+            i++;
+            continue;
+        }
+        method_entry *e = slots[i].e;
+        size_t j = i + 1;
+        if (e->batch_fn)
+            while (j < n && !slots[j].decided && slots[j].e == e)
+                j++;
+        double t0 = now_ms();
+        if (j - i > 1) {
+            e->batch_fn(e->ctx, &calls[i], j - i);
+        } else {
+            calls[i].result = e->fn(e->ctx, calls[i].params, calls[i].auth, &calls[i].err);
+        }
+        double dt = now_ms() - t0;
+        for (size_t k = i; k < j; k++)
+            slots[k].ms = dt;
+        i = j;
+    }
+}
+
+/* The answer of a call that ran (NULL for a notification); takes over c's result
+ * and error data. */
+static json_t *answer_call(rpcs_server *s, const req *r, const call_slot *slot, rpcs_call *c)
+{
+    method_entry *e = slot->e;
+    json_t *result = c->result;
+    c->result = NULL;
     if (result) {
-        json_decref(err.data);
+        json_decref(c->err.data);
+        c->err.data = NULL;
         atomic_fetch_add(&e->ok, 1);
         ZK_DEBUG("rpc.call", ZKF_STR("method", e->name), ZKF_STR("outcome", "ok"),
-                 ZKF_DBL("ms", dt), ZKF_STR("peer", r->peer));
-        if (notification) {
+                 ZKF_DBL("ms", slot->ms), ZKF_STR("peer", r->peer));
+        if (slot->notification) {
             json_decref(result);
             return NULL;
         }
-        return json_pack("{s:s,s:o,s:O}", "jsonrpc", "2.0", "result", result, "id", id);
+        return json_pack("{s:s,s:o,s:O}", "jsonrpc", "2.0", "result", result, "id", slot->id);
     }
     atomic_fetch_add(&e->err, 1);
-    err.message[sizeof err.message - 1] = '\0';
-    if (err.code == 0 || err.code == RPCS_INTERNAL_ERROR) {
+    rpcs_error *err = &c->err;
+    json_t *data = err->data;
+    err->data = NULL;
+    err->message[sizeof err->message - 1] = '\0';
+    if (err->code == 0 || err->code == RPCS_INTERNAL_ERROR) {
         /* The handler's text may name files, SQL or state: log it, never send it. */
-        ZK_WARN("rpc.internal_error", ZKF_STR("method", e->name), ZKF_STR("detail", err.message),
+        ZK_WARN("rpc.internal_error", ZKF_STR("method", e->name), ZKF_STR("detail", err->message),
                 ZKF_STR("peer", r->peer));
-        json_decref(err.data);
-        return call_error(s, r, id, notification, e->name, RPCS_INTERNAL_ERROR, "Internal error",
-                          NULL);
+        json_decref(data);
+        return call_error(s, r, slot->id, slot->notification, e->name, RPCS_INTERNAL_ERROR,
+                          "Internal error", NULL);
     }
-    return call_error(s, r, id, notification, e->name, err.code, err.message, err.data);
+    return call_error(s, r, slot->id, slot->notification, e->name, err->code, err->message, data);
 }
 
 /* ---- POST / ------------------------------------------------------------------------- */
@@ -558,23 +638,39 @@ static enum MHD_Result finish_rpc(rpcs_server *s, struct MHD_Connection *c, req 
     }
 
     json_t *out = NULL;
-    if (!batch) {
-        out = handle_call(s, r, doc, verdicts[0], &auths[0]);
-    } else {
-        out = json_array();
-        for (size_t i = 0; out && i < n; i++) {
-            json_t *one = handle_call(s, r, json_array_get(doc, i), verdicts[i], &auths[i]);
-            if (one && json_array_append_new(out, one) != 0) {
-                json_decref(out);
-                out = NULL;
-            }
+    call_slot *slots = calloc(n, sizeof *slots);
+    rpcs_call *calls = calloc(n, sizeof *calls);
+    if (slots && calls) {
+        for (size_t i = 0; i < n; i++)
+            prepare_call(s, r, batch ? json_array_get(doc, i) : doc, verdicts[i], &auths[i],
+                         &slots[i], &calls[i]);
+        run_calls(slots, calls, n);
+        out = batch ? json_array() : NULL;
+        int failed = batch && !out;
+        for (size_t i = 0; i < n; i++) {
+            json_t *one =
+                slots[i].decided ? slots[i].answer : answer_call(s, r, &slots[i], &calls[i]);
+            slots[i].answer = NULL;
+            if (!batch)
+                out = one;
+            else if (one && !failed)
+                failed = json_array_append_new(out, one) != 0; /* it takes one either way */
+            else
+                json_decref(one);
         }
-        if (out && json_array_size(out) == 0) {
+        if (failed) {
+            json_decref(out);
+            out = NULL;
+        } else if (batch && json_array_size(out) == 0) {
             json_decref(out);
             out = NULL;
             batch = 2; /* all notifications */
         }
+    } else if (!batch) {
+        batch = 1; /* out of memory: answered 500 below */
     }
+    free(slots);
+    free(calls);
     free(auths);
     free(verdicts);
     json_decref(doc);

@@ -69,6 +69,22 @@ typedef struct rpcs_error {
 typedef json_t *(*rpcs_handler)(void *ctx, const json_t *params, const rpcs_auth *auth,
                                 rpcs_error *err);
 
+/* One call handed to a batch handler: params and auth as rpcs_handler gets them
+ * (borrowed); the handler fills result (a new reference) or err, exactly as
+ * rpcs_handler's return value and err. */
+typedef struct rpcs_call {
+    const json_t *params;  /* the call's "params": NULL, an array or an object */
+    const rpcs_auth *auth; /* what the auth hook learned about the caller */
+    json_t *result;        /* out: the result, or NULL after filling err */
+    rpcs_error err;        /* out: as for rpcs_handler; comes zeroed */
+} rpcs_call;
+
+/* The batch form of a method: runs calls[0..n) (n >= 2), consecutive calls of the
+ * method in one batch request, in the batch's order, as if its rpcs_handler ran
+ * each in turn, but at once, so that the service can share work between them
+ * (one storage commit for all, one wait instead of n). */
+typedef void (*rpcs_batch_handler)(void *ctx, rpcs_call *calls, size_t n);
+
 /* Auth hook verdicts. */
 enum {
     RPCS_AUTH_ALLOW = 0,           /* go ahead */
@@ -106,6 +122,16 @@ void rpcs_free(rpcs_server *srv);
  * Returns: ZK_OK, ZK_ERR_INVALID_ARG, ZK_ERR_EXISTS, ZK_ERR_STATE (already started)
  * or ZK_ERR_NOMEM. */
 int rpcs_register(rpcs_server *srv, const char *name, rpcs_handler fn, void *ctx)
+    __attribute__((warn_unused_result));
+
+/* Gives the registered method name a batch form (same ctx; NULL removes it). In a
+ * batch request, each run of consecutive calls of name that pass the checks (valid
+ * request, allowed by the auth hook) goes to fn at once; a lone call and a single
+ * request still run the rpcs_handler. Calls run in the batch's order either way,
+ * and the answers keep it.
+ * Returns: ZK_OK, ZK_ERR_INVALID_ARG, ZK_ERR_NOT_FOUND (name not registered) or
+ * ZK_ERR_STATE (already started). */
+int rpcs_set_batch(rpcs_server *srv, const char *name, rpcs_batch_handler fn)
     __attribute__((warn_unused_result));
 
 /* Installs the auth hook (NULL removes it). Returns: ZK_OK or ZK_ERR_STATE. */

@@ -669,6 +669,104 @@ static void test_batch(uint16_t port)
     check_alive(port);
 }
 
+/* ---- batch handlers ----------------------------------------------------------------- */
+
+/* "sq": x squared, an error for a negative x. The batch form records how many calls
+ * each batch run held and which auth subject it saw. */
+static atomic_int g_sq_single;
+static size_t g_sq_runs[16], g_sq_n_runs;
+
+static json_t *sq_one(const json_t *params, rpcs_error *err)
+{
+    uint64_t x;
+    json_t *v;
+    if (rpcs_param_count(params, 1, 1, err) || rpcs_param_get(params, 0, "x", &v, err))
+        return NULL;
+    if (json_is_integer(v) && json_integer_value(v) < 0)
+        return rpcs_error_set(err, -32012, "negative %lld", (long long)json_integer_value(v));
+    if (rpcs_param_uint64(params, 0, "x", &x, err))
+        return NULL;
+    return json_integer((json_int_t)(x * x));
+}
+
+static json_t *h_sq(void *ctx, const json_t *params, const rpcs_auth *auth, rpcs_error *err)
+{
+    atomic_fetch_add(&g_sq_single, 1);
+    return sq_one(params, err);
+}
+
+static void h_sq_batch(void *ctx, rpcs_call *calls, size_t n)
+{
+    CHECK(n >= 2);
+    if (g_sq_n_runs < 16)
+        g_sq_runs[g_sq_n_runs++] = n;
+    for (size_t i = 0; i < n; i++) {
+        CHECK(calls[i].result == NULL && calls[i].err.code == 0 && calls[i].auth != NULL);
+        calls[i].result = sq_one(calls[i].params, &calls[i].err);
+    }
+}
+
+static void test_batch_handler(void)
+{
+    rpcs_config cfg;
+    rpcs_config_default(&cfg);
+    rpcs_server *s = NULL;
+    CHECK_OK(rpcs_new(&s, &cfg));
+    register_all(s);
+    CHECK_ERR(rpcs_set_batch(s, "sq", h_sq_batch), ZK_ERR_NOT_FOUND);
+    CHECK_OK(rpcs_register(s, "sq", h_sq, NULL));
+    CHECK_OK(rpcs_set_batch(s, "sq", h_sq_batch));
+    CHECK_OK(rpcs_start(s));
+    CHECK_ERR(rpcs_set_batch(s, "sq", NULL), ZK_ERR_STATE);
+    uint16_t port = rpcs_port(s);
+
+    /* a single request runs the plain handler */
+    http_resp r;
+    CHECK_EQ(post(port, "{\"jsonrpc\":\"2.0\",\"method\":\"sq\",\"params\":[3],\"id\":1}", &r), 0);
+    CHECK(r.body && strcmp(r.body, "{\"jsonrpc\":\"2.0\",\"result\":9,\"id\":1}") == 0);
+    free(r.body);
+    CHECK_EQ(atomic_load(&g_sq_single), 1);
+
+    /* Runs of consecutive sq calls go to the batch form: [1,2,-3,4(notification),"x"],
+     * then add runs alone, a lone sq(5) runs the plain handler, a malformed call
+     * breaks the run, then [6,7]. Answers keep the batch's order; the notification
+     * runs but is not answered. */
+    const char *batch = "[{\"jsonrpc\":\"2.0\",\"method\":\"sq\",\"params\":[1],\"id\":1},"
+                        "{\"jsonrpc\":\"2.0\",\"method\":\"sq\",\"params\":[2],\"id\":2},"
+                        "{\"jsonrpc\":\"2.0\",\"method\":\"sq\",\"params\":[-3],\"id\":3},"
+                        "{\"jsonrpc\":\"2.0\",\"method\":\"sq\",\"params\":[4]},"
+                        "{\"jsonrpc\":\"2.0\",\"method\":\"sq\",\"params\":[\"x\"],\"id\":4},"
+                        "{\"jsonrpc\":\"2.0\",\"method\":\"add\",\"params\":[1,2],\"id\":5},"
+                        "{\"jsonrpc\":\"2.0\",\"method\":\"sq\",\"params\":[5],\"id\":6},"
+                        "{\"jsonrpc\":\"1.0\",\"method\":\"sq\",\"params\":[9],\"id\":7},"
+                        "{\"jsonrpc\":\"2.0\",\"method\":\"sq\",\"params\":[6],\"id\":8},"
+                        "{\"jsonrpc\":\"2.0\",\"method\":\"sq\",\"params\":[7],\"id\":9}]";
+    CHECK_EQ(post(port, batch, &r), 0);
+    CHECK_EQ(r.status, 200);
+    json_t *j = body_json(&r);
+    CHECK(json_is_array(j));
+    CHECK_EQ(json_array_size(j), 9);
+    for (size_t i = 0; i < json_array_size(j); i++)
+        CHECK_EQ(json_integer_value(json_object_get(json_array_get(j, i), "id")),
+                 (json_int_t)i + 1);
+    static const json_int_t want[] = {1, 4, 0, 0, 3, 25, 0, 36, 49};
+    for (size_t i = 0; i < 9; i++)
+        if (want[i])
+            CHECK_EQ(json_integer_value(json_object_get(json_array_get(j, i), "result")), want[i]);
+    CHECK_EQ(err_code(json_array_get(j, 2)), -32012);
+    CHECK(strcmp(err_msg(json_array_get(j, 2)), "negative -3") == 0);
+    CHECK_EQ(err_code(json_array_get(j, 3)), RPCS_INVALID_PARAMS);
+    CHECK_EQ(err_code(json_array_get(j, 6)), RPCS_INVALID_REQUEST);
+    json_decref(j);
+    free(r.body);
+    CHECK_EQ(g_sq_n_runs, 2);
+    CHECK_EQ(g_sq_runs[0], 5);
+    CHECK_EQ(g_sq_runs[1], 2);
+    CHECK_EQ(atomic_load(&g_sq_single), 2);
+    check_alive(port);
+    rpcs_free(s);
+}
+
 static void test_malformed(uint16_t port)
 {
     const char *parse_errors[] = {
@@ -1197,6 +1295,7 @@ int main(void)
     rpcs_free(s);
     test_metrics();
     test_auth();
+    test_batch_handler();
     test_concurrent(0);
     test_concurrent(4);
 
