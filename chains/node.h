@@ -74,6 +74,24 @@ void node_free(node *n);
 int node_submit(node *n, const uint8_t *raw, size_t len, uint8_t hash[32], const char **reason)
     __attribute__((warn_unused_result));
 
+/* One transaction of node_submit_many. */
+typedef struct node_sub {
+    const uint8_t *raw; /* in: the raw signed transaction */
+    size_t len;         /* in: its length */
+    int rc;             /* out: what node_submit would return for it */
+    uint8_t hash[32];   /* out: the tx hash, when rc is ZK_OK */
+    char reason[256];   /* out: node_submit's *reason when refused; "" for ZK_ERR_DB,
+                           ZK_ERR_NOMEM and other failures that are not the caller's */
+} node_sub;
+
+/* Offers k raw signed transactions (one JSON-RPC batch) to the pool, in order, as
+ * node_submit would one after the other, but sleeps once: every accepted one is
+ * durable on return, in as few commits as the group commit makes of them.
+ * Transactions refused (or not stored) do not stop the others.
+ * Returns: ZK_OK with every subs[i].rc set; ZK_ERR_INVALID_ARG (a NULL argument) or
+ * ZK_ERR_NOMEM, and then no transaction was offered. */
+int node_submit_many(node *n, node_sub *subs, size_t k) __attribute__((warn_unused_result));
+
 /* Makes one block now from the executable pool transactions (in nonce order per
  * sender, round-robin across senders, up to max_block_txs and the gas limit).
  * Does nothing (*made = 0) when no transaction is executable.

@@ -5,7 +5,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chains/node.h"
@@ -500,6 +503,244 @@ static void test_group_commit(void)
     CHECK(system(cmd) == 0);
 }
 
+/* ---- node_submit_many (one JSON-RPC batch) --------------------------------------- */
+
+/* One batch item: key k (-1: garbage bytes), nonce, value, fee cap in gwei, chain. */
+typedef struct many_item {
+    int k;
+    uint64_t nonce, value, fee, chain;
+} many_item;
+
+static void make_item(zk_buf *b, const many_item *it)
+{
+    if (it->k < 0) {
+        static const uint8_t junk[3] = {0xc0, 0x01, 0x02};
+        zk_buf_reset(b);
+        CHECK_OK(zk_buf_append(b, junk, sizeof junk));
+    } else {
+        make_tx(b, it->k, it->nonce, it->value, it->fee, it->chain);
+    }
+}
+
+/* A batch of good and bad transactions gets, item by item and in order, exactly what
+ * node_submit gives them one after the other (a second node is the oracle); the
+ * good ones are durable (they come back after a restart), the bad ones leave
+ * nothing behind. The batch also replaces one of its own transactions, whose row
+ * only this batch's thread can write. */
+static void test_submit_many(void)
+{
+    static const many_item items[] = {
+        {0, 0, 1, 1, CHAIN_ID},                      /* ok */
+        {0, 1, 2, 1, CHAIN_ID},                      /* ok: next nonce, same batch */
+        {1, 0, 1, 1, 1},                             /* invalid chain id */
+        {-1, 0, 0, 0, 0},                            /* not RLP */
+        {2, 20, 1, 1, CHAIN_ID},                     /* nonce too high (gap 8) */
+        {0, 1, 3, 2, CHAIN_ID},                      /* replaces item 1 */
+        {0, 1, 4, 2, CHAIN_ID},                      /* underpriced against item 5 */
+        {3, 0, 2000000000000000000ull, 1, CHAIN_ID}, /* insufficient funds */
+        {0, 0, 1, 1, CHAIN_ID},                      /* already known (item 0) */
+        {4, 0, 5, 1, CHAIN_ID},                      /* ok */
+        {5, 1, 5, 1, CHAIN_ID},                      /* ok: future nonce, kept */
+    };
+    enum { K = sizeof items / sizeof items[0] };
+    char dir[] = "/tmp/zk_test_node_many_XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    zk_buf raw[K];
+    node_sub subs[K];
+    memset(subs, 0, sizeof subs);
+    for (size_t i = 0; i < K; i++) {
+        zk_buf_init(&raw[i], TX_MAX_RAW);
+        make_item(&raw[i], &items[i]);
+        subs[i].raw = raw[i].data;
+        subs[i].len = raw[i].len;
+    }
+    node *n = open_node(dir, 100, 64, 16);
+    node *oracle = open_node(NULL, 100, 64, 16);
+    if (!n || !oracle)
+        return;
+    CHECK_OK(node_submit_many(n, subs, 0));
+    CHECK_OK(node_submit_many(n, subs, K));
+    size_t accepted = 0;
+    for (size_t i = 0; i < K; i++) {
+        const char *reason = NULL;
+        uint8_t h[32];
+        int rc = node_submit(oracle, raw[i].data, raw[i].len, h, &reason);
+        CHECK_MSG(subs[i].rc == rc, "item %zu: rc %d, one by one %d", i, subs[i].rc, rc);
+        if (!rc) {
+            accepted++;
+            CHECK(memcmp(subs[i].hash, h, 32) == 0);
+            CHECK(subs[i].reason[0] == '\0');
+        } else {
+            CHECK_MSG(reason && strcmp(subs[i].reason, reason) == 0, "item %zu: '%s' vs '%s'", i,
+                      subs[i].reason, reason ? reason : "(null)");
+        }
+    }
+    CHECK_EQ(accepted, 5);
+    CHECK(!strcmp(subs[2].reason, "invalid chain id"));
+    CHECK(!strcmp(subs[4].reason, "nonce too high"));
+    CHECK(!strcmp(subs[6].reason, "replacement transaction underpriced"));
+    CHECK(!strcmp(subs[7].reason, "insufficient funds for gas * price + value"));
+    CHECK(!strcmp(subs[8].reason, "already known"));
+    CHECK(subs[3].reason[0] != '\0');
+    node_free(oracle);
+    node_free(n);
+
+    /* Durable: after a restart the pool holds the four live ones (item 1 was
+     * replaced by item 5), and a block mines the three executable ones. */
+    n = open_node(dir, 100, 64, 16);
+    if (!n)
+        return;
+    size_t total, ex;
+    node_pool_counts(n, &total, &ex);
+    CHECK_EQ(total, 4);
+    CHECK_EQ(ex, 3);
+    int made;
+    ledger_block blk;
+    CHECK_OK(node_produce_block(n, 2000, &made, &blk));
+    CHECK_EQ(made, 1);
+    CHECK_EQ(blk.tx_count, 3);
+    u256 bal, want;
+    uint64_t nonce;
+    CHECK_OK(node_account(n, g_addr[0], &bal, &nonce, NULL));
+    CHECK_EQ(nonce, 2);
+    u256_from_u64(&want, 1000000000000000000ull - 1 - 3 - 2 * 21000 * GWEI);
+    CHECK(u256_cmp(&bal, &want) == 0);
+    node_free(n);
+    for (size_t i = 0; i < K; i++)
+        zk_buf_free(&raw[i]);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
+/* Crash during a stream of batches: a child process submits batches (8 senders,
+ * one nonce each, plus a refused one) to a node with its sequencer running and
+ * reports every acknowledged hash on a pipe; it is killed with SIGKILL mid-stream.
+ * After a restart every acknowledged transfer is in a block exactly once and the
+ * state root is the replay's. */
+#define CR_SENDERS 8
+#define CR_NONCES  400
+static void crash_child(const char *dir, int fd)
+{
+    char lp[600], pp[600];
+    snprintf(lp, sizeof lp, "%s/ledger.db", dir);
+    snprintf(pp, sizeof pp, "%s/pool.db", dir);
+    node_config c;
+    node_config_default(&c);
+    c.genesis = &g_gen;
+    c.ledger_path = lp;
+    c.pool_path = pp;
+    c.block_time_ms = 2;
+    node *n = NULL;
+    if (node_open(&n, &c) || node_start(n))
+        _exit(2);
+    zk_buf raw[CR_SENDERS + 1];
+    node_sub subs[CR_SENDERS + 1];
+    for (size_t i = 0; i <= CR_SENDERS; i++)
+        zk_buf_init(&raw[i], TX_MAX_RAW);
+    for (uint64_t nonce = 0; nonce < CR_NONCES; nonce++) {
+        memset(subs, 0, sizeof subs);
+        for (size_t i = 0; i <= CR_SENDERS; i++) {
+            /* the last item is refused: a nonce far past the gap cap */
+            make_tx(&raw[i], (int)(i % CR_SENDERS), i < CR_SENDERS ? nonce : nonce + 1000, 1, 1,
+                    CHAIN_ID);
+            subs[i].raw = raw[i].data;
+            subs[i].len = raw[i].len;
+        }
+        if (node_submit_many(n, subs, CR_SENDERS + 1))
+            _exit(3);
+        for (size_t i = 0; i <= CR_SENDERS; i++) {
+            if (i == CR_SENDERS ? subs[i].rc == ZK_OK : subs[i].rc != ZK_OK)
+                _exit(4);
+            if (!subs[i].rc && write(fd, subs[i].hash, 32) != 32)
+                _exit(5);
+        }
+    }
+    _exit(0);
+}
+
+static void test_batch_crash(void)
+{
+    char dir[] = "/tmp/zk_test_node_crash_XXXXXX";
+    int fds[2];
+    if (!mkdtemp(dir) || pipe(fds) != 0) {
+        CHECK(0);
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        crash_child(dir, fds[1]);
+    }
+    close(fds[1]);
+    size_t cap = (size_t)CR_SENDERS * CR_NONCES, n_acked = 0;
+    uint8_t(*acked)[32] = calloc(cap, 32);
+    int killed = 0;
+    for (;;) {
+        ssize_t got = acked ? read(fds[0], acked[n_acked], 32) : -1;
+        if (got != 32)
+            break;
+        /* Kill it a good way into the stream, while batches are in flight. */
+        if (++n_acked == cap / 4 && !killed) {
+            kill(pid, SIGKILL);
+            killed = 1;
+        }
+    }
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK_MSG(killed && WIFSIGNALED(status), "child killed mid-stream (status %d)", status);
+    CHECK(n_acked >= cap / 4 && n_acked < cap);
+
+    node *n = open_node(dir, 1000, 8192, 1024);
+    if (!n || !acked)
+        return;
+    size_t total = 1;
+    for (int i = 0; i < 100 && total; i++) {
+        int made;
+        /* after the child's blocks, which its sequencer stamped with the clock */
+        CHECK_OK(node_produce_block(n, (uint64_t)time(NULL) + 10 + (uint64_t)i, &made, NULL));
+        node_pool_counts(n, &total, NULL);
+    }
+    CHECK_EQ(total, 0);
+    uint64_t mined = 0;
+    for (int k = 0; k < CR_SENDERS; k++) {
+        uint64_t nonce;
+        CHECK_OK(node_account(n, g_addr[k], NULL, &nonce, NULL));
+        mined += nonce;
+    }
+    node_free(n);
+    /* More may be mined than acknowledged (a batch cut by the kill), never less. */
+    CHECK(mined >= n_acked);
+
+    char lp[600];
+    snprintf(lp, sizeof lp, "%s/ledger.db", dir);
+    ledger *l = NULL;
+    CHECK_OK(ledger_open(&l, lp, &g_gen));
+    size_t found = 0, in_blocks = 0;
+    for (size_t i = 0; l && i < n_acked; i++) {
+        ledger_receipt r;
+        found += ledger_tx_by_hash(l, acked[i], &r, NULL) == ZK_OK;
+    }
+    /* Exactly once: the blocks hold one tx per nonce mined, no more. */
+    for (uint64_t b = 1; l && b <= ledger_head(l); b++) {
+        ledger_block blk;
+        CHECK_OK(ledger_block_by_number(l, b, &blk));
+        in_blocks += blk.tx_count;
+    }
+    CHECK_EQ(found, n_acked);
+    CHECK_EQ(in_blocks, mined);
+    ledger_free(l);
+    CHECK_OK(ledger_verify_replay(lp));
+    free(acked);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 /* A pending table of schema version 1 (rows keyed by hash) is carried over to
  * version 2 (keyed by arrival order) with its rows, in their order. */
 static void test_pool_migration(void)
@@ -594,5 +835,7 @@ int main(void)
     test_pool_migration();
     test_sequencer_thread();
     test_group_commit();
+    test_submit_many();
+    test_batch_crash();
     return t_report("test_node");
 }

@@ -129,6 +129,28 @@ done <"$tmp/acked"
 [ "$missing" = 0 ] || fail "$missing acknowledged txs missing after restart"
 [ "$(result eth_getBalance "[\"$bob\",\"latest\"]")" = "$(printf '0x%x' $((6000 + n_acked)))" ] \
   || fail "bob's balance counts each acknowledged tx once"
+# A JSON-RPC batch of transfers, good and bad mixed: the good ones are admitted
+# together and mined, each bad one gets its own error, answers in the batch's order.
+nb=$((3 + n_acked))
+g1=$(sign --nonce "$nb" --value 11)
+g2=$(sign --nonce $((nb + 1)) --value 13)
+wrong=$("$ZKGATE" tx sign --key "$key" --chain-id 1 --nonce $((nb + 2)) --to $bob)
+call() { printf '{"jsonrpc":"2.0","id":%s,"method":"eth_sendRawTransaction","params":["%s"]}' "$1" "$2"; }
+body="[$(call 1 "$g1"),$(call 2 "$wrong"),$(call 3 0x02c0ffee),$(call 4 "$t0"),$(call 5 "$g2")]"
+ans=$(curl -s -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$port/")
+[ "$(echo "$ans" | jq -r '[.[].id] | map(tostring) | join(",")')" = 1,2,3,4,5 ] \
+  || fail "batch answers in order: $ans"
+bh1=$(echo "$ans" | jq -r '.[0].result'); bh2=$(echo "$ans" | jq -r '.[4].result')
+case "$bh1$bh2" in *null*) fail "batch: good ones accepted: $ans" ;; esac
+e2=$(echo "$ans" | jq -r '.[1].error.code, .[1].error.message' | paste -sd' ')
+[ "$e2" = "-32000 invalid chain id" ] || fail "batch: wrong chain: $e2"
+[ "$(echo "$ans" | jq -r '.[2].error.code')" = -32000 ] || fail "batch: garbage: $ans"
+[ "$(echo "$ans" | jq -r '.[3].error.message')" = "already known" ] || fail "batch: replay: $ans"
+[ "$(echo "$(wait_receipt "$bh2")" | jq -r .status)" = 0x1 ] || fail "batch: second mined"
+[ "$(echo "$(wait_receipt "$bh1")" | jq -r .status)" = 0x1 ] || fail "batch: first mined"
+[ "$(result eth_getBalance "[\"$bob\",\"latest\"]")" = "$(printf '0x%x' $((6000 + n_acked + 24)))" ] \
+  || fail "batch: bob's balance"
+pass "batch of transfers: good ones mined, bad ones refused in order"
 kill -TERM "$pid"
 wait "$pid"; rc=$?
 [ "$rc" -eq 0 ] && pass "clean stop" || fail "exit status $rc"
