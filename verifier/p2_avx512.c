@@ -2,6 +2,13 @@
  * 16 different states (one state per lane), so every step of the permutation is
  * the scalar step done lane-wise, with the same reductions, and the result is
  * bit-identical to p2_permute. States are transposed in and out in registers. */
+/* GCC's first scheduling pass (off by default on x86) interleaves the
+ * independent S-boxes and linear-layer chains, so the out-of-order window sees
+ * ready work (about 1.5% here); sched-pressure keeps it from adding spills. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("schedule-insns", "sched-pressure")
+#endif
+
 #include "verifier/p2.h"
 
 #include <string.h>
@@ -71,6 +78,12 @@ TI static inline __m512i sbox16_lat(__m512i y)
     __m512i qp_o = _mm512_mul_epi32(_mm512_mul_epu32(x2_o, ymu_o), p);
     __m512i x3 = _mm512_sub_epi32(hi16(t_e, t_o), hi16(qp_e, qp_o));
     return _mm512_min_epu32(x3, _mm512_add_epi32(x3, p));
+}
+
+/* [0, 2p) to [0, p). */
+TI static inline __m512i red16(__m512i x)
+{
+    return _mm512_min_epu32(x, _mm512_sub_epi32(x, _mm512_set1_epi32((int)KB_P)));
 }
 
 TI static inline __m512i dbl16(__m512i x)
@@ -173,34 +186,64 @@ TI static inline __m512i mul_a2(int k, __m512i d, const __m512i m[M_COUNT])
     }
 }
 
+/* 15 x for x in [0, p): with x = hi 2^27 + lo (hi <= 15), 15 x = 15 lo + hi 15 2^27
+ * and 15 2^27 = 2^31 - 2^27 = -(2^27 - 2^24 + 1) mod p (2^31 = 2^24 - 1), so the
+ * result is 15 lo - hi (2^27 - 2^24 + 1), where 15 lo <= 15 (2^27 - 1) < p and
+ * hi (2^27 - 2^24 + 1) <= 15 * 117440513 < p: one correction. */
+TI static inline __m512i mul15_16(__m512i x)
+{
+    __m512i lo = _mm512_and_si512(x, _mm512_set1_epi32((1 << 27) - 1));
+    __m512i hi = _mm512_srli_epi32(x, 27);
+    return kb16_sub(_mm512_mullo_epi32(lo, _mm512_set1_epi32(15)),
+                    _mm512_mullo_epi32(hi, _mm512_set1_epi32((1 << 27) - (1 << 24) + 1)));
+}
+
 /* One partial round on the three unpaired slots (x1, x2, x14: entries 1, 2,
- * -1/16) and the pairs. so holds the sum of slots 1..15 (x1 + x2 + x14 + the P)
- * on entry and on exit, so total T = so + s and the new x0 = T - 2 s = so - s.
- * x0 is carried as the next S-box input y = (so + rc_next) - s, in (-p, p): the
- * constant meets so beside the S-box, leaving one subtraction on the chain from
- * one S-box to the next. Every step is an exact field operation, so the
- * permutation's result equals the scalar code's bit for bit. */
-TI static inline void partial16(__m512i *y, __m512i u[3], __m512i pp[P2_PAIRS],
-                                __m512i dd[P2_PAIRS], __m512i *so, __m512i rc_next,
+ * -1/16) and the pairs. so holds the sum of slots 1..15 on entry, so the total
+ * after the S-box is t = so + s and the new x0 = t - 2 s = so - s, carried as the
+ * next S-box input y = a - s with a = so + rc_next computed a round ahead, in
+ * (-p, p): one subtraction between two S-boxes.
+ *
+ * The new sum of slots 1..15 is 15 t + C, with C = x1 + 2 x2 - x14 / 16 +
+ * sum_k a^2 D_k (the diagonal part, pairs included: d_i x_i + d_j x_j = a M =
+ * a^2 D), which depends only on the state before the S-box: it is summed while
+ * the S-box runs, and the chain from one S-box to the sum the next round needs is
+ * t, 15 t and one addition instead of the twelve additions through every new
+ * slot.
+ *
+ * Bounds: y in (-p, p); so, a, t, u[] reduced to [0, p); the P carried in pp and
+ * dd are 2 t + a^2 D, a sum of two reduced values, in [0, 2p) < 2^32 and not
+ * reduced (except pair 1, whose multiplier 9 needs a reduced input): every
+ * multiplier of mul_a2 but 9 takes any 32-bit input (see div2k16 and mul2k16) and
+ * returns [0, p). Every step is an exact field operation, so the permutation's
+ * result equals the scalar code's bit for bit. */
+TI static inline void partial16(__m512i *y, __m512i *a, __m512i u[3], __m512i pp[P2_PAIRS],
+                                __m512i dd[P2_PAIRS], __m512i *so, __m512i rc_next2,
                                 const __m512i m[M_COUNT])
 {
-    __m512i a = kb16_add(*so, rc_next);
     __m512i s = sbox16_lat(*y);
+    __m512i f[P2_PAIRS];
+#pragma GCC unroll 6
+    for (int k = 0; k < P2_PAIRS; k++)
+        f[k] = mul_a2(k, dd[k], m);
+    __m512i e1 = dbl16(u[1]);
+    __m512i g2 = div2k16(u[2], 4, m[M_K4]);
+    __m512i c = kb16_sub(kb16_add(u[0], e1), g2);
+    c = kb16_add(
+        c, kb16_add(kb16_add(f[0], f[1]), kb16_add(kb16_add(f[2], f[3]), kb16_add(f[4], f[5]))));
     __m512i t = kb16_add(*so, s);
-    *y = _mm512_sub_epi32(a, s);
+    *y = _mm512_sub_epi32(*a, s);
+    *so = kb16_add(mul15_16(t), c);
+    *a = kb16_add(*so, rc_next2);
     __m512i t2 = dbl16(t);
     u[0] = kb16_add(t, u[0]);
-    u[1] = kb16_add(kb16_add(t, u[1]), u[1]);
-    u[2] = kb16_sub(t, div2k16(u[2], 4, m[M_K4]));
-    __m512i acc[3] = {u[0], u[1], u[2]};
+    u[1] = kb16_add(t, e1);
+    u[2] = kb16_sub(t, g2);
 #pragma GCC unroll 6
     for (int k = 0; k < P2_PAIRS; k++) {
-        __m512i np = kb16_add(t2, mul_a2(k, dd[k], m));
         dd[k] = pp[k];
-        pp[k] = np;
-        acc[k % 3] = kb16_add(acc[k % 3], np);
+        pp[k] = k == 1 ? kb16_add(t2, f[k]) : _mm512_add_epi32(t2, f[k]);
     }
-    *so = kb16_add(kb16_add(acc[0], acc[1]), acc[2]);
 }
 
 /* 16x16 transpose of 32-bit lanes: stage k swaps bit k of the row index with bit k
@@ -234,14 +277,15 @@ T static inline void transpose16(__m512i r[16])
 typedef struct rcm_tab {
     kb init[4][P2_WIDTH], fin[4][P2_WIDTH];
     kb part0;    /* first partial round constant minus p */
-    kb part[20]; /* the next round's constant, canonical; 0 after the last */
+    kb part1;    /* second partial round constant, canonical */
+    kb part[20]; /* the constant two rounds on, canonical; 0 past the last */
     kb mul[M_COUNT];
     kb to_d[P2_PAIRS], from_d[P2_PAIRS];
 } rcm_tab;
 
 /* The state during the partial rounds (see partial16). */
 typedef struct pstate {
-    __m512i y, so, u[3], pp[P2_PAIRS], dd[P2_PAIRS];
+    __m512i y, a, so, u[3], pp[P2_PAIRS], dd[P2_PAIRS];
 } pstate;
 
 TI static inline void enter_partial(pstate *st, const __m512i v[P2_WIDTH], const rcm_tab *rc)
@@ -258,6 +302,7 @@ TI static inline void enter_partial(pstate *st, const __m512i v[P2_WIDTH], const
         st->dd[k] = kb16_mul(kb16_sub(a, b), _mm512_set1_epi32((int)rc->to_d[k]));
         st->so = kb16_add(st->so, st->pp[k]);
     }
+    st->a = kb16_add(st->so, _mm512_set1_epi32((int)rc->part1));
 }
 
 TI static inline void leave_partial(__m512i v[P2_WIDTH], const pstate *st, const rcm_tab *rc)
@@ -270,9 +315,11 @@ TI static inline void leave_partial(__m512i v[P2_WIDTH], const pstate *st, const
     /* x_i = (P + M) / 2, x_j = (P - M) / 2 */
 #pragma GCC unroll 6
     for (int k = 0; k < P2_PAIRS; k++) {
-        __m512i mm = kb16_mul(st->dd[k], _mm512_set1_epi32((int)rc->from_d[k]));
-        v[pair_i[k]] = half16(kb16_add(st->pp[k], mm));
-        v[pair_j[k]] = half16(kb16_sub(st->pp[k], mm));
+        /* pp and dd in [0, 2p) (see partial16): reduced here. */
+        __m512i pk = red16(st->pp[k]), dk = red16(st->dd[k]);
+        __m512i mm = kb16_mul(dk, _mm512_set1_epi32((int)rc->from_d[k]));
+        v[pair_i[k]] = half16(kb16_add(pk, mm));
+        v[pair_j[k]] = half16(kb16_sub(pk, mm));
     }
 }
 
@@ -293,7 +340,7 @@ T __attribute__((noinline)) static void permute_block16(kb *states, const rcm_ta
         m[j] = _mm512_set1_epi32((int)rc->mul[j]);
 #pragma GCC unroll 2
     for (int r = 0; r < 20; r++)
-        partial16(&st.y, st.u, st.pp, st.dd, &st.so, _mm512_set1_epi32((int)rc->part[r]), m);
+        partial16(&st.y, &st.a, st.u, st.pp, st.dd, &st.so, _mm512_set1_epi32((int)rc->part[r]), m);
     leave_partial(v, &st, rc);
     for (int r = 0; r < 4; r++)
         full16(v, rc->fin[r]);
@@ -313,7 +360,8 @@ T void p2_avx512_permute_many(kb *states, size_t n)
         }
     rc.part0 = p2_rc_int[0] - KB_P;
     for (int r = 0; r < 20; r++)
-        rc.part[r] = r + 1 < 20 ? p2_rc_int[r + 1] : 0;
+        rc.part[r] = r + 2 < 20 ? p2_rc_int[r + 2] : 0;
+    rc.part1 = p2_rc_int[1];
     static const int ks[M_2P24M1] = {2, 16, 6, 24, 4};
     for (int j = 0; j < M_2P24M1; j++)
         rc.mul[j] = 127u << (24 - ks[j]);
