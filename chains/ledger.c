@@ -71,6 +71,23 @@ static const db_migration MIGRATIONS[] = {
     {3, "ALTER TABLE ledger_outbox ADD COLUMN envelope BLOB;"
         "CREATE TABLE ledger_secret (id INTEGER PRIMARY KEY CHECK (id = 1),"
         " state_secret BLOB NOT NULL);"},
+    /* Transactions in a rowid table, in the order blocks store them, with the hash
+     * in an index of its own: keyed by hash, every row landed on a random page of a
+     * table that holds the raw bytes, so a block of 1428 transfers rewrote most of
+     * the table's pages (2.5 MB of WAL a block, growing with the chain); now the
+     * rows are appended and only the small index entries land at random. */
+    {4, "CREATE TABLE ledger_tx4 (id INTEGER PRIMARY KEY, hash BLOB NOT NULL,"
+        " block INTEGER NOT NULL REFERENCES ledger_block (number) DEFERRABLE INITIALLY DEFERRED,"
+        " idx INTEGER NOT NULL, sender BLOB NOT NULL, recipient BLOB, raw BLOB NOT NULL,"
+        " status INTEGER NOT NULL, gas_used INTEGER NOT NULL, price BLOB NOT NULL,"
+        " cum_gas INTEGER NOT NULL, revert TEXT);"
+        "INSERT INTO ledger_tx4 (hash, block, idx, sender, recipient, raw, status, gas_used,"
+        " price, cum_gas, revert) SELECT hash, block, idx, sender, recipient, raw, status,"
+        " gas_used, price, cum_gas, revert FROM ledger_tx ORDER BY block, idx;"
+        "DROP TABLE ledger_tx;"
+        "ALTER TABLE ledger_tx4 RENAME TO ledger_tx;"
+        "CREATE UNIQUE INDEX ledger_tx_hash ON ledger_tx (hash);"
+        "CREATE UNIQUE INDEX ledger_tx_pos ON ledger_tx (block, idx);"},
 };
 
 static const char SQL_ACCT_GET[] =

@@ -741,6 +741,76 @@ static void test_batch_crash(void)
     CHECK(system(cmd) == 0);
 }
 
+/* A ledger of schema version 3 (transactions keyed by hash) is carried over to
+ * version 4 (a rowid table in block order, the hash in an index) with its rows:
+ * mined transactions are still found and known, new blocks append, and the store
+ * replays. */
+static void test_ledger_tx_migration(void)
+{
+    char dir[] = "/tmp/zk_test_node_ltx_XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    char lp[600];
+    snprintf(lp, sizeof lp, "%s/ledger.db", dir);
+    node *n = open_node(dir, 100, 64, 64);
+    if (!n)
+        return;
+    uint8_t h[3][32];
+    for (uint64_t k = 0; k < 3; k++)
+        CHECK_OK(submit(n, 7, k, 1, 1, NULL, h[k]));
+    int made;
+    CHECK_OK(node_produce_block(n, 2000, &made, NULL));
+    CHECK_EQ(made, 1);
+    node_free(n);
+
+    zk_db *db = NULL;
+    CHECK_OK(db_open(&db, lp, DB_DURABLE, 0));
+    if (!db)
+        return;
+    CHECK_EQ(db_schema_version(db), 4);
+    CHECK_OK(db_exec(
+        db, "CREATE TABLE old (hash BLOB PRIMARY KEY, block INTEGER NOT NULL"
+            " REFERENCES ledger_block (number) DEFERRABLE INITIALLY DEFERRED,"
+            " idx INTEGER NOT NULL, sender BLOB NOT NULL, recipient BLOB, raw BLOB NOT NULL,"
+            " status INTEGER NOT NULL, gas_used INTEGER NOT NULL, price BLOB NOT NULL,"
+            " cum_gas INTEGER NOT NULL, revert TEXT, UNIQUE (block, idx)) WITHOUT ROWID;"
+            "INSERT INTO old SELECT hash, block, idx, sender, recipient, raw, status,"
+            " gas_used, price, cum_gas, revert FROM ledger_tx;"
+            "DROP TABLE ledger_tx; ALTER TABLE old RENAME TO ledger_tx;"
+            "PRAGMA user_version = 3;"));
+    db_close(db);
+
+    n = open_node(dir, 100, 64, 64);
+    if (!n)
+        return;
+    const char *reason = NULL;
+    CHECK_ERR(submit(n, 7, 1, 1, 1, &reason, NULL), ZK_ERR_EXISTS);
+    CHECK(reason && !strcmp(reason, "already known"));
+    CHECK_OK(submit(n, 7, 3, 1, 1, NULL, NULL));
+    CHECK_OK(node_produce_block(n, 2001, &made, NULL));
+    CHECK_EQ(made, 1);
+    node_free(n);
+    ledger *l = NULL;
+    CHECK_OK(ledger_open(&l, lp, &g_gen));
+    for (int k = 0; l && k < 3; k++) {
+        ledger_receipt r;
+        CHECK_OK(ledger_tx_by_hash(l, h[k], &r, NULL));
+    }
+    uint8_t first[32];
+    CHECK_OK(ledger_block_tx(l, 1, 0, first));
+    CHECK(memcmp(first, h[0], 32) == 0);
+    ledger_free(l);
+    CHECK_OK(db_open(&db, lp, DB_DURABLE, 0));
+    CHECK_EQ(db_schema_version(db), 4);
+    db_close(db);
+    CHECK_OK(ledger_verify_replay(lp));
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 /* A pending table of schema version 1 (rows keyed by hash) is carried over to
  * version 2 (keyed by arrival order) with its rows, in their order. */
 static void test_pool_migration(void)
@@ -837,5 +907,6 @@ int main(void)
     test_group_commit();
     test_submit_many();
     test_batch_crash();
+    test_ledger_tx_migration();
     return t_report("test_node");
 }
