@@ -16,9 +16,28 @@
 
 #define TEST_SKIP 77
 
+/* The counters and the generator's state. A test in one file keeps them static.
+ * A test built from several files (its own and a fixture, e.g.
+ * tests/chains/chain_fixture.c) shares one set, so that a CHECK in any of them
+ * counts in the test's report and every file draws from the one seeded generator:
+ * the file with main() defines T_SHARED_MAIN before including this header and
+ * holds them, each other file defines T_SHARED and uses them. (A fixture's header
+ * should refuse to compile without one of the two: a file with neither counts
+ * apart, and its failures would not fail the test.) */
+#if defined(T_SHARED_MAIN) || defined(T_SHARED)
+extern int t_failures;
+extern int t_checks;
+extern uint64_t t_rng_state;
+#endif
+#if defined(T_SHARED_MAIN)
+int t_failures;
+int t_checks;
+uint64_t t_rng_state;
+#elif !defined(T_SHARED)
 static int t_failures;
 static int t_checks;
 static uint64_t t_rng_state;
+#endif
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \

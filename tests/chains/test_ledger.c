@@ -3,74 +3,29 @@
  * against a model written here, block hashes recomputed and chained, reopen,
  * replay (passes, and fails after tampering with the file), and atomicity of a
  * block under injected faults. */
+#define T_SHARED_MAIN /* chain_fixture.c counts in this test's report */
+
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include "chains/ledger.h"
 #include "common/error.h"
 #include "common/keccak.h"
 #include "common/rlp.h"
 #include "common/secp.h"
+#include "tests/chains/chain_fixture.h"
 #include "tests/test.h"
 
-typedef unsigned __int128 u128;
+#define CHAIN 31337u
+#define NKEYS 6 /* and the dev account at allocs[NKEYS] */
 
-#define BASE_FEE 7u
-#define CHAIN    31337u
-#define NKEYS    6
-
-static uint8_t keys[NKEYS][32];
-static uint8_t addrs[NKEYS][20];
-static ledger_alloc allocs[NKEYS + 1];
 static ledger_genesis gen;
 static u128 supply;
-
-static u128 u128_of(const u256 *v)
-{
-    u128 r = 0;
-    for (int i = 16; i < 32; i++)
-        r = r << 8 | v->b[i];
-    return r;
-}
-
-static void u256_of(u256 *out, u128 v)
-{
-    memset(out, 0, sizeof *out);
-    for (int i = 31; i >= 16; i--, v >>= 8)
-        out->b[i] = (uint8_t)v;
-}
-
-static u128 balance(ledger *l, const uint8_t a[20])
-{
-    u256 b;
-    CHECK_OK(ledger_account(l, a, &b, NULL));
-    for (int i = 0; i < 16; i++)
-        CHECK(b.b[i] == 0);
-    return u128_of(&b);
-}
-
-static uint64_t nonce_of(ledger *l, const uint8_t a[20])
-{
-    uint64_t n = 0;
-    CHECK_OK(ledger_account(l, a, NULL, &n));
-    return n;
-}
 
 /* Random funded keys, and the dev account with 10^24 wei (the figure the issue
  * gives for the devnet genesis). */
 static void setup(void)
 {
-    supply = 0;
-    for (int i = 0; i < NKEYS; i++) {
-        do
-            t_rand_bytes(keys[i], 32);
-        while (ecc_seckey_check(keys[i]));
-        CHECK_OK(eth_address_from_priv(keys[i], addrs[i]));
-        memcpy(allocs[i].address, addrs[i], 20);
-        u128 v = ((u128)1 << 80) + (((u128)t_rand() << 16) | (t_rand() & 0xffff));
-        u256_of(&allocs[i].balance, v);
-        supply += v;
-    }
+    supply = make_accounts(NKEYS, 80);
     CHECK_OK(
         eth_address_parse("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", allocs[NKEYS].address));
     CHECK_OK(u256_parse("1000000000000000000000000", &allocs[NKEYS].balance));
@@ -83,12 +38,6 @@ static void setup(void)
     gen.alloc = allocs;
     gen.n_alloc = NKEYS + 1;
 }
-
-/* A signed transaction and its decoding (which borrows raw). */
-typedef struct stx {
-    zk_buf raw;
-    eth_tx tx;
-} stx;
 
 static tx_fields fields(int type, uint64_t nonce, uint64_t fee, uint64_t tip, uint64_t gas,
                         const uint8_t to[20], u128 value)
@@ -104,18 +53,6 @@ static tx_fields fields(int type, uint64_t nonce, uint64_t fee, uint64_t tip, ui
         memcpy(f.to, to, 20);
     u256_of(&f.value, value);
     return f;
-}
-
-static void sign(stx *s, int key, const tx_fields *f)
-{
-    zk_buf_init(&s->raw, 4096);
-    CHECK_OK(tx_sign(f, keys[key], &s->raw));
-    CHECK_OK(tx_decode(s->raw.data, s->raw.len, &s->tx));
-}
-
-static ledger_item item(const stx *s)
-{
-    return (ledger_item){s->raw.data, s->raw.len, &s->tx};
 }
 
 /* The header hash computed here from the documented encoding. */
@@ -135,17 +72,6 @@ static void ref_hash(const ledger_block *b, uint8_t out[32])
     CHECK_OK(rlp_list_end(&buf, m));
     zk_keccak256(out, buf.data, buf.len);
     zk_buf_free(&buf);
-}
-
-static void tmp_path(char *p, size_t n, const char *tag)
-{
-    snprintf(p, n, "/tmp/zk_test_ledger_%s_%d.db", tag, (int)getpid());
-    char side[300];
-    unlink(p);
-    snprintf(side, sizeof side, "%s-wal", p);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", p);
-    unlink(side);
 }
 
 static void test_genesis(void)
@@ -565,8 +491,9 @@ static void test_random_blocks(void)
 
 static void test_reopen_and_replay(void)
 {
-    char path[256];
-    tmp_path(path, sizeof path, "reopen");
+    tmp_store store;
+    mk_store(&store, "ledger", "reopen.db");
+    const char *path = store.path;
     ledger *l;
     CHECK_OK(ledger_open(&l, path, &gen));
     if (!l)
@@ -575,21 +502,14 @@ static void test_reopen_and_replay(void)
     uint64_t nonces[NKEYS], ts = gen.timestamp;
     model_init(model, nonces);
     run_random(l, 6, model, nonces, &ts);
-    uint64_t head = ledger_head(l);
-    uint8_t root[32], root2[32];
-    ledger_state_root(l, root);
-    ledger_block hb, hb2;
-    CHECK_OK(ledger_block_by_number(l, head, &hb));
+    head_snap snap;
+    snap_head(&snap, l);
     ledger_free(l);
 
     CHECK_OK(ledger_open(&l, path, &gen));
     if (!l)
         return;
-    CHECK_EQ(ledger_head(l), head);
-    ledger_state_root(l, root2);
-    CHECK_MEM(root, root2, 32);
-    CHECK_OK(ledger_block_by_number(l, head, &hb2));
-    CHECK(memcmp(&hb, &hb2, sizeof hb) == 0);
+    check_head(l, &snap);
     for (int i = 0; i < NKEYS; i++) {
         CHECK(balance(l, addrs[i]) == model[i]);
         CHECK_EQ(nonce_of(l, addrs[i]), nonces[i]);
@@ -663,7 +583,7 @@ static void test_reopen_and_replay(void)
     snprintf(want, sizeof want, "block %lld tx 0", blk);
     CHECK_MSG(strstr(zk_err_detail(), want) != NULL, "%s", zk_err_detail());
     CHECK_ERR(ledger_verify_replay("/nonexistent/zk_ledger.db"), ZK_ERR_NOT_FOUND);
-    tmp_path(path, sizeof path, "reopen");
+    rm_store(&store);
 }
 
 /* The fault hook fails the nth call (counting from 1) with ZK_ERR_IO. */
@@ -684,8 +604,9 @@ static int fail_nth(void *arg, const char *step)
 
 static void test_atomicity(void)
 {
-    char path[256];
-    tmp_path(path, sizeof path, "atomic");
+    tmp_store store;
+    mk_store(&store, "ledger", "atomic.db");
+    const char *path = store.path;
     ledger *l, *twin;
     CHECK_OK(ledger_open(&l, path, &gen));
     CHECK_OK(ledger_open(&twin, NULL, &gen));
@@ -744,7 +665,7 @@ static void test_atomicity(void)
     ledger_free(l);
     for (int k = 0; k < N; k++)
         zk_buf_free(&s[k].raw);
-    tmp_path(path, sizeof path, "atomic");
+    rm_store(&store);
 }
 
 int main(void)

@@ -5,9 +5,9 @@
  * transfers, replay and reopen of a file-backed ledger, and state-root changes
  * exactly when something happened. Expected values come from the rules in
  * chains/ledger.h and chains/state.h, computed here (leaves, gas, fees, trees). */
-#include <sqlite3.h>
+#define T_SHARED_MAIN /* chain_fixture.c counts in this test's report */
+
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "chains/abi.h"
 #include "chains/ledger.h"
@@ -16,61 +16,21 @@
 #include "common/db.h"
 #include "common/error.h"
 #include "common/keccak.h"
-#include "common/secp.h"
 #include "privacy/commit.h"
+#include "tests/chains/chain_fixture.h"
 #include "tests/test.h"
 #include "verifier/kb.h"
 
-typedef unsigned __int128 u128;
+#define CHAIN_A 100u
+#define CHAIN_B 200u
+#define CHAIN_C 300u /* a third chain: only a record in the interop tree */
+#define CHAIN_F 400u /* a chain whose exit tree the test writes by hand */
+#define NKEYS   6
 
-#define BASE_FEE 7u
-#define CHAIN_A  100u
-#define CHAIN_B  200u
-#define CHAIN_C  300u /* a third chain: only a record in the interop tree */
-#define CHAIN_F  400u /* a chain whose exit tree the test writes by hand */
-#define NKEYS    6
-#define TS0      1700000000u
-#define GAS      400000u
-
-static uint8_t keys[NKEYS][32];
-static uint8_t addrs[NKEYS][20];
-static ledger_alloc allocs[NKEYS];
 static u128 supply;
 static const uint8_t ZERO32[32];
 
 /* ---- numbers, accounts ---- */
-
-static u128 u128_of(const u256 *v)
-{
-    u128 r = 0;
-    for (int i = 16; i < 32; i++)
-        r = r << 8 | v->b[i];
-    return r;
-}
-
-static void u256_of(u256 *out, u128 v)
-{
-    memset(out, 0, sizeof *out);
-    for (int i = 31; i >= 16; i--, v >>= 8)
-        out->b[i] = (uint8_t)v;
-}
-
-static u128 balance(ledger *l, const uint8_t a[20])
-{
-    u256 b;
-    memset(&b, 0xff, sizeof b);
-    CHECK_OK(ledger_account(l, a, &b, NULL));
-    for (int i = 0; i < 16; i++)
-        CHECK(b.b[i] == 0);
-    return u128_of(&b);
-}
-
-static uint64_t nonce_of(ledger *l, const uint8_t a[20])
-{
-    uint64_t n = 0;
-    CHECK_OK(ledger_account(l, a, NULL, &n));
-    return n;
-}
 
 static st_asset asset_of(uint64_t origin, const uint8_t *token)
 {
@@ -106,40 +66,7 @@ static void rand_digest(p2_digest *d)
 
 static void setup(void)
 {
-    supply = 0;
-    for (int i = 0; i < NKEYS; i++) {
-        do
-            t_rand_bytes(keys[i], 32);
-        while (ecc_seckey_check(keys[i]));
-        CHECK_OK(eth_address_from_priv(keys[i], addrs[i]));
-        memcpy(allocs[i].address, addrs[i], 20);
-        u128 v = ((u128)1 << 80) + (t_rand() & 0xffffffffu);
-        u256_of(&allocs[i].balance, v);
-        supply += v;
-    }
-}
-
-static ledger_genesis genesis(uint64_t chain)
-{
-    ledger_genesis g = {.chain_id = chain,
-                        .base_fee = BASE_FEE,
-                        .timestamp = TS0,
-                        .alloc = allocs,
-                        .n_alloc = NKEYS};
-    memset(g.operator_addr, (int)((chain & 0xff) | 1), 20);
-    return g;
-}
-
-static ledger *open_chain(uint64_t chain, const char *path)
-{
-    ledger_genesis g = genesis(chain);
-    ledger *l = NULL;
-    CHECK_OK(ledger_open(&l, path, &g));
-    if (!l) {
-        fprintf(stderr, "cannot open chain %llu\n", (unsigned long long)chain);
-        exit(1);
-    }
-    return l;
+    supply = make_accounts(NKEYS, 32);
 }
 
 /* Every native balance there can be on these chains: the keys, the operator and
@@ -157,41 +84,6 @@ static u128 native_supply(ledger *l)
 
 /* ---- transactions ---- */
 
-typedef struct stx {
-    zk_buf raw;
-    eth_tx tx;
-} stx;
-
-/* Type 2 with fee cap = base fee and no tip: the price is the base fee. */
-static void sign_tx(stx *s, int key, uint64_t chain, uint64_t nonce, uint64_t gas,
-                    const uint8_t to[20], u128 value, const uint8_t *data, size_t len)
-{
-    tx_fields f = {.type = TX_EIP1559,
-                   .chain_id = chain,
-                   .nonce = nonce,
-                   .gas_price = BASE_FEE,
-                   .max_priority_fee = 0,
-                   .gas_limit = gas,
-                   .has_to = 1,
-                   .data = data,
-                   .data_len = len};
-    memcpy(f.to, to, 20);
-    u256_of(&f.value, value);
-    zk_buf_init(&s->raw, TX_MAX_RAW);
-    CHECK_OK(tx_sign(&f, keys[key], &s->raw));
-    CHECK_OK(tx_decode(s->raw.data, s->raw.len, &s->tx));
-}
-
-static ledger_item item(const stx *s)
-{
-    return (ledger_item){s->raw.data, s->raw.len, &s->tx};
-}
-
-static int apply(ledger *l, const ledger_item *it, size_t n, ledger_tx_result *res, ledger_block *b)
-{
-    return ledger_apply_block(l, it, n, TS0 + ledger_head(l) + 1, res, b);
-}
-
 /* Intrinsic gas by the documented rule, plus what the system call adds. */
 static uint64_t gas_for(const uint8_t *d, size_t n, uint64_t extra)
 {
@@ -199,33 +91,6 @@ static uint64_t gas_for(const uint8_t *d, size_t n, uint64_t extra)
     for (size_t i = 0; i < n; i++)
         g += d[i] ? 16 : 4;
     return g;
-}
-
-static void put_sel(zk_buf *d, const char *sig)
-{
-    uint8_t sel[4];
-    abi_selector(sel, sig);
-    CHECK_OK(zk_buf_append(d, sel, 4));
-}
-
-static void send_call(zk_buf *d, uint64_t dest, const uint8_t rcp[20], uint64_t origin,
-                      const uint8_t *token, u128 amount, const uint8_t *payload, size_t plen)
-{
-    zk_buf_init(d, 2 * LEDGER_MAX_PAYLOAD + 1024);
-    put_sel(d, "send(uint64,address,uint64,bytes32,uint256,bytes)");
-    abi_value v[6] = {{.type = ABI_UINT64, .u64 = dest},
-                      {.type = ABI_ADDRESS},
-                      {.type = ABI_UINT64, .u64 = origin},
-                      {.type = ABI_BYTES32},
-                      {.type = ABI_UINT256},
-                      {.type = ABI_BYTES}};
-    memcpy(v[1].addr, rcp, 20);
-    if (token)
-        memcpy(v[3].b32, token, 32);
-    u256_of(&v[4].u256, amount);
-    v[5].bytes = payload;
-    v[5].bytes_len = plen;
-    CHECK_OK(abi_encode(d, v, 6));
 }
 
 static void transfer_call(zk_buf *d, uint64_t origin, const uint8_t *token, const uint8_t to[20],
@@ -242,23 +107,6 @@ static void transfer_call(zk_buf *d, uint64_t origin, const uint8_t *token, cons
     memcpy(v[2].addr, to, 20);
     u256_of(&v[3].u256, amount);
     CHECK_OK(abi_encode(d, v, 4));
-}
-
-/* One tx from key in a block of its own; the result and receipt come back. */
-static ledger_tx_result one_tx(ledger *l, int key, const uint8_t to[20], u128 value,
-                               const zk_buf *data, stx *keep)
-{
-    stx s;
-    sign_tx(&s, key, ledger_chain_id(l), nonce_of(l, addrs[key]), GAS, to, value,
-            data ? data->data : NULL, data ? data->len : 0);
-    ledger_item it = item(&s);
-    ledger_tx_result r = {-1, "unset", NULL};
-    CHECK_OK(apply(l, &it, 1, &r, NULL));
-    if (keep)
-        *keep = s;
-    else
-        zk_buf_free(&s.raw);
-    return r;
 }
 
 static int applied_ok(const ledger_tx_result *r)
@@ -371,14 +219,9 @@ static ledger_state head_state(ledger *l)
     return s;
 }
 
-static int dig_eq(const p2_digest *a, const p2_digest *b)
-{
-    return memcmp(a->v, b->v, sizeof a->v) == 0;
-}
-
 /* ---- trees built here ---- */
 
-/* An in-memory tree of the test's own (an interop tree, or a hand-made exit tree). */
+/* An exit tree written by hand, in memory (interop trees are itrees). */
 typedef struct tree {
     zk_db *db;
     smt *t;
@@ -396,13 +239,6 @@ static void tree_close(tree *t)
     db_close(t->db);
 }
 
-static void tree_set_record(tree *t, uint32_t idx, const st_interop *r)
-{
-    p2_digest d;
-    CHECK_OK(st_interop_leaf(&d, r));
-    CHECK_OK(smt_set(t->t, idx, &d));
-}
-
 static uint32_t tree_append_msg(tree *t, const st_message *m)
 {
     p2_digest d;
@@ -412,15 +248,11 @@ static uint32_t tree_append_msg(tree *t, const st_message *m)
     return i;
 }
 
-static st_interop record_of(ledger *l, uint64_t batch)
+/* l's interop record at its head, whose state head_state checks. */
+static st_interop head_record(ledger *l, uint64_t batch)
 {
     ledger_state s = head_state(l);
-    st_interop r = {.chain_id = ledger_chain_id(l),
-                    .exit_root = s.roots.exit_root,
-                    .exit_count = s.roots.exit_count,
-                    .last_batch = batch,
-                    .state_commitment = s.commitment};
-    return r;
+    return record_of(l, &s, batch);
 }
 
 static st_interop record_of_tree(tree *t, uint64_t chain)
@@ -439,37 +271,10 @@ static st_interop random_record(uint64_t chain)
     return r;
 }
 
-/* An import and the payload it points to. */
-typedef struct imp {
-    ledger_import im;
-    zk_buf payload;
-} imp;
-
-static void imp_interop(imp *m, tree *it, uint32_t ii, const st_interop *rec)
-{
-    m->im.interop = *rec;
-    m->im.interop_index = ii;
-    CHECK_OK(smt_path(it->t, ii, m->im.interop_path));
-    smt_root(it->t, &m->im.interop_root);
-}
-
-static void imp_from_ledger(imp *m, ledger *src, uint64_t index, tree *it, uint32_t ii,
-                            const st_interop *rec)
-{
-    memset(&m->im, 0, sizeof m->im);
-    zk_buf_init(&m->payload, LEDGER_MAX_PAYLOAD + 64);
-    ledger_sent s;
-    CHECK_OK(ledger_sent_message(src, index, &s, &m->payload, m->im.exit_path));
-    m->im.msg = s.msg;
-    m->im.payload = m->payload.data;
-    m->im.payload_len = m->payload.len;
-    m->im.exit_index = index;
-    imp_interop(m, it, ii, rec);
-}
-
+/* The import of msg at index of the hand-made exit tree ex, proven by record ii
+ * of it. */
 static void imp_from_tree(imp *m, tree *ex, uint32_t index, const st_message *msg,
-                          const uint8_t *payload, size_t plen, tree *it, uint32_t ii,
-                          const st_interop *rec)
+                          const uint8_t *payload, size_t plen, const itree *it, size_t ii)
 {
     memset(&m->im, 0, sizeof m->im);
     zk_buf_init(&m->payload, 2 * LEDGER_MAX_PAYLOAD);
@@ -480,7 +285,7 @@ static void imp_from_tree(imp *m, tree *ex, uint32_t index, const st_message *ms
     m->im.payload = m->payload.data;
     m->im.payload_len = m->payload.len;
     m->im.exit_index = index;
-    imp_interop(m, it, ii, rec);
+    itree_place(&m->im, it, ii);
 }
 
 static ledger_tx_result import1(ledger *l, const ledger_import *im)
@@ -521,9 +326,24 @@ static st_message mk_msg(uint64_t src, uint64_t dest, uint64_t seq, uint64_t ori
     return m;
 }
 
-/* Sends from src (a block of one tx), builds an interop tree with src's record at
- * index 0 and a filler at 1, and queues the sent message at dst. Returns the
- * message's exit index. */
+/* Proves src's sent message idx to dst: an interop tree with src's record at
+ * index 0 and another chain's at 1, its root added at dst, the import queued. */
+static void prove_to(ledger *src, ledger *dst, uint64_t idx)
+{
+    st_interop recs[2];
+    recs[0] = head_record(src, ledger_head(src));
+    recs[1] = random_record(CHAIN_C);
+    itree it;
+    itree_build(&it, recs, 2);
+    imp m;
+    imp_from_ledger(&m, src, idx, &it, 0);
+    CHECK_OK(ledger_add_interop_root(dst, &m.im.interop_root));
+    WANT_IMPORT(dst, &m.im, ZK_OK, NULL);
+    zk_buf_free(&m.payload);
+}
+
+/* Sends from src (a block of one tx) and queues the sent message at dst
+ * (prove_to). Returns the message's exit index. */
 static uint64_t bridge_p(ledger *src, ledger *dst, int key, const uint8_t rcp[20], uint64_t origin,
                          const uint8_t *token, u128 amount, u128 value, const uint8_t *payload,
                          size_t plen)
@@ -535,17 +355,7 @@ static uint64_t bridge_p(ledger *src, ledger *dst, int key, const uint8_t rcp[20
               r.revert ? r.revert : "-");
     zk_buf_free(&d);
     uint64_t idx = head_state(src).roots.exit_count - 1;
-    tree it;
-    tree_open(&it, 9);
-    st_interop rec = record_of(src, ledger_head(src)), fill = random_record(CHAIN_C);
-    tree_set_record(&it, 0, &rec);
-    tree_set_record(&it, 1, &fill);
-    imp m;
-    imp_from_ledger(&m, src, idx, &it, 0, &rec);
-    CHECK_OK(ledger_add_interop_root(dst, &m.im.interop_root));
-    WANT_IMPORT(dst, &m.im, ZK_OK, NULL);
-    zk_buf_free(&m.payload);
-    tree_close(&it);
+    prove_to(src, dst, idx);
     return idx;
 }
 
@@ -684,14 +494,14 @@ static void test_end_to_end(void)
     }
 
     /* Round 1: A's record at 0, another chain's at 1. */
-    tree T;
-    tree_open(&T, 9);
-    st_interop recA = record_of(A, 1), recC = random_record(CHAIN_C);
-    tree_set_record(&T, 0, &recA);
-    tree_set_record(&T, 1, &recC);
+    itree T;
+    st_interop r1[2];
+    r1[0] = head_record(A, 1);
+    r1[1] = random_record(CHAIN_C);
+    itree_build(&T, r1, 2);
     imp m[2];
-    imp_from_ledger(&m[0], A, 0, &T, 0, &recA);
-    imp_from_ledger(&m[1], A, 1, &T, 0, &recA);
+    imp_from_ledger(&m[0], A, 0, &T, 0);
+    imp_from_ledger(&m[1], A, 1, &T, 0);
     CHECK(m[1].im.payload_len == sizeof payload);
     ledger_state sB0 = head_state(B);
     WANT_IMPORT(B, &m[0].im, ZK_ERR_NOT_FOUND, "unknown interop root");
@@ -780,13 +590,13 @@ static void test_end_to_end(void)
     check_sent(B, 0, &back, NULL, 0, t3.tx.hash, ledger_head(B), &sB3.roots.exit_root);
 
     /* Round 2: A's newer record at 0, B's at 1. */
-    tree T2;
-    tree_open(&T2, 9);
-    st_interop recA2 = record_of(A, 2), recB = record_of(B, 1);
-    tree_set_record(&T2, 0, &recA2);
-    tree_set_record(&T2, 1, &recB);
+    itree T2;
+    st_interop r2[2];
+    r2[0] = head_record(A, 2);
+    r2[1] = head_record(B, 1);
+    itree_build(&T2, r2, 2);
     imp mb;
-    imp_from_ledger(&mb, B, 0, &T2, 1, &recB);
+    imp_from_ledger(&mb, B, 0, &T2, 1);
     CHECK_OK(ledger_add_interop_root(A, &mb.im.interop_root));
     u128 a3 = balance(A, addrs[3]);
     WANT_IMPORT(A, &mb.im, ZK_OK, NULL);
@@ -837,8 +647,6 @@ static void test_end_to_end(void)
     zk_buf_free(&m[0].payload);
     zk_buf_free(&m[1].payload);
     zk_buf_free(&mb.payload);
-    tree_close(&T);
-    tree_close(&T2);
     ledger_free(A);
     ledger_free(B);
 }
@@ -977,22 +785,22 @@ static void test_import_rejections(void)
     st_message g0 = mk_msg(CHAIN_B, CHAIN_B, 0, CHAIN_B, NULL, 0, NULL, 0);
     tree_append_msg(&G, &g0);
 
-    tree T;
-    tree_open(&T, 9);
-    st_interop recA = record_of(A, 1), recF = record_of_tree(&F, CHAIN_F);
-    st_interop recC = random_record(CHAIN_C), recG = record_of_tree(&G, CHAIN_B);
-    tree_set_record(&T, 0, &recA);
-    tree_set_record(&T, 1, &recF);
-    tree_set_record(&T, 2, &recC);
-    tree_set_record(&T, 3, &recG);
+    /* the interop tree: A's record, F's, C's and G's */
+    itree T;
+    st_interop rec[4];
+    rec[0] = head_record(A, 1);
+    rec[1] = record_of_tree(&F, CHAIN_F);
+    rec[2] = random_record(CHAIN_C);
+    rec[3] = record_of_tree(&G, CHAIN_B);
+    itree_build(&T, rec, 4);
     imp a[3], fi[11], gi;
     for (int i = 0; i < 3; i++)
-        imp_from_ledger(&a[i], A, (uint64_t)i, &T, 0, &recA);
+        imp_from_ledger(&a[i], A, (uint64_t)i, &T, 0);
     const uint8_t *pl[11] = {[4] = P, [9] = P, [10] = big};
     size_t pn[11] = {[4] = sizeof P, [9] = sizeof P, [10] = sizeof big};
     for (int i = 0; i < 11; i++)
-        imp_from_tree(&fi[i], &F, (uint32_t)i, &f[i], pl[i], pn[i], &T, 1, &recF);
-    imp_from_tree(&gi, &G, 0, &g0, NULL, 0, &T, 3, &recG);
+        imp_from_tree(&fi[i], &F, (uint32_t)i, &f[i], pl[i], pn[i], &T, 1);
+    imp_from_tree(&gi, &G, 0, &g0, NULL, 0, &T, 3);
 
     WANT_IMPORT(B, &a[0].im, ZK_ERR_NOT_FOUND, "unknown interop root");
     CHECK_OK(ledger_add_interop_root(B, &a[0].im.interop_root));
@@ -1002,12 +810,10 @@ static void test_import_rejections(void)
     WANT_IMPORT(B, &x, ZK_ERR_NOT_FOUND, "unknown interop root");
     /* C's genuine record and path, for A's message. */
     x = a[0].im;
-    x.interop = recC;
-    x.interop_index = 2;
-    CHECK_OK(smt_path(T.t, 2, x.interop_path));
+    itree_place(&x, &T, 2);
     WANT_IMPORT(B, &x, ZK_ERR_PROOF, "the interop record is another chain's");
     x = a[0].im;
-    x.exit_index = recA.exit_count;
+    x.exit_index = rec[0].exit_count;
     WANT_IMPORT(B, &x, ZK_ERR_PROOF, "exit index beyond the source's exit count");
     x.exit_index = 1; /* within the count, another leaf's place */
     WANT_IMPORT(B, &x, ZK_ERR_PROOF, "bad exit-tree proof");
@@ -1110,7 +916,6 @@ static void test_import_rejections(void)
     zk_buf_free(&gi.payload);
     tree_close(&F);
     tree_close(&G);
-    tree_close(&T);
     ledger_free(A);
     ledger_free(B);
 }
@@ -1433,40 +1238,27 @@ static void test_transfers(void)
 
 static const uint8_t MEMO[4] = {'m', 'e', 'm', 'o'};
 
-static void rm_store(const char *dir, const char *path)
-{
-    char side[400];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-    rmdir(dir);
-}
-
 /* A delivered message with an empty payload (any plain bridge transfer) replays. */
 static void test_replay_empty_payload(void)
 {
-    char dir[] = "/tmp/zk_test_messages_XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[300];
-    snprintf(path, sizeof path, "%s/b.db", dir);
+    tmp_store store;
+    mk_store(&store, "messages", "b.db");
+    const char *path = store.path;
     ledger *A = open_chain(CHAIN_A, NULL), *B = open_chain(CHAIN_B, path);
     bridge(A, B, 0, addrs[1], CHAIN_A, NULL, 1000, 1000);
     CHECK_OK(apply(B, NULL, 0, NULL, NULL));
     CHECK(asset_bal(B, addrs[1], CHAIN_A, NULL) == 1000);
     ledger_free(B);
     CHECK_OK(ledger_verify_replay(path));
-    rm_store(dir, path);
+    rm_store(&store);
     ledger_free(A);
 }
 
 static void test_replay(void)
 {
-    char dir[] = "/tmp/zk_test_messages_XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[300];
-    snprintf(path, sizeof path, "%s/b.db", dir);
+    tmp_store store;
+    mk_store(&store, "messages", "b.db");
+    const char *path = store.path;
     ledger *A = open_chain(CHAIN_A, NULL), *B = open_chain(CHAIN_B, path);
     /* block 1: nothing; then imports, transfers, sends, reverts over blocks */
     CHECK_OK(apply(B, NULL, 0, NULL, NULL));
@@ -1494,21 +1286,14 @@ static void test_replay(void)
     CHECK_OK(apply(B, NULL, 0, NULL, NULL));
     bridge_p(A, B, 1, addrs[5], CHAIN_A, NULL, 9, 9, MEMO, 1); /* left queued at close */
     CHECK_EQ(ledger_queued_imports(B), 1);
-    uint64_t head = ledger_head(B);
     ledger_state s = head_state(B);
-    uint8_t root[32], root2[32];
-    ledger_state_root(B, root);
-    ledger_block hb, hb2;
-    CHECK_OK(ledger_block_by_number(B, head, &hb));
+    head_snap snap;
+    snap_head(&snap, B);
     ledger_free(B);
 
     CHECK_OK(ledger_verify_replay(path));
     B = open_chain(CHAIN_B, path);
-    CHECK_EQ(ledger_head(B), head);
-    ledger_state_root(B, root2);
-    CHECK_MEM(root, root2, 32);
-    CHECK_OK(ledger_block_by_number(B, head, &hb2));
-    CHECK(memcmp(&hb, &hb2, sizeof hb) == 0);
+    check_head(B, &snap);
     ledger_state s2 = head_state(B);
     CHECK(dig_eq(&s.state_root, &s2.state_root));
     CHECK_EQ(s2.roots.exit_count, 2);
@@ -1528,18 +1313,13 @@ static void test_replay(void)
     CHECK_OK(ledger_verify_replay(path));
 
     /* A delivered message's amount changed in the file: replay notices. */
-    sqlite3 *db;
-    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-    CHECK(sqlite3_exec(db,
-                       "UPDATE ledger_inbox SET msg = substr(msg, 1, 139) || CASE WHEN"
-                       " substr(msg, 140, 1) = x'07' THEN x'08' ELSE x'07' END ||"
-                       " substr(msg, 141) WHERE seq = 0 AND source = 100",
-                       NULL, NULL, NULL) == SQLITE_OK);
-    CHECK_EQ(sqlite3_changes(db), 1);
-    sqlite3_close(db);
+    CHECK_EQ(store_sql(path, "UPDATE ledger_inbox SET msg = substr(msg, 1, 139) || CASE WHEN"
+                             " substr(msg, 140, 1) = x'07' THEN x'08' ELSE x'07' END ||"
+                             " substr(msg, 141) WHERE seq = 0 AND source = 100"),
+             1);
     CHECK_ERR(ledger_verify_replay(path), ZK_ERR_STATE);
 
-    rm_store(dir, path);
+    rm_store(&store);
     ledger_free(A);
 }
 
@@ -1581,20 +1361,8 @@ static void test_determinism(void)
     for (int k = 0; k < 2; k++) {
         if (k == 0)
             bridge(A, B[0], 0, addrs[1], CHAIN_A, NULL, 4321, 4321);
-        else {
-            /* the same message, proven again for the twin */
-            tree it;
-            tree_open(&it, 9);
-            st_interop rec = record_of(A, ledger_head(A)), fill = random_record(CHAIN_C);
-            tree_set_record(&it, 0, &rec);
-            tree_set_record(&it, 1, &fill);
-            imp m;
-            imp_from_ledger(&m, A, 0, &it, 0, &rec);
-            CHECK_OK(ledger_add_interop_root(B[1], &m.im.interop_root));
-            WANT_IMPORT(B[1], &m.im, ZK_OK, NULL);
-            zk_buf_free(&m.payload);
-            tree_close(&it);
-        }
+        else
+            prove_to(A, B[1], 0); /* the same message, proven again for the twin */
     }
     STEP(0, "an import queued");
     for (int k = 0; k < 2; k++)
@@ -1630,23 +1398,19 @@ static void test_determinism(void)
     CHECK(dig_eq(&prev.roots.channel_root, &last.roots.channel_root));
     /* A pure message delivered from A: only the channel. */
     for (int k = 0; k < 2; k++) {
-        tree it;
-        tree_open(&it, 9);
         if (k == 0) {
             zk_buf d2;
             send_call(&d2, CHAIN_B, addrs[3], CHAIN_A, NULL, 0, (const uint8_t *)"x", 1);
             CHECK(applied_ok((ledger_tx_result[]){one_tx(A, 4, LEDGER_ADDR_OUTBOX, 0, &d2, NULL)}));
             zk_buf_free(&d2);
         }
-        st_interop rec = record_of(A, 7);
-        tree_set_record(&it, 0, &rec);
+        st_interop rec = head_record(A, 7);
         imp m;
-        imp_from_ledger(&m, A, 1, &it, 0, &rec);
+        imp_alone(&m, A, 1, &rec);
         CHECK_OK(ledger_add_interop_root(B[k], &m.im.interop_root));
         WANT_IMPORT(B[k], &m.im, ZK_OK, NULL);
         CHECK_OK(apply(B[k], NULL, 0, NULL, NULL));
         zk_buf_free(&m.payload);
-        tree_close(&it);
     }
     STEP(1, "a pure message delivered");
     CHECK(!dig_eq(&prev.roots.channel_root, &last.roots.channel_root));
@@ -1685,12 +1449,9 @@ static void test_atomicity(void)
     ledger_tx_result r = one_tx(A, 0, LEDGER_ADDR_OUTBOX, V, &d, NULL);
     CHECK(applied_ok(&r));
     zk_buf_free(&d);
-    tree it;
-    tree_open(&it, 9);
-    st_interop rec = record_of(A, 1);
-    tree_set_record(&it, 0, &rec);
+    st_interop rec = head_record(A, 1);
     imp m;
-    imp_from_ledger(&m, A, 0, &it, 0, &rec);
+    imp_alone(&m, A, 0, &rec);
     /* B: the import, and in the same block a send of what it mints */
     send_call(&d, CHAIN_A, addrs[2], CHAIN_A, NULL, V - 1, NULL, 0);
     stx s;
@@ -1735,7 +1496,6 @@ static void test_atomicity(void)
     zk_buf_free(&d);
     zk_buf_free(&s.raw);
     zk_buf_free(&m.payload);
-    tree_close(&it);
     ledger_free(A);
     ledger_free(B[0]);
     ledger_free(B[1]);

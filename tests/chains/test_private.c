@@ -6,85 +6,43 @@
  * reproducing the same leaves, salted commitments that change per block, refusal
  * and revert of a send to a chain without a key, and the upgrade of a store made
  * before envelopes existed. */
-#include <sqlite3.h>
+#define T_SHARED_MAIN /* chain_fixture.c counts in this test's report */
+
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "chains/abi.h"
 #include "chains/chainkey.h"
 #include "chains/ledger.h"
-#include "chains/smt.h"
 #include "chains/state.h"
-#include "common/db.h"
 #include "common/error.h"
-#include "common/keccak.h"
-#include "common/secp.h"
 #include "privacy/commit.h"
 #include "privacy/envelope.h"
+#include "tests/chains/chain_fixture.h"
 #include "tests/test.h"
 #include "verifier/kb.h"
 
-typedef unsigned __int128 u128;
+#define CHAIN_A 100u
+#define CHAIN_B 200u
+#define CHAIN_C 300u /* has no key in A's config */
+#define NKEYS   3
 
-#define BASE_FEE 7u
-#define CHAIN_A  100u
-#define CHAIN_B  200u
-#define CHAIN_C  300u /* has no key in A's config */
-#define NKEYS    3
-#define TS0      1700000000u
-#define GAS      400000u
-
-static uint8_t keys[NKEYS][32];
-static uint8_t addrs[NKEYS][20];
-static ledger_alloc allocs[NKEYS];
 static uint8_t sk_b[32], pub_b[65];     /* B's chain key */
 static uint8_t sk_aud[32], pub_aud[65]; /* an auditor of A */
 static const uint8_t PAYLOAD[5] = {'h', 'e', 'l', 'l', 'o'};
 
-static void u256_of(u256 *out, u128 v)
-{
-    memset(out, 0, sizeof *out);
-    for (int i = 31; i >= 16; i--, v >>= 8)
-        out->b[i] = (uint8_t)v;
-}
-
-static u128 u128_of(const u256 *v)
-{
-    u128 r = 0;
-    for (int i = 16; i < 32; i++)
-        r = r << 8 | v->b[i];
-    return r;
-}
-
 static void setup(void)
 {
-    for (int i = 0; i < NKEYS; i++) {
-        do
-            t_rand_bytes(keys[i], 32);
-        while (ecc_seckey_check(keys[i]));
-        CHECK_OK(eth_address_from_priv(keys[i], addrs[i]));
-        memcpy(allocs[i].address, addrs[i], 20);
-        u256_of(&allocs[i].balance, (u128)1 << 80);
-    }
+    (void)make_accounts(NKEYS, 0); /* 2^80 each */
     CHECK_OK(ecies_keygen(sk_b, pub_b));
     CHECK_OK(ecies_keygen(sk_aud, pub_aud));
 }
 
-static ledger *open_chain(uint64_t chain, const char *path, int priv)
+/* open_chain, then private (priv: with B's key as its peer and one auditor) or
+ * public. */
+static ledger *open_private(uint64_t chain, const char *path, int priv)
 {
-    ledger_genesis g = {.chain_id = chain,
-                        .base_fee = BASE_FEE,
-                        .timestamp = TS0,
-                        .alloc = allocs,
-                        .n_alloc = NKEYS};
-    memset(g.operator_addr, (int)((chain & 0xff) | 1), 20);
-    ledger *l = NULL;
-    CHECK_OK(ledger_open(&l, path, &g));
-    if (!l) {
-        fprintf(stderr, "cannot open chain %llu\n", (unsigned long long)chain);
-        exit(1);
-    }
+    ledger *l = open_chain(chain, path);
     ledger_peer peer = {.chain_id = CHAIN_B};
     memcpy(peer.public_key, pub_b, 65);
     const uint8_t(*aud)[65] = (const uint8_t(*)[65])pub_aud;
@@ -98,68 +56,12 @@ static ledger *open_chain(uint64_t chain, const char *path, int priv)
     return l;
 }
 
-static uint64_t nonce_of(ledger *l, const uint8_t a[20])
-{
-    uint64_t n = 0;
-    CHECK_OK(ledger_account(l, a, NULL, &n));
-    return n;
-}
-
-typedef struct stx {
-    zk_buf raw;
-    eth_tx tx;
-} stx;
-
-static void sign_tx(stx *s, int key, uint64_t chain, uint64_t nonce, const uint8_t to[20],
-                    u128 value, const uint8_t *data, size_t len)
-{
-    tx_fields f = {.type = TX_EIP1559,
-                   .chain_id = chain,
-                   .nonce = nonce,
-                   .gas_price = BASE_FEE,
-                   .gas_limit = GAS,
-                   .has_to = 1,
-                   .data = data,
-                   .data_len = len};
-    memcpy(f.to, to, 20);
-    u256_of(&f.value, value);
-    zk_buf_init(&s->raw, TX_MAX_RAW);
-    CHECK_OK(tx_sign(&f, keys[key], &s->raw));
-    CHECK_OK(tx_decode(s->raw.data, s->raw.len, &s->tx));
-}
-
-static void send_call(zk_buf *d, uint64_t dest, const uint8_t rcp[20], uint64_t origin, u128 amount,
-                      const uint8_t *payload, size_t plen)
-{
-    zk_buf_init(d, 2 * LEDGER_MAX_PAYLOAD + 1024);
-    uint8_t sel[4];
-    abi_selector(sel, "send(uint64,address,uint64,bytes32,uint256,bytes)");
-    CHECK_OK(zk_buf_append(d, sel, 4));
-    abi_value v[6] = {{.type = ABI_UINT64, .u64 = dest},
-                      {.type = ABI_ADDRESS},
-                      {.type = ABI_UINT64, .u64 = origin},
-                      {.type = ABI_BYTES32},
-                      {.type = ABI_UINT256},
-                      {.type = ABI_BYTES}};
-    memcpy(v[1].addr, rcp, 20);
-    u256_of(&v[4].u256, amount);
-    v[5].bytes = payload;
-    v[5].bytes_len = plen;
-    CHECK_OK(abi_encode(d, v, 6));
-}
-
 /* A native send of amount from key 0 to addrs[2] on dest, in a block of its own. */
 static ledger_tx_result send_native(ledger *l, uint64_t dest, u128 amount)
 {
     zk_buf d;
-    send_call(&d, dest, addrs[2], ledger_chain_id(l), amount, PAYLOAD, sizeof PAYLOAD);
-    stx s;
-    sign_tx(&s, 0, ledger_chain_id(l), nonce_of(l, addrs[0]), LEDGER_ADDR_OUTBOX, amount, d.data,
-            d.len);
-    ledger_item it = {s.raw.data, s.raw.len, &s.tx};
-    ledger_tx_result r = {-1, "unset", NULL};
-    CHECK_OK(ledger_apply_block(l, &it, 1, TS0 + ledger_head(l) + 1, &r, NULL));
-    zk_buf_free(&s.raw);
+    send_call(&d, dest, addrs[2], ledger_chain_id(l), NULL, amount, PAYLOAD, sizeof PAYLOAD);
+    ledger_tx_result r = one_tx(l, 0, LEDGER_ADDR_OUTBOX, amount, &d, NULL);
     zk_buf_free(&d);
     return r;
 }
@@ -172,54 +74,19 @@ static int salt_zero(const pc_salt *s)
     return 1;
 }
 
-static int dig_eq(const p2_digest *a, const p2_digest *b)
+/* The proofs of A's sent message index (an interop tree of A's record alone),
+ * and the interop root added at B. p->im's message and payload are left empty:
+ * the test fills them from the envelope alone. */
+static void position_of(imp *p, ledger *A, ledger *B, uint64_t index)
 {
-    return memcmp(a->v, b->v, sizeof a->v) == 0;
-}
-
-/* ---- an interop tree with A's record at index 0 ---- */
-
-typedef struct tree {
-    zk_db *db;
-    smt *t;
-} tree;
-
-typedef struct position {
-    tree it;
-    st_interop rec;
-    ledger_import im; /* exit and interop proofs; msg left for the envelope */
-} position;
-
-/* The proofs of A's sent message index, and the interop root added at B. */
-static void position_of(position *p, ledger *A, ledger *B, uint64_t index)
-{
-    memset(p, 0, sizeof *p);
-    CHECK_OK(db_open(&p->it.db, ":memory:", DB_MEMORY, 0));
-    CHECK_OK(smt_new(&p->it.t, p->it.db, 9, 0));
     ledger_state s;
     CHECK_OK(ledger_state_at(A, ledger_head(A), &s));
-    p->rec = (st_interop){.chain_id = CHAIN_A,
-                          .exit_root = s.roots.exit_root,
-                          .exit_count = s.roots.exit_count,
-                          .last_batch = 1,
-                          .state_commitment = s.commitment};
-    p2_digest d;
-    CHECK_OK(st_interop_leaf(&d, &p->rec));
-    CHECK_OK(smt_set(p->it.t, 0, &d));
-    ledger_sent sent;
-    CHECK_OK(ledger_sent_message(A, index, &sent, NULL, p->im.exit_path));
-    p->im.exit_index = index;
-    p->im.interop = p->rec;
-    p->im.interop_index = 0;
-    CHECK_OK(smt_path(p->it.t, 0, p->im.interop_path));
-    smt_root(p->it.t, &p->im.interop_root);
+    st_interop rec = record_of(A, &s, 1);
+    imp_alone(p, A, index, &rec);
+    memset(&p->im.msg, 0, sizeof p->im.msg);
+    p->im.payload = NULL;
+    p->im.payload_len = 0;
     CHECK_OK(ledger_add_interop_root(B, &p->im.interop_root));
-}
-
-static void position_free(position *p)
-{
-    smt_free(p->it.t);
-    db_close(p->it.db);
 }
 
 /* Opens env with sk as B would; wants reason (NULL: opens). */
@@ -237,7 +104,7 @@ static int open_as(const uint8_t sk[32], const zk_buf *env, const uint64_t *seq,
 
 static void test_private_to_public(void)
 {
-    ledger *A = open_chain(CHAIN_A, NULL, 1), *B = open_chain(CHAIN_B, NULL, 0);
+    ledger *A = open_private(CHAIN_A, NULL, 1), *B = open_private(CHAIN_B, NULL, 0);
 
     /* Salted commitments on A, the zero salt on B. */
     ledger_state sa0, sb0;
@@ -363,7 +230,7 @@ static void test_private_to_public(void)
 
     /* B imports message 0 by its envelope; a valid envelope of message 1 at
      * message 0's position fails the exit-tree proof. */
-    position p;
+    imp p;
     position_of(&p, A, B, 0);
     zk_buf env1;
     zk_buf_init(&env1, ENV_MAX_LEN);
@@ -388,7 +255,7 @@ static void test_private_to_public(void)
     ledger_received rcv;
     CHECK_OK(ledger_received_message(B, CHAIN_A, 0, &rcv, NULL));
     CHECK(rcv.delivered && dig_eq(&rcv.leaf, &s0.leaf));
-    position_free(&p);
+    zk_buf_free(&p.payload);
 
     /* A public chain's messages: zero salt, no envelope. */
     r = send_native(B, CHAIN_A, 0);
@@ -410,11 +277,11 @@ static void test_private_to_public(void)
 /* A send to a chain without a key: refused at admission, reverted in a block. */
 static void test_no_key(void)
 {
-    ledger *A = open_chain(CHAIN_A, NULL, 1);
+    ledger *A = open_private(CHAIN_A, NULL, 1);
     zk_buf d;
-    send_call(&d, CHAIN_C, addrs[2], CHAIN_A, 5, NULL, 0);
+    send_call(&d, CHAIN_C, addrs[2], CHAIN_A, NULL, 5, NULL, 0);
     stx s;
-    sign_tx(&s, 1, CHAIN_A, 0, LEDGER_ADDR_OUTBOX, 5, d.data, d.len);
+    sign_tx(&s, 1, CHAIN_A, 0, GAS, LEDGER_ADDR_OUTBOX, 5, d.data, d.len);
     const char *why = NULL;
     CHECK_ERR(ledger_check_tx(A, &s.tx, &why), ZK_ERR_UNSUPPORTED);
     CHECK(why && !strcmp(why, "execution reverted: destination chain 300 has no public key in "
@@ -424,7 +291,7 @@ static void test_no_key(void)
     why = NULL;
     CHECK_ERR(ledger_check_tx_at(A, &s.tx, &bal, 0, &why), ZK_ERR_UNSUPPORTED);
     CHECK(why && strstr(why, "destination chain 300 has no public key"));
-    ledger_item it = {s.raw.data, s.raw.len, &s.tx};
+    ledger_item it = item(&s);
     ledger_tx_result r = {-1, "unset", NULL};
     CHECK_OK(ledger_apply_block(A, &it, 1, TS0 + 1, &r, NULL));
     CHECK(r.code == ZK_OK && r.revert &&
@@ -440,9 +307,9 @@ static void test_no_key(void)
     zk_buf_free(&d);
 
     /* A public ledger has no such rule. */
-    ledger *P = open_chain(CHAIN_B, NULL, 0);
-    send_call(&d, CHAIN_C, addrs[2], CHAIN_B, 5, NULL, 0);
-    sign_tx(&s, 1, CHAIN_B, 0, LEDGER_ADDR_OUTBOX, 5, d.data, d.len);
+    ledger *P = open_private(CHAIN_B, NULL, 0);
+    send_call(&d, CHAIN_C, addrs[2], CHAIN_B, NULL, 5, NULL, 0);
+    sign_tx(&s, 1, CHAIN_B, 0, GAS, LEDGER_ADDR_OUTBOX, 5, d.data, d.len);
     why = "x";
     CHECK_OK(ledger_check_tx(P, &s.tx, &why));
     CHECK(why == NULL);
@@ -472,26 +339,14 @@ static void test_no_key(void)
     ledger_free(A);
 }
 
-static void rm_store(const char *dir, const char *path)
-{
-    char side[400];
-    unlink(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    unlink(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    unlink(side);
-    rmdir(dir);
-}
-
 /* Restart and replay of a private chain reproduce its leaves, exit root and
  * commitments; a public reopen is refused. */
 static void test_replay(void)
 {
-    char dir[] = "/tmp/zk_test_private_XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[300];
-    snprintf(path, sizeof path, "%s/a.db", dir);
-    ledger *A = open_chain(CHAIN_A, path, 1);
+    tmp_store store;
+    mk_store(&store, "private", "a.db");
+    const char *path = store.path;
+    ledger *A = open_private(CHAIN_A, path, 1);
     for (int i = 0; i < 3; i++)
         CHECK(send_native(A, CHAIN_B, 10 + (u128)i).revert == NULL);
     CHECK(send_native(A, CHAIN_C, 1).revert != NULL); /* a revert replays too */
@@ -507,7 +362,7 @@ static void test_replay(void)
     ledger_free(A);
     CHECK_OK(ledger_verify_replay(path));
 
-    A = open_chain(CHAIN_A, path, 1);
+    A = open_private(CHAIN_A, path, 1);
     ledger_state after;
     CHECK_OK(ledger_state_at(A, ledger_head(A), &after));
     CHECK(dig_eq(&before.roots.exit_root, &after.roots.exit_root));
@@ -520,12 +375,7 @@ static void test_replay(void)
     ledger_free(A);
 
     /* The store remembers it is private. */
-    ledger_genesis g = {.chain_id = CHAIN_A,
-                        .base_fee = BASE_FEE,
-                        .timestamp = TS0,
-                        .alloc = allocs,
-                        .n_alloc = NKEYS};
-    memset(g.operator_addr, (int)((CHAIN_A & 0xff) | 1), 20);
+    ledger_genesis g = genesis(CHAIN_A);
     CHECK_OK(ledger_open(&A, path, &g));
     CHECK_EQ(ledger_is_private(A), 1);
     ledger_privacy pub = {0};
@@ -533,35 +383,24 @@ static void test_replay(void)
     ledger_free(A);
 
     /* Tampering with a stored salt breaks the replay. */
-    sqlite3 *db;
-    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-    CHECK(sqlite3_exec(db,
-                       "UPDATE ledger_outbox SET msg = substr(msg, 1, 172) || zeroblob(32)"
-                       " WHERE idx = 1",
-                       NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close(db);
+    store_sql(path, "UPDATE ledger_outbox SET msg = substr(msg, 1, 172) || zeroblob(32)"
+                    " WHERE idx = 1");
     CHECK_ERR(ledger_verify_replay(path), ZK_ERR_STATE);
-    rm_store(dir, path);
+    rm_store(&store);
 }
 
 /* A store made before envelopes (schema version 2) upgrades in place. */
 static void test_upgrade(void)
 {
-    char dir[] = "/tmp/zk_test_private_XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[300];
-    snprintf(path, sizeof path, "%s/a.db", dir);
-    ledger *A = open_chain(CHAIN_A, path, 0);
+    tmp_store store;
+    mk_store(&store, "private", "a.db");
+    const char *path = store.path;
+    ledger *A = open_private(CHAIN_A, path, 0);
     CHECK(send_native(A, CHAIN_B, 3).revert == NULL);
     ledger_free(A);
-    sqlite3 *db;
-    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-    CHECK(sqlite3_exec(db,
-                       "ALTER TABLE ledger_outbox DROP COLUMN envelope; DROP TABLE ledger_secret;"
-                       " PRAGMA user_version = 2",
-                       NULL, NULL, NULL) == SQLITE_OK);
-    sqlite3_close(db);
-    A = open_chain(CHAIN_A, path, 1); /* upgrades, then becomes private */
+    store_sql(path, "ALTER TABLE ledger_outbox DROP COLUMN envelope; DROP TABLE ledger_secret;"
+                    " PRAGMA user_version = 2");
+    A = open_private(CHAIN_A, path, 1); /* upgrades, then becomes private */
     CHECK(send_native(A, CHAIN_B, 4).revert == NULL);
     zk_buf env;
     zk_buf_init(&env, ENV_MAX_LEN);
@@ -572,17 +411,16 @@ static void test_upgrade(void)
     zk_buf_free(&env);
     ledger_free(A);
     CHECK_OK(ledger_verify_replay(path));
-    rm_store(dir, path);
+    rm_store(&store);
 }
 
 /* The chain key file: made once with mode 0600, read back, refused when others
  * may read it or it is not a key. */
 static void test_chain_key(void)
 {
-    char dir[] = "/tmp/zk_test_private_XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[300];
-    snprintf(path, sizeof path, "%s/" CK_FILE, dir);
+    tmp_store store;
+    mk_store(&store, "private", CK_FILE);
+    const char *path = store.path;
     uint8_t sk[32], pub[65], sk2[32], pub2[65], want[65];
     int created = -1;
     CHECK_ERR(ck_load(path, 0, sk, pub, &created), ZK_ERR_NOT_FOUND);
@@ -608,8 +446,7 @@ static void test_chain_key(void)
     }
     CHECK(chmod(path, 0600) == 0);
     CHECK_ERR(ck_load(path, 1, sk2, pub2, NULL), ZK_ERR_PARSE);
-    unlink(path);
-    rmdir(dir);
+    rm_store(&store);
 }
 
 int main(void)
