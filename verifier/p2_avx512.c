@@ -136,7 +136,9 @@ TI static inline __m512i half16(__m512i x)
 
 /* x * 2^-k for 1 <= k <= 24: with x = hi 2^k + lo, x 2^-k = hi + lo 2^-k and
  * 2^-k = -127 * 2^(24-k) (p = 127 * 2^24 + 1), so the result is
- * hi - lo * 127 * 2^(24-k), where both terms are below p. m holds 127 * 2^(24-k)
+ * hi - lo * 127 * 2^(24-k), where both terms are below p for x in [0, p), and
+ * for any 32-bit x when k >= 2 (hi < 2^30 < p, lo * 127 * 2^(24-k) < p): the
+ * difference lies in (-p, p) and one correction reduces it. m holds 127 * 2^(24-k)
  * read from memory (rcm_tab), so the compiler keeps the one vpmulld, on the
  * multiplier that the partial rounds leave idle, instead of turning it into two
  * shifts and a subtraction on the busy ALUs. */
@@ -150,7 +152,8 @@ TI static inline __m512i div2k16(__m512i x, int k, __m512i m)
 /* x * 2^k for x in [0, p) and 1 <= k <= 6: with x = hi 2^(31-k) + lo,
  * x 2^k = lo 2^k + hi 2^31 and 2^31 = 2^24 - 1 mod p, so the result is
  * lo 2^k + hi (2^24 - 1) < 2^31 + 2^30 < 2p, reduced once; 7 instructions where
- * k doublings take 3k. m holds 2^24 - 1, read from memory like div2k16's. */
+ * k doublings take 3k. Any 32-bit x works for k <= 4 (hi < 2^(k+1), so the sum
+ * is below 2^31 + 2^29 < 2p). m holds 2^24 - 1, read from memory like div2k16's. */
 TI static inline __m512i mul2k16(__m512i x, int k, __m512i m)
 {
     __m512i lo = _mm512_and_si512(x, _mm512_set1_epi32((1 << (31 - k)) - 1));
@@ -211,21 +214,23 @@ TI static inline __m512i mul15_16(__m512i x)
  * t, 15 t and one addition instead of the twelve additions through every new
  * slot.
  *
- * Bounds: y in (-p, p); so, a, t, u[] reduced to [0, p); the P carried in pp and
- * dd are 2 t + a^2 D, a sum of two reduced values, in [0, 2p) < 2^32 and not
- * reduced (except pair 1, whose multiplier 9 needs a reduced input): every
- * multiplier of mul_a2 but 9 takes any 32-bit input (see div2k16 and mul2k16) and
- * returns [0, p). Every step is an exact field operation, so the permutation's
- * result equals the scalar code's bit for bit. */
-TI static inline void partial16(__m512i *y, __m512i *a, __m512i u[3], __m512i pp[P2_PAIRS],
-                                __m512i dd[P2_PAIRS], __m512i *so, __m512i rc_next2,
-                                const __m512i m[M_COUNT])
+ * pd holds the D of each pair on entry and the new P on exit; the old P is the
+ * next round's D, so the caller alternates two arrays (pp, dd) with no copies.
+ *
+ * Bounds: y in (-p, p); so, a, t, u[] reduced to [0, p); the P are 2 t + a^2 D,
+ * a sum of two reduced values, in [0, 2p) < 2^32 and not reduced (except pair 1,
+ * whose multiplier 9 needs a reduced input): every multiplier of mul_a2 but 9
+ * takes any 32-bit input (see div2k16 and mul2k16) and returns [0, p). Every
+ * step is an exact field operation, so the permutation's result equals the
+ * scalar code's bit for bit. */
+TI static inline void partial16(__m512i *y, __m512i *a, __m512i u[3], __m512i pd[P2_PAIRS],
+                                __m512i *so, __m512i rc_next2, const __m512i m[M_COUNT])
 {
     __m512i s = sbox16_lat(*y);
     __m512i f[P2_PAIRS];
 #pragma GCC unroll 6
     for (int k = 0; k < P2_PAIRS; k++)
-        f[k] = mul_a2(k, dd[k], m);
+        f[k] = mul_a2(k, pd[k], m);
     __m512i e1 = dbl16(u[1]);
     __m512i g2 = div2k16(u[2], 4, m[M_K4]);
     __m512i c = kb16_sub(kb16_add(u[0], e1), g2);
@@ -240,10 +245,8 @@ TI static inline void partial16(__m512i *y, __m512i *a, __m512i u[3], __m512i pp
     u[1] = kb16_add(t, e1);
     u[2] = kb16_sub(t, g2);
 #pragma GCC unroll 6
-    for (int k = 0; k < P2_PAIRS; k++) {
-        dd[k] = pp[k];
-        pp[k] = k == 1 ? kb16_add(t2, f[k]) : _mm512_add_epi32(t2, f[k]);
-    }
+    for (int k = 0; k < P2_PAIRS; k++)
+        pd[k] = k == 1 ? kb16_add(t2, f[k]) : _mm512_add_epi32(t2, f[k]);
 }
 
 /* 16x16 transpose of 32-bit lanes: stage k swaps bit k of the row index with bit k
@@ -338,9 +341,10 @@ T __attribute__((noinline)) static void permute_block16(kb *states, const rcm_ta
     __m512i m[M_COUNT];
     for (int j = 0; j < M_COUNT; j++)
         m[j] = _mm512_set1_epi32((int)rc->mul[j]);
-#pragma GCC unroll 2
-    for (int r = 0; r < 20; r++)
-        partial16(&st.y, &st.a, st.u, st.pp, st.dd, &st.so, _mm512_set1_epi32((int)rc->part[r]), m);
+    for (int r = 0; r < 20; r += 2) {
+        partial16(&st.y, &st.a, st.u, st.dd, &st.so, _mm512_set1_epi32((int)rc->part[r]), m);
+        partial16(&st.y, &st.a, st.u, st.pp, &st.so, _mm512_set1_epi32((int)rc->part[r + 1]), m);
+    }
     leave_partial(v, &st, rc);
     for (int r = 0; r < 4; r++)
         full16(v, rc->fin[r]);
@@ -348,6 +352,80 @@ T __attribute__((noinline)) static void permute_block16(kb *states, const rcm_ta
 #pragma GCC unroll 16
     for (int i = 0; i < 16; i++)
         _mm512_storeu_si512((void *)(states + P2_WIDTH * i), v[i]);
+}
+
+/* Blocks of 32 states: the full rounds of each 16-state block on their own (they
+ * have enough independent work), the partial rounds of both together. */
+
+/* The first half of a block, up to the partial rounds: load, transpose, the
+ * initial linear layer and 4 full rounds; the result goes to buf. */
+T __attribute__((noinline)) static void block_head(const kb *states, __m512i buf[P2_WIDTH],
+                                                   const rcm_tab *rc)
+{
+    __m512i v[P2_WIDTH];
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++)
+        v[i] = _mm512_loadu_si512((const void *)(states + P2_WIDTH * i));
+    transpose16(v);
+    ext16(v);
+    for (int r = 0; r < 4; r++)
+        full16(v, rc->init[r]);
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++)
+        buf[i] = v[i];
+}
+
+T __attribute__((noinline)) static void block_tail(kb *states, const __m512i buf[P2_WIDTH],
+                                                   const rcm_tab *rc)
+{
+    __m512i v[P2_WIDTH];
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++)
+        v[i] = buf[i];
+    for (int r = 0; r < 4; r++)
+        full16(v, rc->fin[r]);
+    transpose16(v);
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i++)
+        _mm512_storeu_si512((void *)(states + P2_WIDTH * i), v[i]);
+}
+
+/* The partial rounds of two blocks side by side: one block's round is a chain
+ * of about 35 cycles (S-box, then one subtraction to the next S-box input) and
+ * about 150 instructions, so on its own the round waits on both; two independent
+ * chains fill each other's gaps. The 36 state registers of two blocks do not
+ * fit, so the pair values (pp, dd: read once and written once per round) live in
+ * memory, where they are loaded as operands: the empty asm tells the compiler
+ * that it must keep them there, instead of spilling whatever it chooses. */
+T __attribute__((noinline)) static void partial_pair(__m512i va[P2_WIDTH], __m512i vb[P2_WIDTH],
+                                                     const rcm_tab *rc)
+{
+    pstate sa, sb;
+    enter_partial(&sa, va, rc);
+    enter_partial(&sb, vb, rc);
+    __m512i m[M_COUNT];
+    for (int j = 0; j < M_COUNT; j++)
+        m[j] = _mm512_set1_epi32((int)rc->mul[j]);
+    for (int r = 0; r < 20; r += 2) {
+        partial16(&sa.y, &sa.a, sa.u, sa.dd, &sa.so, _mm512_set1_epi32((int)rc->part[r]), m);
+        partial16(&sb.y, &sb.a, sb.u, sb.dd, &sb.so, _mm512_set1_epi32((int)rc->part[r]), m);
+        __asm__ volatile("" : : "m"(sa), "m"(sb) : "memory");
+        partial16(&sa.y, &sa.a, sa.u, sa.pp, &sa.so, _mm512_set1_epi32((int)rc->part[r + 1]), m);
+        partial16(&sb.y, &sb.a, sb.u, sb.pp, &sb.so, _mm512_set1_epi32((int)rc->part[r + 1]), m);
+        __asm__ volatile("" : : "m"(sa), "m"(sb) : "memory");
+    }
+    leave_partial(va, &sa, rc);
+    leave_partial(vb, &sb, rc);
+}
+
+T __attribute__((noinline)) static void permute_block32(kb *states, const rcm_tab *rc)
+{
+    __m512i a[P2_WIDTH], b[P2_WIDTH];
+    block_head(states, a, rc);
+    block_head(states + 256, b, rc);
+    partial_pair(a, b, rc);
+    block_tail(states, a, rc);
+    block_tail(states + 256, b, rc);
 }
 
 T void p2_avx512_permute_many(kb *states, size_t n)
@@ -377,6 +455,8 @@ T void p2_avx512_permute_many(kb *states, size_t n)
         rc.to_d[k] = kb_inv(a);
     }
     size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        permute_block32(states + P2_WIDTH * i, &rc);
     for (; i + 16 <= n; i += 16)
         permute_block16(states + P2_WIDTH * i, &rc);
     if (i < n) {
