@@ -11,17 +11,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct gpu_info {
-    char name[256]; /* e.g. "NVIDIA H100 80GB HBM3" */
-    int ordinal;    /* CUDA device number */
-    int cc_major;   /* compute capability */
-    int cc_minor;
-    uint64_t total_mem;  /* bytes of device memory */
-    uint64_t free_mem;   /* bytes free when probed */
-    int multiprocessors; /* SM count */
-    int driver_version;  /* as cudaDriverGetVersion reports (e.g. 13000) */
-    int runtime_version; /* as cudaRuntimeGetVersion reports */
-} gpu_info;
+#include "prover/gpu_info.h"
+#include "prover/mtree.h"
+#include "prover/ntt.h"
+#include "verifier/kb.h"
+#include "verifier/p2.h"
+#include "verifier/transcript.h"
 
 /* Returns: non-zero when this build contains the CUDA backend. */
 int gpu_backend_built(void);
@@ -32,5 +27,72 @@ int gpu_backend_built(void);
  * driver or device is present, or no device is new enough (the detail says which);
  * ZK_ERR_DEVICE when a CUDA call fails otherwise. */
 int gpu_probe(gpu_info *out) __attribute__((warn_unused_result));
+
+/* ---- the device math core ------------------------------------------------------
+ *
+ * A gpu_ctx owns what the device work needs and keeps it between calls: one
+ * device memory arena (allocated once, reused by every call), the NTT twiddle
+ * tables and the Poseidon2 constants. These functions take host pointers (copy in,
+ * compute, copy out) and give exactly the bits of the CPU functions named beside
+ * them; prover/cuda/zkc.h has the device-pointer variants that keep data resident.
+ *
+ * Every function returns ZK_ERR_NO_DEVICE (never crashes) when the CUDA backend
+ * was not built ("zkgate was built without the CUDA backend") or no usable device
+ * is present (the probe's reason); ZK_ERR_NOMEM when the work does not fit in the
+ * arena (the detail gives the bytes needed and available); ZK_ERR_DEVICE when a
+ * CUDA call fails (the detail names it); otherwise as the CPU function. A gpu_ctx
+ * serves one call at a time. */
+
+typedef struct gpu_ctx gpu_ctx;
+
+/* Opens the first usable device with an arena of arena_bytes and twiddles for
+ * transforms up to 2^max_log_n (<= 24; they take 8 * 2^max_log_n more bytes).
+ * Returns ZK_OK, ZK_ERR_NO_DEVICE, ZK_ERR_INVALID_ARG, ZK_ERR_RANGE, ZK_ERR_NOMEM or
+ * ZK_ERR_DEVICE. Out: *out, to free with gpu_ctx_free. */
+int gpu_ctx_new(gpu_ctx **out, size_t arena_bytes, unsigned max_log_n)
+    __attribute__((warn_unused_result));
+
+/* Frees the context and its device memory; NULL is fine. */
+void gpu_ctx_free(gpu_ctx *ctx);
+
+/* Returns: the arena's size in bytes (0 for NULL). */
+size_t gpu_ctx_arena_bytes(const gpu_ctx *ctx);
+
+/* ntt_forward / ntt_inverse on the device, in place. Row-major data needs
+ * 2 * cols * 2^log_n * 4 bytes of arena, column-major half that. */
+int gpu_ntt_forward(gpu_ctx *ctx, kb *data, unsigned log_n, size_t cols, ntt_layout layout,
+                    ntt_order in, ntt_order out) __attribute__((warn_unused_result));
+int gpu_ntt_inverse(gpu_ctx *ctx, kb *data, unsigned log_n, size_t cols, ntt_layout layout,
+                    ntt_order in, ntt_order out) __attribute__((warn_unused_result));
+
+/* ntt_coset_forward / ntt_coset_inverse on the device, in place. */
+int gpu_ntt_coset_forward(gpu_ctx *ctx, kb *data, unsigned log_n, size_t cols, ntt_layout layout,
+                          kb shift, ntt_order out) __attribute__((warn_unused_result));
+int gpu_ntt_coset_inverse(gpu_ctx *ctx, kb *data, unsigned log_n, size_t cols, ntt_layout layout,
+                          kb shift, ntt_order in) __attribute__((warn_unused_result));
+
+/* ntt_lde on the device (out and in are host buffers, as ntt_lde's). */
+int gpu_ntt_lde(gpu_ctx *ctx, kb *out, const kb *in, unsigned log_n, unsigned log_blowup,
+                size_t cols, ntt_layout layout, kb shift) __attribute__((warn_unused_result));
+
+/* p2_permute_many on the device. */
+int gpu_p2_permute_many(gpu_ctx *ctx, kb *states, size_t n) __attribute__((warn_unused_result));
+
+/* Returns: the digests gpu_mt_build_digests writes for a tree of log height d
+ * with a cap of 2^cap_log (2^(d+1) - 2^cap_log), 0 if cap_log > d. */
+size_t gpu_mt_nodes_len(unsigned d, unsigned cap_log);
+
+/* Every digest mt_build computes for mats (checked as mt_build checks them), in
+ * mt_build's layout: the 2^d leaf digests, then each level up to the cap (the last
+ * 2^cap_log digests). A later phase lets mt_build take its hashing from here.
+ * Args: nodes: nodes_len = gpu_mt_nodes_len(D, cap_log) digests, D the tallest
+ * matrix's log height. */
+int gpu_mt_build_digests(gpu_ctx *ctx, p2_digest *nodes, size_t nodes_len, const mt_matrix *mats,
+                         size_t nmats, unsigned cap_log) __attribute__((warn_unused_result));
+
+/* tr_grind on the device: the smallest valid nonce, and t advanced exactly as
+ * tr_check_pow advances it. */
+int gpu_pow_search(gpu_ctx *ctx, tr_state *t, unsigned bits, uint32_t *nonce)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -1,0 +1,570 @@
+// Batched NTT, coset NTT and LDE on the device, with the conventions of
+// prover/ntt.h (same roots, same orders, 1/n in the inverse).
+//
+// Why the values equal the CPU's: a transform's output is a fixed set of field
+// values (the evaluations of each column's polynomial at fixed points), and every
+// field operation here returns the unique reduced Montgomery representative, as
+// verifier/kb.h does; so any correct evaluation order gives the same bits. We
+// still use the CPU's decomposition (radix-2 DIF natural -> bit-reversed, DIT
+// bit-reversed -> natural, the same twiddle table layout) so that the two are
+// easy to compare step by step.
+//
+// Twiddles: a layer whose butterflies pair elements i and i + h uses
+// tw[h + (i mod h)] = w_2h^(i mod h); one table of 2^max_log entries serves every
+// size (tw[h .. 2h) is that layer's slice). It is computed on the device once per
+// plan, forward and inverse.
+//
+// Decomposition: a column of n = 2^L elements goes through a few passes, each a
+// kernel that applies k consecutive layers (log h in [a, a + k)) entirely in
+// shared memory. For those layers an element i = hi * 2^(a+k) + mid * 2^a + lo
+// only meets elements with the same (hi, lo): a "group" of 2^k elements at stride
+// 2^a. A thread block loads a tile of S = 2^TILE_LOG elements made of
+// G = S / 2^k groups, chosen so that global accesses come in runs of
+// min(G, 2^a) consecutive elements: with G >= 8 every 32-byte sector is used whole,
+// and the last pass of a DIF (a = 0) reads one contiguous tile. With
+// TILE_LOG = 13 (32 KiB of shared memory) a transform of 2^22 takes 2 passes and
+// one of 2^24 three, i.e. the data crosses device memory 2-3 times.
+//
+// Row-major batches are transposed into column-major scratch (arena) and back: two
+// more passes over the data, the simple choice for this first version.
+#include <cstdio>
+#include <new>
+
+#include "prover/cuda/internal.cuh"
+#include "prover/cuda/kb.cuh"
+
+#define TILE_LOG     13
+#define PASS_THREADS 512
+#define MIN_RUN_LOG  3 // G >= 8 groups per tile: 32-byte runs
+
+// Tests lower the tile size to reach many passes and every tile shape on small
+// sizes (zkc_ntt_set_tile_log); the values are the same for every tile size.
+static unsigned g_tile_log = TILE_LOG;
+
+extern "C" unsigned zkc_ntt_set_tile_log(unsigned tile_log)
+{
+    unsigned old = g_tile_log;
+    if (tile_log == 0 || tile_log > TILE_LOG)
+        tile_log = TILE_LOG;
+    g_tile_log = tile_log < MIN_RUN_LOG + 1 ? MIN_RUN_LOG + 1 : tile_log;
+    return old;
+}
+
+struct zkc_ntt_plan {
+    unsigned max_log;
+    uint32_t *fwd; // fwd[h + j] = w_2h^j, h = 1, 2, ..., 2^(max_log-1), j < h
+    uint32_t *inv; // inv[h + j] = w_2h^-j
+};
+
+// ---- twiddle tables ------------------------------------------------------------
+
+static __global__ void twiddle_kernel(uint32_t *fwd, uint32_t *inv, size_t n)
+{
+    size_t stride = (size_t)gridDim.x * blockDim.x;
+    for (size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x; idx < n; idx += stride) {
+        if (idx == 0) {
+            fwd[0] = inv[0] = 0; // unused slot
+            continue;
+        }
+        unsigned logh = 63 - __clzll((long long)idx);
+        uint32_t j = (uint32_t)(idx - ((size_t)1 << logh));
+        uint32_t w = zkc_root_of_unity(logh + 1);
+        fwd[idx] = zkc_pow(w, j);
+        inv[idx] = zkc_pow(zkc_inv(w), j);
+    }
+}
+
+extern "C" int zkc_ntt_plan_new(zkc_ntt_plan **out, unsigned max_log_n)
+{
+    if (!out)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_ntt_plan_new: NULL out");
+    *out = nullptr;
+    if (max_log_n > ZKC_TWO_ADIC)
+        return zk_err_set(ZK_ERR_RANGE, "zkc_ntt_plan_new: log size %u exceeds %d", max_log_n,
+                          ZKC_TWO_ADIC);
+    zkc_ntt_plan *p = new (std::nothrow) zkc_ntt_plan;
+    if (!p)
+        return zk_err_set(ZK_ERR_NOMEM, "zkc_ntt_plan_new");
+    p->max_log = max_log_n;
+    p->fwd = p->inv = nullptr;
+    size_t n = (size_t)1 << max_log_n;
+    int rc = ZK_OK;
+    cudaError_t e = cudaMalloc(reinterpret_cast<void **>(&p->fwd), n * sizeof(uint32_t));
+    if (e == cudaSuccess)
+        e = cudaMalloc(reinterpret_cast<void **>(&p->inv), n * sizeof(uint32_t));
+    if (e != cudaSuccess) {
+        rc = zkc_cuda_fail(e, "cudaMalloc(twiddles)");
+    } else {
+        twiddle_kernel<<<zkc_blocks(n, 256), 256>>>(p->fwd, p->inv, n);
+        e = cudaGetLastError();
+        if (e == cudaSuccess)
+            e = cudaDeviceSynchronize();
+        if (e != cudaSuccess)
+            rc = zkc_cuda_fail(e, "twiddle_kernel");
+    }
+    if (rc) {
+        zkc_ntt_plan_free(p);
+        return rc;
+    }
+    *out = p;
+    return ZK_OK;
+}
+
+extern "C" void zkc_ntt_plan_free(zkc_ntt_plan *plan)
+{
+    if (!plan)
+        return;
+    cudaFree(plan->fwd);
+    cudaFree(plan->inv);
+    delete plan;
+}
+
+extern "C" unsigned zkc_ntt_plan_max_log(const zkc_ntt_plan *plan)
+{
+    return plan ? plan->max_log : 0;
+}
+
+// ---- the pass kernel -----------------------------------------------------------
+
+// One pass over cols columns of 2^L elements (column c at data + c * 2^L): layers
+// log h = a + j for j in [0, k), DIF (j descending, (x, y) <- (x + y, (x - y) t))
+// or DIT (j ascending, (x, y) <- (x + t y, x - t y)). tile_log = min(TILE_LOG, L).
+// Each element is multiplied by `scale` as it is stored when scale != 1 (the 1/n of
+// an inverse transform, done in the last pass).
+//
+// Tile layout: G = 2^(tile_log - k) groups, gl = min(G, 2^a) consecutive lo values
+// by gh = G / gl consecutive hi values. Slot s of the tile (shared memory index)
+// holds g_lo = s mod gl, mid = (s / gl) mod 2^k, g_hi = s / (gl 2^k), i.e. the
+// element i = (hi0 + g_hi) 2^(a+k) + mid 2^a + lo0 + g_lo.
+template <bool DIT>
+static __global__ void pass_kernel(uint32_t *data, const uint32_t *tw, unsigned L, unsigned a,
+                                   unsigned k, unsigned tile_log, uint32_t scale)
+{
+    extern __shared__ uint32_t sh[];
+    const size_t n = (size_t)1 << L;
+    const unsigned S = 1u << tile_log;
+    const unsigned g_log = tile_log - k;
+    const unsigned gl_log = g_log < a ? g_log : a;
+    const unsigned gl = 1u << gl_log, gh_log = g_log - gl_log;
+    const size_t tiles = n >> tile_log;
+    const size_t col = blockIdx.x / tiles, t = blockIdx.x % tiles;
+    const size_t lo_blocks = ((size_t)1 << a) >> gl_log;
+    const size_t lo0 = (t % lo_blocks) << gl_log, hi0 = (t / lo_blocks) << gh_log;
+    uint32_t *x = data + col * n;
+    // The element of slot s: base + (s's group offsets).
+    const unsigned mid_mask = (1u << k) - 1;
+    for (unsigned s = threadIdx.x; s < S; s += blockDim.x) {
+        size_t g_lo = s & (gl - 1), mid = (s >> gl_log) & mid_mask, g_hi = s >> (gl_log + k);
+        size_t i = ((hi0 + g_hi) << (a + k)) + (mid << a) + lo0 + g_lo;
+        sh[s] = x[i];
+    }
+    __syncthreads();
+    for (unsigned step = 0; step < k; step++) {
+        unsigned j = DIT ? step : k - 1 - step;
+        size_t h = (size_t)1 << (a + j);
+        for (unsigned b = threadIdx.x; b < S / 2; b += blockDim.x) {
+            unsigned g_lo = b & (gl - 1), q = b >> gl_log;
+            unsigned mid_low = q & ((1u << j) - 1);
+            unsigned q0 = ((q >> j) << (j + 1)) | mid_low; // q with a zero bit inserted at j
+            unsigned s0 = (q0 << gl_log) + g_lo, s1 = s0 + (1u << (j + gl_log));
+            uint32_t w = tw[h + ((size_t)mid_low << a) + lo0 + g_lo];
+            uint32_t u = sh[s0], v = sh[s1];
+            if (DIT) {
+                v = zkc_mul(v, w);
+                sh[s0] = zkc_add(u, v);
+                sh[s1] = zkc_sub(u, v);
+            } else {
+                sh[s0] = zkc_add(u, v);
+                sh[s1] = zkc_mul(zkc_sub(u, v), w);
+            }
+        }
+        __syncthreads();
+    }
+    for (unsigned s = threadIdx.x; s < S; s += blockDim.x) {
+        size_t g_lo = s & (gl - 1), mid = (s >> gl_log) & mid_mask, g_hi = s >> (gl_log + k);
+        size_t i = ((hi0 + g_hi) << (a + k)) + (mid << a) + lo0 + g_lo;
+        x[i] = scale == ZKC_ONE ? sh[s] : zkc_mul(sh[s], scale);
+    }
+}
+
+// Runs layers log h in [lo, hi) of a DIF (dit = 0) or DIT (dit = 1) over cols
+// columns of 2^L at data, multiplying by `scale` in the last pass.
+static int run_layers(uint32_t *data, const uint32_t *tw, unsigned L, size_t cols, unsigned lo,
+                      unsigned hi, bool dit, uint32_t scale)
+{
+    if (lo >= hi) {
+        if (scale == ZKC_ONE)
+            return ZK_OK;
+        // no layer to carry the scaling (n = 1, or an LDE with nothing left)
+        lo = hi = 0;
+    }
+    const unsigned tile_log = L < g_tile_log ? L : g_tile_log;
+    // The pass with the smallest strides covers up to tile_log layers; the others
+    // at most tile_log - MIN_RUN_LOG, split evenly.
+    unsigned passes_a[32], passes_k[32], np = 0;
+    unsigned first_k = hi - lo < tile_log ? hi - lo : tile_log;
+    unsigned rest = hi - lo - first_k;
+    passes_a[np] = lo;
+    passes_k[np++] = first_k;
+    if (rest) {
+        unsigned maxk = tile_log > MIN_RUN_LOG ? tile_log - MIN_RUN_LOG : 1;
+        unsigned cnt = (rest + maxk - 1) / maxk, a = lo + first_k;
+        for (unsigned p = 0; p < cnt; p++) {
+            unsigned kk = rest / cnt + (p < rest % cnt ? 1 : 0);
+            passes_a[np] = a;
+            passes_k[np++] = kk;
+            a += kk;
+        }
+    }
+    size_t tiles = ((size_t)1 << L) >> tile_log;
+    size_t blocks = tiles * cols;
+    if (blocks > 0x7fffffffu)
+        return zk_err_set(ZK_ERR_TOO_LARGE, "ntt: %zu tiles exceed one grid", blocks);
+    unsigned threads = (1u << tile_log) / 2 < PASS_THREADS ? (1u << tile_log) / 2 : PASS_THREADS;
+    if (threads == 0)
+        threads = 1;
+    size_t smem = sizeof(uint32_t) << tile_log;
+    // DIF goes from the widest layers down, DIT from the narrowest up.
+    for (unsigned q = 0; q < np; q++) {
+        unsigned idx = dit ? q : np - 1 - q;
+        bool last = q == np - 1;
+        uint32_t sc = last ? scale : ZKC_ONE;
+        if (dit)
+            pass_kernel<true><<<(unsigned)blocks, threads, smem>>>(data, tw, L, passes_a[idx],
+                                                                   passes_k[idx], tile_log, sc);
+        else
+            pass_kernel<false><<<(unsigned)blocks, threads, smem>>>(data, tw, L, passes_a[idx],
+                                                                    passes_k[idx], tile_log, sc);
+        ZKC_LAUNCHED("ntt pass_kernel");
+    }
+    return ZK_OK;
+}
+
+// ---- element-wise kernels -------------------------------------------------------
+
+// In-place bit-reversal of each column (swaps i < bitrev(i)).
+static __global__ void bitrev_kernel(uint32_t *data, unsigned L, size_t cols)
+{
+    size_t n = (size_t)1 << L, total = n * cols;
+    size_t stride = (size_t)gridDim.x * blockDim.x;
+    for (size_t g = (size_t)blockIdx.x * blockDim.x + threadIdx.x; g < total; g += stride) {
+        size_t c = g >> L;
+        uint32_t i = (uint32_t)(g & (n - 1)), j = zkc_bitrev(i, L);
+        if (i < j) {
+            uint32_t *x = data + c * n;
+            uint32_t t = x[i];
+            x[i] = x[j];
+            x[j] = t;
+        }
+    }
+}
+
+static int bitrev_cols(uint32_t *data, unsigned L, size_t cols)
+{
+    if (L == 0)
+        return ZK_OK;
+    bitrev_kernel<<<zkc_blocks(cols << L, 256), 256>>>(data, L, cols);
+    ZKC_LAUNCHED("bitrev_kernel");
+    return ZK_OK;
+}
+
+// Powers of s by two tables: s^e = lo[e & 4095] * hi[e >> 12] for e < 2^24.
+#define POW_SPLIT 12
+static __global__ void powtab_kernel(uint32_t *lo, uint32_t *hi, uint32_t s)
+{
+    unsigned i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < (1u << POW_SPLIT)) {
+        lo[i] = zkc_pow(s, i);
+        hi[i] = zkc_pow(s, (uint64_t)i << POW_SPLIT);
+    }
+}
+
+// x[c][i] *= c0 * s^e(i), e(i) = i or bitrev_L(i), for cols columns of 2^L.
+static __global__ void scale_pow_kernel(uint32_t *data, unsigned L, size_t cols, uint32_t c0,
+                                        const uint32_t *lo, const uint32_t *hi, int brev)
+{
+    size_t n = (size_t)1 << L, total = n * cols;
+    size_t stride = (size_t)gridDim.x * blockDim.x;
+    for (size_t g = (size_t)blockIdx.x * blockDim.x + threadIdx.x; g < total; g += stride) {
+        uint32_t i = (uint32_t)(g & (n - 1));
+        uint32_t e = brev ? zkc_bitrev(i, L) : i;
+        uint32_t f = zkc_mul(lo[e & ((1u << POW_SPLIT) - 1)], hi[e >> POW_SPLIT]);
+        data[g] = zkc_mul(data[g], zkc_mul(f, c0));
+    }
+}
+
+static int scale_pow(zkc_arena *arena, uint32_t *data, unsigned L, size_t cols, uint32_t c0,
+                     uint32_t s, int brev)
+{
+    zkc_scope scope(arena);
+    uint32_t *lo = nullptr, *hi = nullptr;
+    ZKC_TRY(zkc_alloc(arena, (size_t)1 << POW_SPLIT, &lo));
+    ZKC_TRY(zkc_alloc(arena, (size_t)1 << POW_SPLIT, &hi));
+    powtab_kernel<<<(1u << POW_SPLIT) / 256, 256>>>(lo, hi, s);
+    ZKC_LAUNCHED("powtab_kernel");
+    scale_pow_kernel<<<zkc_blocks(cols << L, 256), 256>>>(data, L, cols, c0, lo, hi, brev);
+    ZKC_LAUNCHED("scale_pow_kernel");
+    // the tables are released when scope ends; kernels on the default stream run in
+    // order, so a later allocation cannot overwrite them before this kernel ran
+    return ZK_OK;
+}
+
+// out[c * rows + r] = in[r * cols + c]: rows x cols row-major -> column-major.
+#define TR_TILE 32
+static __global__ void transpose_kernel(uint32_t *out, const uint32_t *in, size_t rows, size_t cols)
+{
+    __shared__ uint32_t t[TR_TILE][TR_TILE + 1];
+    size_t tiles_c = (cols + TR_TILE - 1) / TR_TILE;
+    size_t tr = blockIdx.x / tiles_c, tc = blockIdx.x % tiles_c;
+    unsigned tx = threadIdx.x, ty = threadIdx.y; // blockDim = (32, 8)
+    for (unsigned yy = ty; yy < TR_TILE; yy += blockDim.y) {
+        size_t r = tr * TR_TILE + yy, c = tc * TR_TILE + tx;
+        if (r < rows && c < cols)
+            t[yy][tx] = in[r * cols + c];
+    }
+    __syncthreads();
+    for (unsigned yy = ty; yy < TR_TILE; yy += blockDim.y) {
+        size_t c = tc * TR_TILE + yy, r = tr * TR_TILE + tx;
+        if (r < rows && c < cols)
+            out[c * rows + r] = t[tx][yy];
+    }
+}
+
+static int transpose(uint32_t *out, const uint32_t *in, size_t rows, size_t cols)
+{
+    size_t blocks = ((rows + TR_TILE - 1) / TR_TILE) * ((cols + TR_TILE - 1) / TR_TILE);
+    if (blocks > 0x7fffffffu)
+        return zk_err_set(ZK_ERR_TOO_LARGE, "ntt: transpose of %zu x %zu", rows, cols);
+    transpose_kernel<<<(unsigned)blocks, dim3(TR_TILE, 8)>>>(out, in, rows, cols);
+    ZKC_LAUNCHED("transpose_kernel");
+    return ZK_OK;
+}
+
+// ---- entry points ------------------------------------------------------------------
+
+static int check(const zkc_ntt_plan *plan, const void *data, unsigned log_n, size_t cols,
+                 int layout, const char *fn)
+{
+    if (!plan || !data)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: NULL %s", fn, plan ? "data" : "plan");
+    if (cols == 0)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: zero columns", fn);
+    if (layout != ZKC_COL_MAJOR && layout != ZKC_ROW_MAJOR)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: unknown layout %d", fn, layout);
+    if (log_n > plan->max_log)
+        return zk_err_set(ZK_ERR_RANGE, "%s: log size %u exceeds the plan's %u", fn, log_n,
+                          plan->max_log);
+    if (cols > ((SIZE_MAX / sizeof(uint32_t)) >> log_n) || (cols << log_n) > ((size_t)1 << 40))
+        return zk_err_set(ZK_ERR_RANGE, "%s: %zu columns of 2^%u elements are too many", fn, cols,
+                          log_n);
+    return ZK_OK;
+}
+
+static int check_order(int o, const char *fn)
+{
+    if (o != ZKC_NATURAL && o != ZKC_BITREV)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: unknown order %d", fn, o);
+    return ZK_OK;
+}
+
+static uint32_t inv_pow2(unsigned L)
+{
+    return zkc_pow(zkc_from_canonical((ZKC_P + 1) / 2), L);
+}
+
+// Column-major transform of cols columns, in place.
+static int ntt_cols(const zkc_ntt_plan *plan, uint32_t *d, unsigned L, size_t cols, int in, int out,
+                    int inverse)
+{
+    const uint32_t *tw = inverse ? plan->inv : plan->fwd;
+    uint32_t scale = inverse ? inv_pow2(L) : ZKC_ONE;
+    if (in == ZKC_NATURAL) {
+        ZKC_TRY(run_layers(d, tw, L, cols, 0, L, false, scale));
+        if (out == ZKC_NATURAL)
+            ZKC_TRY(bitrev_cols(d, L, cols));
+    } else {
+        ZKC_TRY(run_layers(d, tw, L, cols, 0, L, true, scale));
+        if (out == ZKC_BITREV)
+            ZKC_TRY(bitrev_cols(d, L, cols));
+    }
+    return ZK_OK;
+}
+
+extern "C" int zkc_ntt_dev(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *data,
+                           unsigned log_n, size_t cols, int layout, int in_order, int out_order,
+                           int inverse)
+{
+    const char *fn = inverse ? "zkc_ntt(inverse)" : "zkc_ntt(forward)";
+    ZKC_TRY(check(plan, data, log_n, cols, layout, fn));
+    ZKC_TRY(check_order(in_order, fn));
+    ZKC_TRY(check_order(out_order, fn));
+    if (layout == ZKC_COL_MAJOR || cols == 1) {
+        ZKC_TRY(ntt_cols(plan, data, log_n, cols, in_order, out_order, inverse));
+        ZKC_CHECK(cudaDeviceSynchronize());
+        return ZK_OK;
+    }
+    zkc_scope scope(arena);
+    uint32_t *t = nullptr;
+    ZKC_TRY(zkc_alloc(arena, cols << log_n, &t));
+    ZKC_TRY(transpose(t, data, (size_t)1 << log_n, cols));
+    ZKC_TRY(ntt_cols(plan, t, log_n, cols, in_order, out_order, inverse));
+    ZKC_TRY(transpose(data, t, cols, (size_t)1 << log_n));
+    ZKC_CHECK(cudaDeviceSynchronize());
+    return ZK_OK;
+}
+
+// Coset transform of column-major data.
+static int coset_cols(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *d, unsigned L,
+                      size_t cols, uint32_t shift, int order, int inverse)
+{
+    if (!inverse) {
+        ZKC_TRY(scale_pow(arena, d, L, cols, ZKC_ONE, shift, 0));
+        return ntt_cols(plan, d, L, cols, ZKC_NATURAL, order, 0);
+    }
+    ZKC_TRY(ntt_cols(plan, d, L, cols, order, ZKC_NATURAL, 1));
+    return scale_pow(arena, d, L, cols, ZKC_ONE, zkc_inv(shift), 0);
+}
+
+extern "C" int zkc_ntt_coset_dev(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *data,
+                                 unsigned log_n, size_t cols, int layout, uint32_t shift, int order,
+                                 int inverse)
+{
+    const char *fn = inverse ? "zkc_ntt_coset(inverse)" : "zkc_ntt_coset(forward)";
+    ZKC_TRY(check(plan, data, log_n, cols, layout, fn));
+    ZKC_TRY(check_order(order, fn));
+    if (!arena)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: NULL arena", fn);
+    if (shift == 0 || shift >= ZKC_P)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: shift is zero or not reduced", fn);
+    if (layout == ZKC_COL_MAJOR || cols == 1) {
+        ZKC_TRY(coset_cols(plan, arena, data, log_n, cols, shift, order, inverse));
+        ZKC_CHECK(cudaDeviceSynchronize());
+        return ZK_OK;
+    }
+    zkc_scope scope(arena);
+    uint32_t *t = nullptr;
+    ZKC_TRY(zkc_alloc(arena, cols << log_n, &t));
+    ZKC_TRY(transpose(t, data, (size_t)1 << log_n, cols));
+    ZKC_TRY(coset_cols(plan, arena, t, log_n, cols, shift, order, inverse));
+    ZKC_TRY(transpose(data, t, cols, (size_t)1 << log_n));
+    ZKC_CHECK(cudaDeviceSynchronize());
+    return ZK_OK;
+}
+
+// out[c][o] = v[c][o >> lb] for o < N: each bit-reversed coefficient fills its
+// block of 2^lb outputs (see lde_cols).
+static __global__ void expand_kernel(uint32_t *out, const uint32_t *v, unsigned L, unsigned lb,
+                                     size_t cols)
+{
+    size_t N = (size_t)1 << (L + lb), total = N * cols;
+    size_t stride = (size_t)gridDim.x * blockDim.x;
+    for (size_t g = (size_t)blockIdx.x * blockDim.x + threadIdx.x; g < total; g += stride) {
+        size_t c = g >> (L + lb), o = g & (N - 1);
+        out[g] = v[(c << L) + (o >> lb)];
+    }
+}
+
+// The LDE of column-major in (cols x n) into out (cols x N), as ntt.c's lde_one:
+// an inverse DIF gives the coefficients in bit-reversed order (position i holds
+// c_bitrev(i)); each is scaled by shift^bitrev(i) / n. A DIT of size N wants
+// coefficient j at bitrev_N(j) = bitrev_n(j) * 2^lb with zeros elsewhere; its first
+// lb layers would only copy each coefficient across its block of 2^lb (the other
+// inputs are zero), so the block is filled with copies and those layers skipped.
+static int lde_cols(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *out, const uint32_t *in,
+                    unsigned L, unsigned lb, size_t cols, uint32_t shift)
+{
+    zkc_scope scope(arena);
+    uint32_t *v = nullptr;
+    ZKC_TRY(zkc_alloc(arena, cols << L, &v));
+    ZKC_CHECK(cudaMemcpyAsync(v, in, (cols << L) * sizeof(uint32_t), cudaMemcpyDeviceToDevice));
+    ZKC_TRY(run_layers(v, plan->inv, L, cols, 0, L, false, ZKC_ONE));
+    ZKC_TRY(scale_pow(arena, v, L, cols, inv_pow2(L), shift, 1));
+    expand_kernel<<<zkc_blocks(cols << (L + lb), 256), 256>>>(out, v, L, lb, cols);
+    ZKC_LAUNCHED("expand_kernel");
+    ZKC_TRY(run_layers(out, plan->fwd, L + lb, cols, lb, L + lb, true, ZKC_ONE));
+    ZKC_CHECK(cudaDeviceSynchronize()); // v is released when scope ends
+    return ZK_OK;
+}
+
+extern "C" int zkc_lde_dev(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *out,
+                           const uint32_t *in, unsigned log_n, unsigned log_blowup, size_t cols,
+                           int layout, uint32_t shift)
+{
+    const char *fn = "zkc_lde";
+    ZKC_TRY(check(plan, in, log_n, cols, layout, fn));
+    if (!out || !arena)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: NULL %s", fn, out ? "arena" : "out");
+    if (log_blowup > plan->max_log || log_n > plan->max_log - log_blowup)
+        return zk_err_set(ZK_ERR_RANGE, "%s: extended log size %u + %u exceeds the plan's %u", fn,
+                          log_n, log_blowup, plan->max_log);
+    ZKC_TRY(check(plan, out, log_n + log_blowup, cols, layout, fn));
+    if (shift == 0 || shift >= ZKC_P)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: shift is zero or not reduced", fn);
+    size_t in_len = cols << log_n, out_len = cols << (log_n + log_blowup);
+    if ((uintptr_t)out < (uintptr_t)(in + in_len) && (uintptr_t)in < (uintptr_t)(out + out_len))
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: out overlaps in", fn);
+    if (layout == ZKC_COL_MAJOR || cols == 1)
+        return lde_cols(plan, arena, out, in, log_n, log_blowup, cols, shift);
+    zkc_scope scope(arena);
+    uint32_t *ti = nullptr, *to = nullptr;
+    ZKC_TRY(zkc_alloc(arena, in_len, &ti));
+    ZKC_TRY(zkc_alloc(arena, out_len, &to));
+    ZKC_TRY(transpose(ti, in, (size_t)1 << log_n, cols));
+    ZKC_TRY(lde_cols(plan, arena, to, ti, log_n, log_blowup, cols, shift));
+    ZKC_TRY(transpose(out, to, cols, (size_t)1 << (log_n + log_blowup)));
+    ZKC_CHECK(cudaDeviceSynchronize());
+    return ZK_OK;
+}
+
+// ---- host-pointer variants -------------------------------------------------------
+
+extern "C" int zkc_ntt(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *data, unsigned log_n,
+                       size_t cols, int layout, int in_order, int out_order, int inverse)
+{
+    ZKC_TRY(check(plan, data, log_n, cols, layout, "zkc_ntt"));
+    if (!arena)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_ntt: NULL arena");
+    zkc_scope scope(arena);
+    size_t bytes = (cols << log_n) * sizeof(uint32_t);
+    uint32_t *d = nullptr;
+    ZKC_TRY(zkc_alloc(arena, cols << log_n, &d));
+    ZKC_TRY(zkc_to_device(d, data, bytes));
+    ZKC_TRY(zkc_ntt_dev(plan, arena, d, log_n, cols, layout, in_order, out_order, inverse));
+    return zkc_to_host(data, d, bytes);
+}
+
+extern "C" int zkc_ntt_coset(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *data,
+                             unsigned log_n, size_t cols, int layout, uint32_t shift, int order,
+                             int inverse)
+{
+    ZKC_TRY(check(plan, data, log_n, cols, layout, "zkc_ntt_coset"));
+    if (!arena)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_ntt_coset: NULL arena");
+    zkc_scope scope(arena);
+    size_t bytes = (cols << log_n) * sizeof(uint32_t);
+    uint32_t *d = nullptr;
+    ZKC_TRY(zkc_alloc(arena, cols << log_n, &d));
+    ZKC_TRY(zkc_to_device(d, data, bytes));
+    ZKC_TRY(zkc_ntt_coset_dev(plan, arena, d, log_n, cols, layout, shift, order, inverse));
+    return zkc_to_host(data, d, bytes);
+}
+
+extern "C" int zkc_lde(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *out,
+                       const uint32_t *in, unsigned log_n, unsigned log_blowup, size_t cols,
+                       int layout, uint32_t shift)
+{
+    ZKC_TRY(check(plan, in, log_n, cols, layout, "zkc_lde"));
+    if (!arena || !out)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_lde: NULL %s", arena ? "out" : "arena");
+    if (log_blowup > plan->max_log || log_n > plan->max_log - log_blowup)
+        return zk_err_set(ZK_ERR_RANGE, "zkc_lde: extended log size %u + %u exceeds the plan's %u",
+                          log_n, log_blowup, plan->max_log);
+    zkc_scope scope(arena);
+    size_t in_len = cols << log_n, out_len = cols << (log_n + log_blowup);
+    uint32_t *di = nullptr, *dout = nullptr;
+    ZKC_TRY(zkc_alloc(arena, in_len, &di));
+    ZKC_TRY(zkc_alloc(arena, out_len, &dout));
+    ZKC_TRY(zkc_to_device(di, in, in_len * sizeof(uint32_t)));
+    ZKC_TRY(zkc_lde_dev(plan, arena, dout, di, log_n, log_blowup, cols, layout, shift));
+    return zkc_to_host(out, dout, out_len * sizeof(uint32_t));
+}
