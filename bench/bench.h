@@ -66,4 +66,11 @@ int bench_chain(const bench_ctx *ctx);
 int bench_prove(const bench_ctx *ctx);
 int bench_recursion(const bench_ctx *ctx);
 
+/* The CUDA backend's groups (bench_cuda.c), for --backend cuda: the same cases as
+ * the CPU groups plus larger ones, against device bounds. Without the backend or
+ * a device they return ZK_ERR_NO_DEVICE with the reason. */
+int bench_ntt_cuda(const bench_ctx *ctx);
+int bench_poseidon2_cuda(const bench_ctx *ctx);
+int bench_merkle_cuda(const bench_ctx *ctx);
+
 #endif
