@@ -32,10 +32,11 @@
 
 #include "prover/cuda/internal.cuh"
 #include "prover/cuda/kb.cuh"
+#include "prover/cuda/ntt.cuh"
 
-#define TILE_LOG     13
+#define TILE_LOG     ZKC_NTT_TILE_LOG
 #define PASS_THREADS 512
-#define MIN_RUN_LOG  3 // G >= 8 groups per tile: 32-byte runs
+#define MIN_RUN_LOG  ZKC_NTT_MIN_RUN_LOG
 
 // Tests lower the tile size to reach many passes and every tile shape on small
 // sizes (zkc_ntt_set_tile_log); the values are the same for every tile size.
@@ -62,15 +63,8 @@ static __global__ void twiddle_kernel(uint32_t *fwd, uint32_t *inv, size_t n)
 {
     size_t stride = (size_t)gridDim.x * blockDim.x;
     for (size_t idx = (size_t)blockIdx.x * blockDim.x + threadIdx.x; idx < n; idx += stride) {
-        if (idx == 0) {
-            fwd[0] = inv[0] = 0; // unused slot
-            continue;
-        }
-        unsigned logh = 63 - __clzll((long long)idx);
-        uint32_t j = (uint32_t)(idx - ((size_t)1 << logh));
-        uint32_t w = zkc_root_of_unity(logh + 1);
-        fwd[idx] = zkc_pow(w, j);
-        inv[idx] = zkc_pow(zkc_inv(w), j);
+        fwd[idx] = zkc_twiddle(idx, 0);
+        inv[idx] = zkc_twiddle(idx, 1);
     }
 }
 
@@ -127,15 +121,10 @@ extern "C" unsigned zkc_ntt_plan_max_log(const zkc_ntt_plan *plan)
 // ---- the pass kernel -----------------------------------------------------------
 
 // One pass over cols columns of 2^L elements (column c at data + c * 2^L): layers
-// log h = a + j for j in [0, k), DIF (j descending, (x, y) <- (x + y, (x - y) t))
-// or DIT (j ascending, (x, y) <- (x + t y, x - t y)). tile_log = min(TILE_LOG, L).
-// Each element is multiplied by `scale` as it is stored when scale != 1 (the 1/n of
-// an inverse transform, done in the last pass).
-//
-// Tile layout: G = 2^(tile_log - k) groups, gl = min(G, 2^a) consecutive lo values
-// by gh = G / gl consecutive hi values. Slot s of the tile (shared memory index)
-// holds g_lo = s mod gl, mid = (s / gl) mod 2^k, g_hi = s / (gl 2^k), i.e. the
-// element i = (hi0 + g_hi) 2^(a+k) + mid 2^a + lo0 + g_lo.
+// log h = a + j for j in [0, k), DIF (j descending) or DIT (j ascending), on tiles
+// laid out as ntt.cuh describes. tile_log = min(tile size, L). Each element is
+// multiplied by `scale` as it is stored when scale != 1 (the 1/n of an inverse
+// transform, done in the last pass).
 template <bool DIT>
 static __global__ void pass_kernel(uint32_t *data, const uint32_t *tw, unsigned L, unsigned a,
                                    unsigned k, unsigned tile_log, uint32_t scale)
@@ -143,48 +132,28 @@ static __global__ void pass_kernel(uint32_t *data, const uint32_t *tw, unsigned 
     extern __shared__ uint32_t sh[];
     const size_t n = (size_t)1 << L;
     const unsigned S = 1u << tile_log;
-    const unsigned g_log = tile_log - k;
-    const unsigned gl_log = g_log < a ? g_log : a;
-    const unsigned gl = 1u << gl_log, gh_log = g_log - gl_log;
     const size_t tiles = n >> tile_log;
-    const size_t col = blockIdx.x / tiles, t = blockIdx.x % tiles;
-    const size_t lo_blocks = ((size_t)1 << a) >> gl_log;
-    const size_t lo0 = (t % lo_blocks) << gl_log, hi0 = (t / lo_blocks) << gh_log;
+    const size_t col = blockIdx.x / tiles;
+    const zkc_tile tl = zkc_ntt_tile(blockIdx.x % tiles, a, k, tile_log);
     uint32_t *x = data + col * n;
-    // The element of slot s: base + (s's group offsets).
-    const unsigned mid_mask = (1u << k) - 1;
-    for (unsigned s = threadIdx.x; s < S; s += blockDim.x) {
-        size_t g_lo = s & (gl - 1), mid = (s >> gl_log) & mid_mask, g_hi = s >> (gl_log + k);
-        size_t i = ((hi0 + g_hi) << (a + k)) + (mid << a) + lo0 + g_lo;
-        sh[s] = x[i];
-    }
+    for (unsigned s = threadIdx.x; s < S; s += blockDim.x)
+        sh[s] = x[zkc_ntt_slot_index(&tl, s, a, k)];
     __syncthreads();
     for (unsigned step = 0; step < k; step++) {
         unsigned j = DIT ? step : k - 1 - step;
-        size_t h = (size_t)1 << (a + j);
         for (unsigned b = threadIdx.x; b < S / 2; b += blockDim.x) {
-            unsigned g_lo = b & (gl - 1), q = b >> gl_log;
-            unsigned mid_low = q & ((1u << j) - 1);
-            unsigned q0 = ((q >> j) << (j + 1)) | mid_low; // q with a zero bit inserted at j
-            unsigned s0 = (q0 << gl_log) + g_lo, s1 = s0 + (1u << (j + gl_log));
-            uint32_t w = tw[h + ((size_t)mid_low << a) + lo0 + g_lo];
-            uint32_t u = sh[s0], v = sh[s1];
-            if (DIT) {
-                v = zkc_mul(v, w);
-                sh[s0] = zkc_add(u, v);
-                sh[s1] = zkc_sub(u, v);
-            } else {
-                sh[s0] = zkc_add(u, v);
-                sh[s1] = zkc_mul(zkc_sub(u, v), w);
-            }
+            unsigned s0, s1;
+            uint64_t ti;
+            zkc_ntt_bfly(&tl, b, j, a, &s0, &s1, &ti);
+            if (DIT)
+                zkc_bfly_dit(&sh[s0], &sh[s1], tw[ti]);
+            else
+                zkc_bfly_dif(&sh[s0], &sh[s1], tw[ti]);
         }
         __syncthreads();
     }
-    for (unsigned s = threadIdx.x; s < S; s += blockDim.x) {
-        size_t g_lo = s & (gl - 1), mid = (s >> gl_log) & mid_mask, g_hi = s >> (gl_log + k);
-        size_t i = ((hi0 + g_hi) << (a + k)) + (mid << a) + lo0 + g_lo;
-        x[i] = scale == ZKC_ONE ? sh[s] : zkc_mul(sh[s], scale);
-    }
+    for (unsigned s = threadIdx.x; s < S; s += blockDim.x)
+        x[zkc_ntt_slot_index(&tl, s, a, k)] = scale == ZKC_ONE ? sh[s] : zkc_mul(sh[s], scale);
 }
 
 // Runs layers log h in [lo, hi) of a DIF (dit = 0) or DIT (dit = 1) over cols
@@ -192,30 +161,12 @@ static __global__ void pass_kernel(uint32_t *data, const uint32_t *tw, unsigned 
 static int run_layers(uint32_t *data, const uint32_t *tw, unsigned L, size_t cols, unsigned lo,
                       unsigned hi, bool dit, uint32_t scale)
 {
-    if (lo >= hi) {
-        if (scale == ZKC_ONE)
-            return ZK_OK;
-        // no layer to carry the scaling (n = 1, or an LDE with nothing left)
-        lo = hi = 0;
-    }
+    if (lo >= hi && scale == ZKC_ONE)
+        return ZK_OK;
+    // With no layer left (n = 1) one pass of zero layers carries the scaling.
     const unsigned tile_log = L < g_tile_log ? L : g_tile_log;
-    // The pass with the smallest strides covers up to tile_log layers; the others
-    // at most tile_log - MIN_RUN_LOG, split evenly.
-    unsigned passes_a[32], passes_k[32], np = 0;
-    unsigned first_k = hi - lo < tile_log ? hi - lo : tile_log;
-    unsigned rest = hi - lo - first_k;
-    passes_a[np] = lo;
-    passes_k[np++] = first_k;
-    if (rest) {
-        unsigned maxk = tile_log > MIN_RUN_LOG ? tile_log - MIN_RUN_LOG : 1;
-        unsigned cnt = (rest + maxk - 1) / maxk, a = lo + first_k;
-        for (unsigned p = 0; p < cnt; p++) {
-            unsigned kk = rest / cnt + (p < rest % cnt ? 1 : 0);
-            passes_a[np] = a;
-            passes_k[np++] = kk;
-            a += kk;
-        }
-    }
+    unsigned passes_a[ZKC_NTT_MAX_PASSES], passes_k[ZKC_NTT_MAX_PASSES];
+    unsigned np = zkc_ntt_plan_passes(lo, hi, tile_log, passes_a, passes_k);
     size_t tiles = ((size_t)1 << L) >> tile_log;
     size_t blocks = tiles * cols;
     if (blocks > 0x7fffffffu)

@@ -1,15 +1,20 @@
-/* The CUDA backend's arithmetic, compiled as C on the host: prover/cuda/kb.cuh and
- * prover/cuda/p2.cuh hold the very functions the kernels run (ZKC_HD makes them
+/* The CUDA backend's arithmetic, compiled as C on the host: prover/cuda/kb.cuh,
+ * p2.cuh and ntt.cuh hold the very functions the kernels run (ZKC_HD makes them
  * __host__ __device__ under nvcc and plain C here), so checking them against
- * verifier/ on many inputs checks the device math on machines without a GPU. What
- * this cannot see (the kernels' indexing, launches, memory) is the gpu tests' job.
+ * verifier/ and prover/ntt.c on many inputs checks the device math on machines
+ * without a GPU. The NTT's decomposition (pass plan, tile layout, butterfly slots,
+ * twiddle indices) is run here tile by tile exactly as ntt.cu's kernels run it,
+ * for every tile size. What this cannot see (launches, memory, the kernels' loops
+ * over threads) is the gpu tests' job.
  *
  * Every function is compared bit for bit with its CPU counterpart on edge values
  * (0, 1, p-1, small and large residues, 2^32 mod p) and on random elements drawn
  * with a printed seed (ZK_TEST_SEED=... replays a run). */
 #include "common/error.h"
 #include "prover/cuda/kb.cuh"
+#include "prover/cuda/ntt.cuh"
 #include "prover/cuda/p2.cuh"
+#include "prover/ntt.h"
 #include "tests/test.h"
 #include "verifier/kb.h"
 #include "verifier/kb4.h"
@@ -324,6 +329,193 @@ static void test_pow(void)
     CHECK_MSG(bad == 0, "%zu proof-of-work mismatches", bad);
 }
 
+/* ---- the NTT decomposition, run on the host as ntt.cu runs it ------------------ */
+
+#define EMU_MAX_LOG 14
+
+static uint32_t g_tw[2][(size_t)1 << EMU_MAX_LOG];
+
+/* run_layers + pass_kernel of ntt.cu, with the thread blocks and threads run one
+ * after another; also checks that every pass visits every element exactly once. */
+static void emu_layers(uint32_t *data, const uint32_t *tw, unsigned L, size_t cols, unsigned lo,
+                       unsigned hi, int dit, uint32_t scale, unsigned tile_cap, size_t *bad)
+{
+    if (lo >= hi && scale == ZKC_ONE)
+        return;
+    unsigned tile_log = L < tile_cap ? L : tile_cap;
+    unsigned pa[ZKC_NTT_MAX_PASSES], pk[ZKC_NTT_MAX_PASSES];
+    unsigned np = zkc_ntt_plan_passes(lo, hi, tile_log, pa, pk);
+    /* the passes cover [lo, hi) once, in order, each within a tile */
+    unsigned at = lo;
+    for (unsigned p = 0; p < np; p++) {
+        *bad += pa[p] != at || pk[p] > tile_log || (p > 0 && pk[p] == 0);
+        at += pk[p];
+    }
+    *bad += lo < hi && at != hi;
+    size_t n = (size_t)1 << L, S = (size_t)1 << tile_log, tiles = n >> tile_log;
+    uint32_t *sh = malloc(S * sizeof(uint32_t));
+    unsigned char *seen = malloc(n);
+    for (unsigned q = 0; q < np; q++) {
+        unsigned idx = dit ? q : np - 1 - q, a = pa[idx], k = pk[idx];
+        uint32_t sc = q == np - 1 ? scale : ZKC_ONE;
+        for (size_t c = 0; c < cols; c++) {
+            uint32_t *x = data + c * n;
+            memset(seen, 0, n);
+            for (size_t t = 0; t < tiles; t++) {
+                zkc_tile tl = zkc_ntt_tile(t, a, k, tile_log);
+                for (unsigned s2 = 0; s2 < S; s2++) {
+                    uint64_t i = zkc_ntt_slot_index(&tl, s2, a, k);
+                    if (i >= n) {
+                        (*bad)++;
+                        i = 0;
+                    }
+                    seen[i]++;
+                    sh[s2] = x[i];
+                }
+                for (unsigned step = 0; step < k; step++) {
+                    unsigned j = dit ? step : k - 1 - step;
+                    for (unsigned b = 0; b < S / 2; b++) {
+                        unsigned s0, s1;
+                        uint64_t ti;
+                        zkc_ntt_bfly(&tl, b, j, a, &s0, &s1, &ti);
+                        if (s0 >= S || s1 >= S || ti >= ((uint64_t)2 << (a + j))) {
+                            (*bad)++;
+                            continue;
+                        }
+                        if (dit)
+                            zkc_bfly_dit(&sh[s0], &sh[s1], tw[ti]);
+                        else
+                            zkc_bfly_dif(&sh[s0], &sh[s1], tw[ti]);
+                    }
+                }
+                for (unsigned s2 = 0; s2 < S; s2++) {
+                    uint64_t i = zkc_ntt_slot_index(&tl, s2, a, k);
+                    x[i < n ? i : 0] = sc == ZKC_ONE ? sh[s2] : zkc_mul(sh[s2], sc);
+                }
+            }
+            for (size_t i = 0; i < n; i++)
+                *bad += seen[i] != 1;
+        }
+    }
+    free(sh);
+    free(seen);
+}
+
+static void emu_bitrev(uint32_t *x, unsigned L, size_t cols)
+{
+    size_t n = (size_t)1 << L;
+    for (size_t c = 0; c < cols; c++)
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t j = zkc_bitrev(i, L);
+            if (i < j) {
+                uint32_t t = x[c * n + i];
+                x[c * n + i] = x[c * n + j];
+                x[c * n + j] = t;
+            }
+        }
+}
+
+/* ntt_cols of ntt.cu. */
+static void emu_ntt(uint32_t *d, unsigned L, size_t cols, int in, int out, int inverse,
+                    unsigned tile_cap, size_t *bad)
+{
+    uint32_t scale = inverse ? zkc_pow(zkc_from_canonical((ZKC_P + 1) / 2), L) : ZKC_ONE;
+    if (in == NTT_NATURAL) {
+        emu_layers(d, g_tw[inverse], L, cols, 0, L, 0, scale, tile_cap, bad);
+        if (out == NTT_NATURAL)
+            emu_bitrev(d, L, cols);
+    } else {
+        emu_layers(d, g_tw[inverse], L, cols, 0, L, 1, scale, tile_cap, bad);
+        if (out == NTT_BITREV)
+            emu_bitrev(d, L, cols);
+    }
+}
+
+/* lde_cols of ntt.cu (the scaling by powers through zkc_pow rather than tables). */
+static void emu_lde(uint32_t *out, const uint32_t *in, unsigned L, unsigned lb, size_t cols,
+                    uint32_t shift, unsigned tile_cap, size_t *bad)
+{
+    size_t n = (size_t)1 << L, N = n << lb;
+    uint32_t *v = malloc(cols * n * sizeof(uint32_t));
+    memcpy(v, in, cols * n * sizeof(uint32_t));
+    emu_layers(v, g_tw[1], L, cols, 0, L, 0, ZKC_ONE, tile_cap, bad);
+    uint32_t inv_n = zkc_pow(zkc_from_canonical((ZKC_P + 1) / 2), L);
+    for (size_t c = 0; c < cols; c++)
+        for (uint32_t i = 0; i < n; i++)
+            v[c * n + i] = zkc_mul(v[c * n + i], zkc_mul(zkc_pow(shift, zkc_bitrev(i, L)), inv_n));
+    for (size_t c = 0; c < cols; c++)
+        for (size_t o = 0; o < N; o++)
+            out[c * N + o] = v[c * n + (o >> lb)];
+    emu_layers(out, g_tw[0], L + lb, cols, lb, L + lb, 1, ZKC_ONE, tile_cap, bad);
+    free(v);
+}
+
+static void test_ntt_decomposition(void)
+{
+    for (size_t i = 0; i < ((size_t)1 << EMU_MAX_LOG); i++) {
+        g_tw[0][i] = zkc_twiddle(i, 0);
+        g_tw[1][i] = zkc_twiddle(i, 1);
+    }
+    /* the table's meaning: tw[h + j] = w_2h^j, tw_inv[h + j] = w_2h^-j */
+    CHECK_EQ(g_tw[0][1], KB_ONE);
+    CHECK_EQ(g_tw[0][2 + 1], kb_root_of_unity(2));
+    CHECK_EQ(g_tw[0][1024 + 5], kb_pow(kb_root_of_unity(11), 5));
+    CHECK_EQ(kb_mul(g_tw[1][4096 + 77], g_tw[0][4096 + 77]), KB_ONE);
+    ntt_plan *plan = NULL;
+    CHECK_OK(ntt_plan_new(&plan, EMU_MAX_LOG));
+    if (!plan)
+        return;
+    size_t bad = 0, cases = 0;
+    const unsigned tiles[] = {4, 5, 6, 7, 9, 13};
+    for (size_t ti = 0; ti < sizeof tiles / sizeof *tiles; ti++)
+        for (unsigned L = 0; L <= 12; L += (L < 6 ? 1 : 3))
+            for (int o = 0; o < 8; o++) {
+                size_t cols = 1 + (size_t)(o % 3), len = cols << L;
+                int in = o & 1, out = (o >> 1) & 1, inverse = o >> 2;
+                uint32_t *a = malloc(len * sizeof(uint32_t)), *b = malloc(len * sizeof(uint32_t));
+                for (size_t i = 0; i < len; i++)
+                    a[i] = b[i] = rand_kb();
+                int rc = inverse ? ntt_inverse(plan, a, L, cols, NTT_COL_MAJOR, in, out)
+                                 : ntt_forward(plan, a, L, cols, NTT_COL_MAJOR, in, out);
+                CHECK_OK(rc);
+                emu_ntt(b, L, cols, in, out, inverse, tiles[ti], &bad);
+                int same = memcmp(a, b, len * sizeof(uint32_t)) == 0;
+                CHECK_MSG(same, "ntt 2^%u x %zu tile 2^%u in %d out %d inverse %d", L, cols,
+                          tiles[ti], in, out, inverse);
+                cases++;
+                free(a);
+                free(b);
+            }
+    for (size_t ti = 0; ti < sizeof tiles / sizeof *tiles; ti++)
+        for (unsigned L = 0; L <= 10; L += (L < 4 ? 1 : 3))
+            for (unsigned lb = 0; lb <= 3; lb++) {
+                size_t cols = 1 + (L + lb) % 3, n = cols << L, N = n << lb;
+                uint32_t *in = malloc(n * sizeof(uint32_t)), *a = malloc(N * sizeof(uint32_t)),
+                         *b = malloc(N * sizeof(uint32_t));
+                for (size_t i = 0; i < n; i++)
+                    in[i] = rand_kb();
+                kb shift =
+                    lb == 2 ? (kb)(1 + t_rand() % (KB_P - 1)) : kb_from_canonical(KB_GENERATOR);
+                CHECK_OK(ntt_lde(plan, a, in, L, lb, cols, NTT_COL_MAJOR, shift));
+                emu_lde(b, in, L, lb, cols, shift, tiles[ti], &bad);
+                CHECK_MSG(memcmp(a, b, N * sizeof(uint32_t)) == 0, "lde 2^%u x%u x %zu tile 2^%u",
+                          L, 1u << lb, cols, tiles[ti]);
+                cases++;
+                free(in);
+                free(a);
+                free(b);
+            }
+    /* the full-size plan: 2^24 in 3 passes, 2^22 in 2, every pass within a tile */
+    unsigned pa[ZKC_NTT_MAX_PASSES], pk[ZKC_NTT_MAX_PASSES];
+    CHECK_EQ(zkc_ntt_plan_passes(0, 24, ZKC_NTT_TILE_LOG, pa, pk), 3);
+    CHECK_EQ(zkc_ntt_plan_passes(0, 22, ZKC_NTT_TILE_LOG, pa, pk), 2);
+    CHECK_EQ(zkc_ntt_plan_passes(0, 13, ZKC_NTT_TILE_LOG, pa, pk), 1);
+    CHECK_EQ(zkc_ntt_plan_passes(3, 24, ZKC_NTT_TILE_LOG, pa, pk), 2);
+    CHECK_MSG(bad == 0, "%zu decomposition faults (coverage, bounds, plan) over %zu cases", bad,
+              cases);
+    ntt_plan_free(plan);
+}
+
 int main(void)
 {
     t_seed();
@@ -335,5 +527,6 @@ int main(void)
     test_compress();
     test_hash_rows();
     test_pow();
+    test_ntt_decomposition();
     return t_report("test_cuda_host");
 }
