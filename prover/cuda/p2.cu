@@ -94,68 +94,19 @@ extern "C" int zkc_p2_permute_many(zkc_arena *arena, uint32_t *states, size_t n)
 
 // ---- Merkle trees ----------------------------------------------------------------
 
-struct dmat {
-    const uint32_t *data; // device memory, row-major
-    uint64_t width;       // elements per row
-    unsigned log_height;  // the matrix has 2^log_height rows
-};
-
-// The leaf sponge of row r of every matrix of height 2^l, in commitment order
-// (mt_build's hash_rows for one row).
-static __device__ void hash_level_rows(uint32_t s[16], const dmat *mats, unsigned nmats, unsigned l,
-                                       size_t r)
-{
-    unsigned pos = 0;
-    zkc_p2_sponge_init(s, ZKC_P2_DOM_MERKLE_LEAF);
-    for (unsigned k = 0; k < nmats; k++) {
-        if (mats[k].log_height != l)
-            continue;
-        const uint32_t *row = mats[k].data + r * mats[k].width;
-        for (uint64_t j = 0; j < mats[k].width; j++)
-            zkc_p2_sponge_absorb1(s, &pos, row[j], &c_p2);
-    }
-    zkc_p2_sponge_finish(s, pos, &c_p2);
-}
-
-// Level l of the tree: 2^l digests at dst. At the leaf level (child == nullptr)
-// each is the leaf hash of its rows; above, compress(left child, right child),
-// then when `inject`, compress(that, leaf hash of the rows of height 2^l).
-static __global__ void level_kernel(uint32_t *dst, const uint32_t *child, const dmat *mats,
+// Level l of the tree: 2^l digests at dst (zkc_mt_node, p2.cuh). The children's
+// 16 elements are read as four 16-byte loads by zkc_mt_node's loop after
+// inlining; the output as two.
+static __global__ void level_kernel(uint32_t *dst, const uint32_t *child, const zkc_mt_mat *mats,
                                     unsigned nmats, unsigned l, int inject)
 {
     size_t nodes = (size_t)1 << l, stride = (size_t)gridDim.x * blockDim.x;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < nodes; i += stride) {
-        uint32_t s[16];
-        if (!child) {
-            hash_level_rows(s, mats, nmats, l, i);
-        } else {
-            const uint4 *c = reinterpret_cast<const uint4 *>(child + 16 * i);
-#pragma unroll
-            for (int q = 0; q < 4; q++) {
-                uint4 v = c[q];
-                s[4 * q] = v.x;
-                s[4 * q + 1] = v.y;
-                s[4 * q + 2] = v.z;
-                s[4 * q + 3] = v.w;
-            }
-            zkc_p2_permute(s, &c_p2);
-            if (inject) {
-                uint32_t node[8];
-#pragma unroll
-                for (int q = 0; q < 8; q++)
-                    node[q] = s[q];
-                hash_level_rows(s, mats, nmats, l, i);
-#pragma unroll
-                for (int q = 0; q < 8; q++) {
-                    s[8 + q] = s[q];
-                    s[q] = node[q];
-                }
-                zkc_p2_permute(s, &c_p2);
-            }
-        }
+        uint32_t out[8];
+        zkc_mt_node(out, child, mats, nmats, l, i, inject, &c_p2);
         uint4 *o = reinterpret_cast<uint4 *>(dst + 8 * i);
-        o[0] = make_uint4(s[0], s[1], s[2], s[3]);
-        o[1] = make_uint4(s[4], s[5], s[6], s[7]);
+        o[0] = make_uint4(out[0], out[1], out[2], out[3]);
+        o[1] = make_uint4(out[4], out[5], out[6], out[7]);
     }
 }
 
@@ -209,7 +160,7 @@ extern "C" int zkc_mt_digests_dev(zkc_arena *arena, uint32_t *nodes, size_t node
                           want);
     if ((uintptr_t)nodes % 16 != 0)
         return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_mt_digests: nodes not 16-byte aligned");
-    dmat host[256];
+    zkc_mt_mat host[256];
     bool has[41] = {false};
     for (size_t k = 0; k < nmats; k++) {
         host[k].data = mats[k].data;
@@ -218,14 +169,12 @@ extern "C" int zkc_mt_digests_dev(zkc_arena *arena, uint32_t *nodes, size_t node
         has[host[k].log_height] = true;
     }
     zkc_scope scope(arena);
-    dmat *dm = nullptr;
+    zkc_mt_mat *dm = nullptr;
     ZKC_TRY(zkc_alloc(arena, nmats, &dm));
-    ZKC_CHECK(cudaMemcpy(dm, host, nmats * sizeof(dmat), cudaMemcpyHostToDevice));
-    // Level l starts after the levels above it in the array: at 2^(d+1) - 2^(l+1).
+    ZKC_CHECK(cudaMemcpy(dm, host, nmats * sizeof(zkc_mt_mat), cudaMemcpyHostToDevice));
     for (unsigned l = d + 1; l-- > cap_log;) {
-        uint32_t *dst = nodes + 8 * (((size_t)2 << d) - ((size_t)2 << l));
-        const uint32_t *child =
-            l == d ? nullptr : nodes + 8 * (((size_t)2 << d) - ((size_t)4 << l));
+        uint32_t *dst = nodes + 8 * zkc_mt_level_offset(d, l);
+        const uint32_t *child = l == d ? nullptr : nodes + 8 * zkc_mt_level_offset(d, l + 1);
         size_t cnt = (size_t)1 << l;
         level_kernel<<<zkc_blocks(cnt, P2_THREADS), P2_THREADS>>>(dst, child, dm, (unsigned)nmats,
                                                                   l, l < d && has[l]);

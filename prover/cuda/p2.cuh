@@ -167,4 +167,67 @@ ZKC_HD int zkc_pow_try(const uint32_t base[16], unsigned slot, uint32_t nonce, u
     return (zkc_to_canonical(s[0]) >> (31 - bits)) == 0;
 }
 
+/* ---- Merkle trees (mt_build's construction) ------------------------------------ */
+
+/* A committed matrix as the tree kernels see it: row-major, 2^log_height rows. */
+typedef struct zkc_mt_mat {
+    const uint32_t *data; /* row r is data[r*width .. r*width + width) */
+    uint64_t width;       /* elements per row */
+    unsigned log_height;  /* log2 of the rows */
+} zkc_mt_mat;
+
+/* Where level l of a tree of log height d starts in mt_build's node array, in
+ * digests: level d first (2^d digests), then d-1, ...: 2^(d+1) - 2^(l+1). */
+ZKC_HD uint64_t zkc_mt_level_offset(unsigned d, unsigned l)
+{
+    return ((uint64_t)2 << d) - ((uint64_t)2 << l);
+}
+
+/* The leaf sponge of row r of every matrix of height 2^l, in commitment order
+ * (mt_build's hash_rows for one row); the digest is s[0..8). */
+ZKC_HD void zkc_mt_hash_level_rows(uint32_t s[16], const zkc_mt_mat *mats, unsigned nmats,
+                                   unsigned l, uint64_t r, const zkc_p2_consts *k)
+{
+    unsigned pos = 0;
+    zkc_p2_sponge_init(s, ZKC_P2_DOM_MERKLE_LEAF);
+    for (unsigned m = 0; m < nmats; m++) {
+        if (mats[m].log_height != l)
+            continue;
+        const uint32_t *row = mats[m].data + r * mats[m].width;
+        for (uint64_t j = 0; j < mats[m].width; j++)
+            zkc_p2_sponge_absorb1(s, &pos, row[j], k);
+    }
+    zkc_p2_sponge_finish(s, pos, k);
+}
+
+/* Node i of level l into out[0..8): at the leaf level (children == NULL) the leaf
+ * hash of its rows; above, compress(left, right) of the two children at
+ * children[16 i .. 16 i + 16), then, when inject (some matrix has 2^l rows),
+ * compress(that, leaf hash of those rows), exactly as mt_build's build_level. */
+ZKC_HD void zkc_mt_node(uint32_t out[8], const uint32_t *children, const zkc_mt_mat *mats,
+                        unsigned nmats, unsigned l, uint64_t i, int inject, const zkc_p2_consts *k)
+{
+    uint32_t s[16];
+    if (!children) {
+        zkc_mt_hash_level_rows(s, mats, nmats, l, i, k);
+    } else {
+        for (int q = 0; q < 16; q++)
+            s[q] = children[16 * i + (uint64_t)q];
+        zkc_p2_permute(s, k);
+        if (inject) {
+            uint32_t node[8];
+            for (int q = 0; q < 8; q++)
+                node[q] = s[q];
+            zkc_mt_hash_level_rows(s, mats, nmats, l, i, k);
+            for (int q = 0; q < 8; q++) {
+                s[8 + q] = s[q];
+                s[q] = node[q];
+            }
+            zkc_p2_permute(s, k);
+        }
+    }
+    for (int q = 0; q < 8; q++)
+        out[q] = s[q];
+}
+
 #endif

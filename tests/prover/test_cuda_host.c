@@ -14,6 +14,7 @@
 #include "prover/cuda/kb.cuh"
 #include "prover/cuda/ntt.cuh"
 #include "prover/cuda/p2.cuh"
+#include "prover/mtree.h"
 #include "prover/ntt.h"
 #include "tests/test.h"
 #include "verifier/kb.h"
@@ -516,6 +517,86 @@ static void test_ntt_decomposition(void)
     ntt_plan_free(plan);
 }
 
+/* ---- Merkle trees, run on the host as p2.cu's level kernels run them ------------ */
+
+/* zkc_mt_digests_dev's loop with each kernel's threads run one after another, then
+ * the cap against mt_cap and every other node against mt_open's siblings. */
+static void mt_case(const mt_matrix *mats, size_t nmats, unsigned cap_log, size_t *bad)
+{
+    mt_tree *t = NULL;
+    CHECK_OK(mt_build(&t, mats, nmats, cap_log));
+    if (!t)
+        return;
+    unsigned d = mt_log_height(t);
+    size_t len = ((size_t)2 << d) - ((size_t)1 << cap_log);
+    uint32_t *nodes = malloc(len * 8 * sizeof(uint32_t));
+    zkc_mt_mat zm[16];
+    int has[64] = {0};
+    for (size_t k = 0; k < nmats; k++) {
+        zm[k].data = mats[k].data;
+        zm[k].width = mats[k].width;
+        zm[k].log_height = (unsigned)__builtin_ctzll((unsigned long long)mats[k].height);
+        has[zm[k].log_height] = 1;
+    }
+    for (unsigned l = d + 1; l-- > cap_log;) {
+        uint32_t *dst = nodes + 8 * zkc_mt_level_offset(d, l);
+        const uint32_t *child = l == d ? NULL : nodes + 8 * zkc_mt_level_offset(d, l + 1);
+        for (uint64_t i = 0; i < ((uint64_t)1 << l); i++)
+            zkc_mt_node(dst + 8 * i, child, zm, (unsigned)nmats, l, i, l < d && has[l], &g_k);
+    }
+    size_t cap_len = 0;
+    const p2_digest *cap = mt_cap(t, &cap_len);
+    *bad += memcmp(cap, nodes + 8 * (len - cap_len), cap_len * sizeof(p2_digest)) != 0;
+    size_t plen = mt_path_len(t), rlen = mt_row_len(t);
+    kb *rows = malloc(rlen * sizeof(kb));
+    p2_digest *path = malloc((plen ? plen : 1) * sizeof(p2_digest));
+    for (size_t idx = 0; idx < ((size_t)1 << d); idx++) {
+        CHECK_OK(mt_open(t, idx, rows, rlen, path, plen));
+        size_t pos = idx;
+        for (unsigned l = d; l > cap_log; l--) {
+            *bad += memcmp(&path[d - l], nodes + 8 * (zkc_mt_level_offset(d, l) + (pos ^ 1)),
+                           sizeof(p2_digest)) != 0;
+            pos >>= 1;
+        }
+    }
+    free(rows);
+    free(path);
+    free(nodes);
+    mt_free(t);
+}
+
+static void test_merkle_levels(void)
+{
+    size_t bad = 0;
+    kb *pool = malloc(((size_t)1 << 16) * sizeof(kb));
+    for (size_t i = 0; i < ((size_t)1 << 16); i++)
+        pool[i] = rand_kb();
+    const size_t widths[] = {1, 3, 7, 8, 9, 16, 17};
+    for (unsigned lh = 0; lh <= 8; lh++)
+        for (size_t wi = 0; wi < 7; wi++) {
+            mt_matrix m = {pool, (size_t)1 << lh, widths[wi]};
+            for (unsigned cap = 0; cap <= lh && cap <= 2; cap++)
+                mt_case(&m, 1, cap, &bad);
+        }
+    /* several matrices of different heights in a mixed commitment order */
+    const size_t hs[] = {1u << 8, 1u << 5, 1u << 8, 1u << 2, 1u << 5, 1u << 1, 1u << 7};
+    const size_t ws[] = {5, 8, 3, 1, 17, 2, 9};
+    mt_matrix mats[7];
+    size_t off = 0;
+    for (int k = 0; k < 7; k++) {
+        mats[k].data = pool + off;
+        mats[k].height = hs[k];
+        mats[k].width = ws[k];
+        off += hs[k] * ws[k];
+    }
+    for (unsigned cap = 0; cap <= 1; cap++)
+        mt_case(mats, 7, cap, &bad);
+    mt_case(mats, 2, 3, &bad);
+    mt_case(mats + 3, 3, 1, &bad);
+    CHECK_MSG(bad == 0, "%zu Merkle node mismatches", bad);
+    free(pool);
+}
+
 int main(void)
 {
     t_seed();
@@ -528,5 +609,6 @@ int main(void)
     test_hash_rows();
     test_pow();
     test_ntt_decomposition();
+    test_merkle_levels();
     return t_report("test_cuda_host");
 }
