@@ -48,7 +48,12 @@ static int env_open(cuda_env *e, const bench_ctx *ctx, unsigned max_log)
     if (rc)
         return rc;
     /* most of the free memory, leaving room for the twiddles and the runtime */
-    size_t arena = (size_t)(g.free_mem * 0.8) - ((size_t)8 << max_log);
+    size_t keep = ((size_t)8 << max_log) + ((size_t)256 << 20);
+    size_t arena = (size_t)((double)g.free_mem * 0.8);
+    if (arena <= keep + ((size_t)256 << 20))
+        return zk_err_set(ZK_ERR_NOMEM, "bench: the device has only %llu bytes free",
+                          (unsigned long long)g.free_mem);
+    arena -= keep;
     if (!ctx->json)
         printf("# device: %s, sm_%d%d, %d SMs, %.1f GiB, driver %d, runtime %d; arena %.1f GiB\n",
                g.name, g.cc_major, g.cc_minor, g.multiprocessors, (double)g.total_mem / (1 << 30),

@@ -62,6 +62,19 @@ size_t gpu_ctx_arena_bytes(const gpu_ctx *ctx)
     return 0;
 }
 
+int gpu_host_alloc(void **out, size_t bytes)
+{
+    if (out)
+        *out = NULL;
+    (void)bytes;
+    return zk_err_set(ZK_ERR_NO_DEVICE, NOT_BUILT);
+}
+
+void gpu_host_free(void *p)
+{
+    (void)p;
+}
+
 int gpu_ntt_forward(gpu_ctx *ctx, kb *data, unsigned log_n, size_t cols, ntt_layout layout,
                     ntt_order in, ntt_order out)
 {
@@ -191,6 +204,24 @@ void gpu_ctx_free(gpu_ctx *ctx)
 size_t gpu_ctx_arena_bytes(const gpu_ctx *ctx)
 {
     return ctx ? zkc_arena_size(ctx->arena) : 0;
+}
+
+int gpu_host_alloc(void **out, size_t bytes)
+{
+    if (out)
+        *out = NULL;
+    gpu_info g;
+    int rc = gpu_probe(&g);
+    if (rc)
+        return rc;
+    if (!out || bytes == 0)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "gpu_host_alloc: NULL out or zero bytes");
+    return zkc_host_alloc(out, bytes);
+}
+
+void gpu_host_free(void *p)
+{
+    zkc_host_free(p);
 }
 
 int gpu_ntt_forward(gpu_ctx *ctx, kb *data, unsigned log_n, size_t cols, ntt_layout layout,

@@ -58,6 +58,13 @@ void gpu_ctx_free(gpu_ctx *ctx);
 /* Returns: the arena's size in bytes (0 for NULL). */
 size_t gpu_ctx_arena_bytes(const gpu_ctx *ctx);
 
+/* Pinned (page-locked) host memory: transfers from and to it run at full PCIe speed
+ * and can overlap compute; any host memory works with the functions below, these
+ * buffers only make the copies faster. gpu_host_free(NULL) is fine.
+ * Returns ZK_OK, ZK_ERR_NO_DEVICE, ZK_ERR_INVALID_ARG or ZK_ERR_NOMEM. */
+int gpu_host_alloc(void **out, size_t bytes) __attribute__((warn_unused_result));
+void gpu_host_free(void *p);
+
 /* ntt_forward / ntt_inverse on the device, in place. Row-major data needs
  * 2 * cols * 2^log_n * 4 bytes of arena, column-major half that. */
 int gpu_ntt_forward(gpu_ctx *ctx, kb *data, unsigned log_n, size_t cols, ntt_layout layout,

@@ -94,9 +94,9 @@ extern "C" int zkc_p2_permute_many(zkc_arena *arena, uint32_t *states, size_t n)
 
 // ---- Merkle trees ----------------------------------------------------------------
 
-// Level l of the tree: 2^l digests at dst (zkc_mt_node, p2.cuh). The children's
-// 16 elements are read as four 16-byte loads by zkc_mt_node's loop after
-// inlining; the output as two.
+// Level l of the tree: 2^l digests at dst, one thread per node (zkc_mt_node,
+// p2.cuh, the function test_cuda_host runs on the host); the digest is stored with
+// two 16-byte stores.
 static __global__ void level_kernel(uint32_t *dst, const uint32_t *child, const zkc_mt_mat *mats,
                                     unsigned nmats, unsigned l, int inject)
 {

@@ -88,6 +88,18 @@ static void test_ntt(void)
         ntt_case(18, 1, NTT_COL_MAJOR, (ntt_order)(o & 1), (ntt_order)(o >> 1), o & 1);
         ntt_case(MAX_LOG, 1, NTT_COL_MAJOR, (ntt_order)(o & 1), (ntt_order)(o >> 1), 0);
     }
+    /* through a pinned host buffer */
+    size_t pn = (size_t)3 << 16;
+    kb *pin = NULL, *ref = rand_vec(pn);
+    CHECK_OK(gpu_host_alloc((void **)&pin, pn * sizeof(kb)));
+    if (pin) {
+        memcpy(pin, ref, pn * sizeof(kb));
+        CHECK_OK(ntt_forward(g_plan, ref, 16, 3, NTT_ROW_MAJOR, NTT_NATURAL, NTT_NATURAL));
+        CHECK_OK(gpu_ntt_forward(g_ctx, pin, 16, 3, NTT_ROW_MAJOR, NTT_NATURAL, NTT_NATURAL));
+        CHECK_MSG(memcmp(pin, ref, pn * sizeof(kb)) == 0, "pinned 2^16 x 3 row-major");
+        gpu_host_free(pin);
+    }
+    free(ref);
     ntt_case(16, 33, NTT_ROW_MAJOR, NTT_NATURAL, NTT_BITREV, 0);
     ntt_case(16, 33, NTT_COL_MAJOR, NTT_BITREV, NTT_NATURAL, 1);
 #ifdef ZKGATE_HAVE_CUDA

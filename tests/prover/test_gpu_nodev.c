@@ -83,6 +83,18 @@ int main(void)
     expect_refused(gpu_pow_search(NULL, &t, 8, &nonce), "gpu_pow_search");
     expect_refused(gpu_pow_search(NULL, NULL, 99, NULL), "gpu_pow_search(bad)");
 
+    void *pinned = (void *)0x1;
+    rc = gpu_host_alloc(&pinned, 4096);
+    if (!g_have_device) {
+        expect_refused(rc, "gpu_host_alloc");
+        CHECK(pinned == NULL);
+    } else {
+        CHECK_OK(rc);
+        gpu_host_free(pinned);
+    }
+    expect_refused(gpu_host_alloc(NULL, 0), "gpu_host_alloc(NULL, 0)");
+    gpu_host_free(NULL);
+
     /* nothing was touched */
     CHECK_EQ(nonce, 12345);
     CHECK_MEM(&t, &t0, sizeof t);
