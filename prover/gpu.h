@@ -65,8 +65,8 @@ size_t gpu_ctx_arena_bytes(const gpu_ctx *ctx);
 int gpu_host_alloc(void **out, size_t bytes) __attribute__((warn_unused_result));
 void gpu_host_free(void *p);
 
-/* ntt_forward / ntt_inverse on the device, in place. Row-major data needs
- * 2 * cols * 2^log_n * 4 bytes of arena, column-major half that. */
+/* ntt_forward / ntt_inverse on the device, in place (cols * 2^log_n * 4 bytes of
+ * arena for the data; an LDE also needs its output and a copy of its input). */
 int gpu_ntt_forward(gpu_ctx *ctx, kb *data, unsigned log_n, size_t cols, ntt_layout layout,
                     ntt_order in, ntt_order out) __attribute__((warn_unused_result));
 int gpu_ntt_inverse(gpu_ctx *ctx, kb *data, unsigned log_n, size_t cols, ntt_layout layout,

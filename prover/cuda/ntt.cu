@@ -25,8 +25,9 @@
 // TILE_LOG = 13 (32 KiB of shared memory) a transform of 2^22 takes 2 passes and
 // one of 2^24 three, i.e. the data crosses device memory 2-3 times.
 //
-// Row-major batches are transposed into column-major scratch (arena) and back: two
-// more passes over the data, the simple choice for this first version.
+// Row-major batches (element (i, c) at i * cols + c) are transformed where they lie:
+// a tile then holds the same rows of 8 consecutive columns (runs of 32 bytes), so
+// 2^10 rows per tile and no transpose; 2^20 rows take 2 passes, 2^22 three.
 #include <cstdio>
 #include <new>
 
@@ -120,31 +121,44 @@ extern "C" unsigned zkc_ntt_plan_max_log(const zkc_ntt_plan *plan)
 
 // ---- the pass kernel -----------------------------------------------------------
 
-// One pass over cols columns of 2^L elements (column c at data + c * 2^L): layers
-// log h = a + j for j in [0, k), DIF (j descending) or DIT (j ascending), on tiles
-// laid out as ntt.cuh describes. tile_log = min(tile size, L). Each element is
-// multiplied by `scale` as it is stored when scale != 1 (the 1/n of an inverse
-// transform, done in the last pass).
+// Where element (row i, column c) of a batch of cols columns of 2^L lives.
+struct zkc_layout {
+    int row_major; // element (i, c) at i * cols + c, else at c * 2^L + i
+    unsigned L;    // log of the rows (the transform size)
+    size_t cols;   // columns
+    __host__ __device__ size_t at(size_t i, size_t c) const
+    {
+        return row_major ? i * cols + c : (c << L) + i;
+    }
+};
+
+// One pass over a batch: layers log h = a + j for j in [0, k), DIF (j descending)
+// or DIT (j ascending), on tiles laid out as ntt.cuh describes (2^rt_log rows of
+// 2^cw_log consecutive columns). Block b works on column chunk b / tiles and row
+// tile b % tiles. Each element is multiplied by `scale` as it is stored when
+// scale != 1 (the 1/n of an inverse transform, done in the last pass).
 template <bool DIT>
-static __global__ void pass_kernel(uint32_t *data, const uint32_t *tw, unsigned L, unsigned a,
-                                   unsigned k, unsigned tile_log, uint32_t scale)
+static __global__ void pass_kernel(uint32_t *data, const uint32_t *tw, zkc_layout ly, unsigned a,
+                                   unsigned k, unsigned rt_log, unsigned cw_log, uint32_t scale)
 {
     extern __shared__ uint32_t sh[];
-    const size_t n = (size_t)1 << L;
-    const unsigned S = 1u << tile_log;
-    const size_t tiles = n >> tile_log;
-    const size_t col = blockIdx.x / tiles;
-    const zkc_tile tl = zkc_ntt_tile(blockIdx.x % tiles, a, k, tile_log);
-    uint32_t *x = data + col * n;
-    for (unsigned s = threadIdx.x; s < S; s += blockDim.x)
-        sh[s] = x[zkc_ntt_slot_index(&tl, s, a, k)];
+    const unsigned S = 1u << (rt_log + cw_log);
+    const size_t tiles = ((size_t)1 << ly.L) >> rt_log;
+    const size_t c0 = (blockIdx.x / tiles) << cw_log;
+    const zkc_tile tl = zkc_ntt_tile(blockIdx.x % tiles, a, k, rt_log);
+    for (unsigned s = threadIdx.x; s < S; s += blockDim.x) {
+        unsigned cc;
+        size_t i = zkc_ntt_slot_row(&tl, s, a, k, cw_log, &cc);
+        if (c0 + cc < ly.cols)
+            sh[s] = data[ly.at(i, c0 + cc)];
+    }
     __syncthreads();
     for (unsigned step = 0; step < k; step++) {
         unsigned j = DIT ? step : k - 1 - step;
         for (unsigned b = threadIdx.x; b < S / 2; b += blockDim.x) {
             unsigned s0, s1;
             uint64_t ti;
-            zkc_ntt_bfly(&tl, b, j, a, &s0, &s1, &ti);
+            zkc_ntt_bfly_cw(&tl, b, j, a, cw_log, &s0, &s1, &ti);
             if (DIT)
                 zkc_bfly_dit(&sh[s0], &sh[s1], tw[ti]);
             else
@@ -152,40 +166,46 @@ static __global__ void pass_kernel(uint32_t *data, const uint32_t *tw, unsigned 
         }
         __syncthreads();
     }
-    for (unsigned s = threadIdx.x; s < S; s += blockDim.x)
-        x[zkc_ntt_slot_index(&tl, s, a, k)] = scale == ZKC_ONE ? sh[s] : zkc_mul(sh[s], scale);
+    for (unsigned s = threadIdx.x; s < S; s += blockDim.x) {
+        unsigned cc;
+        size_t i = zkc_ntt_slot_row(&tl, s, a, k, cw_log, &cc);
+        if (c0 + cc < ly.cols)
+            data[ly.at(i, c0 + cc)] = scale == ZKC_ONE ? sh[s] : zkc_mul(sh[s], scale);
+    }
 }
 
-// Runs layers log h in [lo, hi) of a DIF (dit = 0) or DIT (dit = 1) over cols
-// columns of 2^L at data, multiplying by `scale` in the last pass.
-static int run_layers(uint32_t *data, const uint32_t *tw, unsigned L, size_t cols, unsigned lo,
-                      unsigned hi, bool dit, uint32_t scale)
+// Runs layers log h in [lo, hi) of a DIF (dit = 0) or DIT (dit = 1) over the
+// batch, multiplying by `scale` in the last pass.
+static int run_layers(uint32_t *data, const uint32_t *tw, zkc_layout ly, unsigned lo, unsigned hi,
+                      bool dit, uint32_t scale)
 {
     if (lo >= hi && scale == ZKC_ONE)
         return ZK_OK;
     // With no layer left (n = 1) one pass of zero layers carries the scaling.
-    const unsigned tile_log = L < g_tile_log ? L : g_tile_log;
+    const unsigned cw_log = zkc_ntt_cw_log(ly.row_major, ly.cols);
+    const unsigned rt_log = zkc_ntt_row_tile_log(ly.L, g_tile_log, cw_log);
     unsigned passes_a[ZKC_NTT_MAX_PASSES], passes_k[ZKC_NTT_MAX_PASSES];
-    unsigned np = zkc_ntt_plan_passes(lo, hi, tile_log, passes_a, passes_k);
-    size_t tiles = ((size_t)1 << L) >> tile_log;
-    size_t blocks = tiles * cols;
+    unsigned np = zkc_ntt_plan_passes(lo, hi, rt_log, zkc_ntt_min_run(cw_log), passes_a, passes_k);
+    size_t tiles = ((size_t)1 << ly.L) >> rt_log;
+    size_t chunks = (ly.cols + ((size_t)1 << cw_log) - 1) >> cw_log;
+    size_t blocks = tiles * chunks;
     if (blocks > 0x7fffffffu)
         return zk_err_set(ZK_ERR_TOO_LARGE, "ntt: %zu tiles exceed one grid", blocks);
-    unsigned threads = (1u << tile_log) / 2 < PASS_THREADS ? (1u << tile_log) / 2 : PASS_THREADS;
+    unsigned S = 1u << (rt_log + cw_log);
+    unsigned threads = S / 2 < PASS_THREADS ? S / 2 : PASS_THREADS;
     if (threads == 0)
         threads = 1;
-    size_t smem = sizeof(uint32_t) << tile_log;
+    size_t smem = sizeof(uint32_t) * S;
     // DIF goes from the widest layers down, DIT from the narrowest up.
     for (unsigned q = 0; q < np; q++) {
         unsigned idx = dit ? q : np - 1 - q;
-        bool last = q == np - 1;
-        uint32_t sc = last ? scale : ZKC_ONE;
+        uint32_t sc = q == np - 1 ? scale : ZKC_ONE;
         if (dit)
-            pass_kernel<true><<<(unsigned)blocks, threads, smem>>>(data, tw, L, passes_a[idx],
-                                                                   passes_k[idx], tile_log, sc);
+            pass_kernel<true><<<(unsigned)blocks, threads, smem>>>(
+                data, tw, ly, passes_a[idx], passes_k[idx], rt_log, cw_log, sc);
         else
-            pass_kernel<false><<<(unsigned)blocks, threads, smem>>>(data, tw, L, passes_a[idx],
-                                                                    passes_k[idx], tile_log, sc);
+            pass_kernel<false><<<(unsigned)blocks, threads, smem>>>(
+                data, tw, ly, passes_a[idx], passes_k[idx], rt_log, cw_log, sc);
         ZKC_LAUNCHED("ntt pass_kernel");
     }
     return ZK_OK;
@@ -193,28 +213,39 @@ static int run_layers(uint32_t *data, const uint32_t *tw, unsigned L, size_t col
 
 // ---- element-wise kernels -------------------------------------------------------
 
-// In-place bit-reversal of each column (swaps i < bitrev(i)).
-static __global__ void bitrev_kernel(uint32_t *data, unsigned L, size_t cols)
+// Row and column of element g of the batch (g in storage order).
+static __device__ __forceinline__ void split(const zkc_layout &ly, size_t g, size_t *i, size_t *c)
 {
-    size_t n = (size_t)1 << L, total = n * cols;
-    size_t stride = (size_t)gridDim.x * blockDim.x;
+    if (ly.row_major) {
+        *i = g / ly.cols;
+        *c = g - *i * ly.cols;
+    } else {
+        *i = g & (((size_t)1 << ly.L) - 1);
+        *c = g >> ly.L;
+    }
+}
+
+// In-place bit-reversal of the rows of each column (swaps i < bitrev(i)).
+static __global__ void bitrev_kernel(uint32_t *data, zkc_layout ly)
+{
+    size_t total = ly.cols << ly.L, stride = (size_t)gridDim.x * blockDim.x;
     for (size_t g = (size_t)blockIdx.x * blockDim.x + threadIdx.x; g < total; g += stride) {
-        size_t c = g >> L;
-        uint32_t i = (uint32_t)(g & (n - 1)), j = zkc_bitrev(i, L);
+        size_t i, c;
+        split(ly, g, &i, &c);
+        size_t j = zkc_bitrev((uint32_t)i, ly.L);
         if (i < j) {
-            uint32_t *x = data + c * n;
-            uint32_t t = x[i];
-            x[i] = x[j];
-            x[j] = t;
+            uint32_t t = data[ly.at(i, c)];
+            data[ly.at(i, c)] = data[ly.at(j, c)];
+            data[ly.at(j, c)] = t;
         }
     }
 }
 
-static int bitrev_cols(uint32_t *data, unsigned L, size_t cols)
+static int bitrev_rows(uint32_t *data, zkc_layout ly)
 {
-    if (L == 0)
+    if (ly.L == 0)
         return ZK_OK;
-    bitrev_kernel<<<zkc_blocks(cols << L, 256), 256>>>(data, L, cols);
+    bitrev_kernel<<<zkc_blocks(ly.cols << ly.L, 256), 256>>>(data, ly);
     ZKC_LAUNCHED("bitrev_kernel");
     return ZK_OK;
 }
@@ -230,22 +261,22 @@ static __global__ void powtab_kernel(uint32_t *lo, uint32_t *hi, uint32_t s)
     }
 }
 
-// x[c][i] *= c0 * s^e(i), e(i) = i or bitrev_L(i), for cols columns of 2^L.
-static __global__ void scale_pow_kernel(uint32_t *data, unsigned L, size_t cols, uint32_t c0,
+// Row i of every column times c0 * s^e(i), e(i) = i or bitrev_L(i).
+static __global__ void scale_pow_kernel(uint32_t *data, zkc_layout ly, uint32_t c0,
                                         const uint32_t *lo, const uint32_t *hi, int brev)
 {
-    size_t n = (size_t)1 << L, total = n * cols;
-    size_t stride = (size_t)gridDim.x * blockDim.x;
+    size_t total = ly.cols << ly.L, stride = (size_t)gridDim.x * blockDim.x;
     for (size_t g = (size_t)blockIdx.x * blockDim.x + threadIdx.x; g < total; g += stride) {
-        uint32_t i = (uint32_t)(g & (n - 1));
-        uint32_t e = brev ? zkc_bitrev(i, L) : i;
+        size_t i, c;
+        split(ly, g, &i, &c);
+        uint32_t e = brev ? zkc_bitrev((uint32_t)i, ly.L) : (uint32_t)i;
         uint32_t f = zkc_mul(lo[e & ((1u << POW_SPLIT) - 1)], hi[e >> POW_SPLIT]);
         data[g] = zkc_mul(data[g], zkc_mul(f, c0));
     }
 }
 
-static int scale_pow(zkc_arena *arena, uint32_t *data, unsigned L, size_t cols, uint32_t c0,
-                     uint32_t s, int brev)
+static int scale_pow(zkc_arena *arena, uint32_t *data, zkc_layout ly, uint32_t c0, uint32_t s,
+                     int brev)
 {
     zkc_scope scope(arena);
     uint32_t *lo = nullptr, *hi = nullptr;
@@ -253,41 +284,10 @@ static int scale_pow(zkc_arena *arena, uint32_t *data, unsigned L, size_t cols, 
     ZKC_TRY(zkc_alloc(arena, (size_t)1 << POW_SPLIT, &hi));
     powtab_kernel<<<(1u << POW_SPLIT) / 256, 256>>>(lo, hi, s);
     ZKC_LAUNCHED("powtab_kernel");
-    scale_pow_kernel<<<zkc_blocks(cols << L, 256), 256>>>(data, L, cols, c0, lo, hi, brev);
+    scale_pow_kernel<<<zkc_blocks(ly.cols << ly.L, 256), 256>>>(data, ly, c0, lo, hi, brev);
     ZKC_LAUNCHED("scale_pow_kernel");
-    // the tables are released when scope ends; kernels on the default stream run in
-    // order, so a later allocation cannot overwrite them before this kernel ran
-    return ZK_OK;
-}
-
-// out[c * rows + r] = in[r * cols + c]: rows x cols row-major -> column-major.
-#define TR_TILE 32
-static __global__ void transpose_kernel(uint32_t *out, const uint32_t *in, size_t rows, size_t cols)
-{
-    __shared__ uint32_t t[TR_TILE][TR_TILE + 1];
-    size_t tiles_c = (cols + TR_TILE - 1) / TR_TILE;
-    size_t tr = blockIdx.x / tiles_c, tc = blockIdx.x % tiles_c;
-    unsigned tx = threadIdx.x, ty = threadIdx.y; // blockDim = (32, 8)
-    for (unsigned yy = ty; yy < TR_TILE; yy += blockDim.y) {
-        size_t r = tr * TR_TILE + yy, c = tc * TR_TILE + tx;
-        if (r < rows && c < cols)
-            t[yy][tx] = in[r * cols + c];
-    }
-    __syncthreads();
-    for (unsigned yy = ty; yy < TR_TILE; yy += blockDim.y) {
-        size_t c = tc * TR_TILE + yy, r = tr * TR_TILE + tx;
-        if (r < rows && c < cols)
-            out[c * rows + r] = t[tx][yy];
-    }
-}
-
-static int transpose(uint32_t *out, const uint32_t *in, size_t rows, size_t cols)
-{
-    size_t blocks = ((rows + TR_TILE - 1) / TR_TILE) * ((cols + TR_TILE - 1) / TR_TILE);
-    if (blocks > 0x7fffffffu)
-        return zk_err_set(ZK_ERR_TOO_LARGE, "ntt: transpose of %zu x %zu", rows, cols);
-    transpose_kernel<<<(unsigned)blocks, dim3(TR_TILE, 8)>>>(out, in, rows, cols);
-    ZKC_LAUNCHED("transpose_kernel");
+    // The tables are released when scope ends; kernels on the default stream run in
+    // order, so a later allocation cannot be written before this kernel has run.
     return ZK_OK;
 }
 
@@ -323,20 +323,30 @@ static uint32_t inv_pow2(unsigned L)
     return zkc_pow(zkc_from_canonical((ZKC_P + 1) / 2), L);
 }
 
-// Column-major transform of cols columns, in place.
-static int ntt_cols(const zkc_ntt_plan *plan, uint32_t *d, unsigned L, size_t cols, int in, int out,
-                    int inverse)
+static zkc_layout layout_of(int layout, unsigned L, size_t cols)
+{
+    zkc_layout ly;
+    ly.row_major = layout == ZKC_ROW_MAJOR && cols > 1;
+    ly.L = L;
+    ly.cols = cols;
+    return ly;
+}
+
+// A whole transform of the batch, in place: DIF for natural input, DIT for
+// bit-reversed input (as ntt.c), a bit-reversal when the other order is wanted.
+static int ntt_batch(const zkc_ntt_plan *plan, uint32_t *d, zkc_layout ly, int in, int out,
+                     int inverse)
 {
     const uint32_t *tw = inverse ? plan->inv : plan->fwd;
-    uint32_t scale = inverse ? inv_pow2(L) : ZKC_ONE;
+    uint32_t scale = inverse ? inv_pow2(ly.L) : ZKC_ONE;
     if (in == ZKC_NATURAL) {
-        ZKC_TRY(run_layers(d, tw, L, cols, 0, L, false, scale));
+        ZKC_TRY(run_layers(d, tw, ly, 0, ly.L, false, scale));
         if (out == ZKC_NATURAL)
-            ZKC_TRY(bitrev_cols(d, L, cols));
+            ZKC_TRY(bitrev_rows(d, ly));
     } else {
-        ZKC_TRY(run_layers(d, tw, L, cols, 0, L, true, scale));
+        ZKC_TRY(run_layers(d, tw, ly, 0, ly.L, true, scale));
         if (out == ZKC_BITREV)
-            ZKC_TRY(bitrev_cols(d, L, cols));
+            ZKC_TRY(bitrev_rows(d, ly));
     }
     return ZK_OK;
 }
@@ -345,35 +355,14 @@ extern "C" int zkc_ntt_dev(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t 
                            unsigned log_n, size_t cols, int layout, int in_order, int out_order,
                            int inverse)
 {
+    (void)arena; // no scratch: both layouts are transformed where they lie
     const char *fn = inverse ? "zkc_ntt(inverse)" : "zkc_ntt(forward)";
     ZKC_TRY(check(plan, data, log_n, cols, layout, fn));
     ZKC_TRY(check_order(in_order, fn));
     ZKC_TRY(check_order(out_order, fn));
-    if (layout == ZKC_COL_MAJOR || cols == 1) {
-        ZKC_TRY(ntt_cols(plan, data, log_n, cols, in_order, out_order, inverse));
-        ZKC_CHECK(cudaDeviceSynchronize());
-        return ZK_OK;
-    }
-    zkc_scope scope(arena);
-    uint32_t *t = nullptr;
-    ZKC_TRY(zkc_alloc(arena, cols << log_n, &t));
-    ZKC_TRY(transpose(t, data, (size_t)1 << log_n, cols));
-    ZKC_TRY(ntt_cols(plan, t, log_n, cols, in_order, out_order, inverse));
-    ZKC_TRY(transpose(data, t, cols, (size_t)1 << log_n));
+    ZKC_TRY(ntt_batch(plan, data, layout_of(layout, log_n, cols), in_order, out_order, inverse));
     ZKC_CHECK(cudaDeviceSynchronize());
     return ZK_OK;
-}
-
-// Coset transform of column-major data.
-static int coset_cols(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *d, unsigned L,
-                      size_t cols, uint32_t shift, int order, int inverse)
-{
-    if (!inverse) {
-        ZKC_TRY(scale_pow(arena, d, L, cols, ZKC_ONE, shift, 0));
-        return ntt_cols(plan, d, L, cols, ZKC_NATURAL, order, 0);
-    }
-    ZKC_TRY(ntt_cols(plan, d, L, cols, order, ZKC_NATURAL, 1));
-    return scale_pow(arena, d, L, cols, ZKC_ONE, zkc_inv(shift), 0);
 }
 
 extern "C" int zkc_ntt_coset_dev(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *data,
@@ -387,52 +376,51 @@ extern "C" int zkc_ntt_coset_dev(const zkc_ntt_plan *plan, zkc_arena *arena, uin
         return zk_err_set(ZK_ERR_INVALID_ARG, "%s: NULL arena", fn);
     if (shift == 0 || shift >= ZKC_P)
         return zk_err_set(ZK_ERR_INVALID_ARG, "%s: shift is zero or not reduced", fn);
-    if (layout == ZKC_COL_MAJOR || cols == 1) {
-        ZKC_TRY(coset_cols(plan, arena, data, log_n, cols, shift, order, inverse));
-        ZKC_CHECK(cudaDeviceSynchronize());
-        return ZK_OK;
+    zkc_layout ly = layout_of(layout, log_n, cols);
+    if (!inverse) {
+        ZKC_TRY(scale_pow(arena, data, ly, ZKC_ONE, shift, 0));
+        ZKC_TRY(ntt_batch(plan, data, ly, ZKC_NATURAL, order, 0));
+    } else {
+        ZKC_TRY(ntt_batch(plan, data, ly, order, ZKC_NATURAL, 1));
+        ZKC_TRY(scale_pow(arena, data, ly, ZKC_ONE, zkc_inv(shift), 0));
     }
-    zkc_scope scope(arena);
-    uint32_t *t = nullptr;
-    ZKC_TRY(zkc_alloc(arena, cols << log_n, &t));
-    ZKC_TRY(transpose(t, data, (size_t)1 << log_n, cols));
-    ZKC_TRY(coset_cols(plan, arena, t, log_n, cols, shift, order, inverse));
-    ZKC_TRY(transpose(data, t, cols, (size_t)1 << log_n));
     ZKC_CHECK(cudaDeviceSynchronize());
     return ZK_OK;
 }
 
-// out[c][o] = v[c][o >> lb] for o < N: each bit-reversed coefficient fills its
-// block of 2^lb outputs (see lde_cols).
-static __global__ void expand_kernel(uint32_t *out, const uint32_t *v, unsigned L, unsigned lb,
-                                     size_t cols)
+// out row o = v row o >> lb, every column: each bit-reversed coefficient fills its
+// block of 2^lb outputs (see lde_batch).
+static __global__ void expand_kernel(uint32_t *out, const uint32_t *v, zkc_layout lo_ly,
+                                     zkc_layout hi_ly, unsigned lb)
 {
-    size_t N = (size_t)1 << (L + lb), total = N * cols;
-    size_t stride = (size_t)gridDim.x * blockDim.x;
+    size_t total = hi_ly.cols << hi_ly.L, stride = (size_t)gridDim.x * blockDim.x;
     for (size_t g = (size_t)blockIdx.x * blockDim.x + threadIdx.x; g < total; g += stride) {
-        size_t c = g >> (L + lb), o = g & (N - 1);
-        out[g] = v[(c << L) + (o >> lb)];
+        size_t o, c;
+        split(hi_ly, g, &o, &c);
+        out[g] = v[lo_ly.at(o >> lb, c)];
     }
 }
 
-// The LDE of column-major in (cols x n) into out (cols x N), as ntt.c's lde_one:
-// an inverse DIF gives the coefficients in bit-reversed order (position i holds
+// The LDE of in (2^L rows) into out (2^(L+lb) rows), as ntt.c's lde_one: an
+// inverse DIF gives the coefficients in bit-reversed order (row i holds
 // c_bitrev(i)); each is scaled by shift^bitrev(i) / n. A DIT of size N wants
 // coefficient j at bitrev_N(j) = bitrev_n(j) * 2^lb with zeros elsewhere; its first
-// lb layers would only copy each coefficient across its block of 2^lb (the other
-// inputs are zero), so the block is filled with copies and those layers skipped.
-static int lde_cols(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *out, const uint32_t *in,
-                    unsigned L, unsigned lb, size_t cols, uint32_t shift)
+// lb layers would only copy each coefficient across its block of 2^lb rows (the
+// other inputs are zero), so the block is filled with copies and those layers are
+// skipped.
+static int lde_batch(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *out, const uint32_t *in,
+                     int layout, unsigned L, unsigned lb, size_t cols, uint32_t shift)
 {
     zkc_scope scope(arena);
+    zkc_layout lo_ly = layout_of(layout, L, cols), hi_ly = layout_of(layout, L + lb, cols);
     uint32_t *v = nullptr;
     ZKC_TRY(zkc_alloc(arena, cols << L, &v));
     ZKC_CHECK(cudaMemcpyAsync(v, in, (cols << L) * sizeof(uint32_t), cudaMemcpyDeviceToDevice));
-    ZKC_TRY(run_layers(v, plan->inv, L, cols, 0, L, false, ZKC_ONE));
-    ZKC_TRY(scale_pow(arena, v, L, cols, inv_pow2(L), shift, 1));
-    expand_kernel<<<zkc_blocks(cols << (L + lb), 256), 256>>>(out, v, L, lb, cols);
+    ZKC_TRY(run_layers(v, plan->inv, lo_ly, 0, L, false, ZKC_ONE));
+    ZKC_TRY(scale_pow(arena, v, lo_ly, inv_pow2(L), shift, 1));
+    expand_kernel<<<zkc_blocks(cols << (L + lb), 256), 256>>>(out, v, lo_ly, hi_ly, lb);
     ZKC_LAUNCHED("expand_kernel");
-    ZKC_TRY(run_layers(out, plan->fwd, L + lb, cols, lb, L + lb, true, ZKC_ONE));
+    ZKC_TRY(run_layers(out, plan->fwd, hi_ly, lb, L + lb, true, ZKC_ONE));
     ZKC_CHECK(cudaDeviceSynchronize()); // v is released when scope ends
     return ZK_OK;
 }
@@ -454,17 +442,7 @@ extern "C" int zkc_lde_dev(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t 
     size_t in_len = cols << log_n, out_len = cols << (log_n + log_blowup);
     if ((uintptr_t)out < (uintptr_t)(in + in_len) && (uintptr_t)in < (uintptr_t)(out + out_len))
         return zk_err_set(ZK_ERR_INVALID_ARG, "%s: out overlaps in", fn);
-    if (layout == ZKC_COL_MAJOR || cols == 1)
-        return lde_cols(plan, arena, out, in, log_n, log_blowup, cols, shift);
-    zkc_scope scope(arena);
-    uint32_t *ti = nullptr, *to = nullptr;
-    ZKC_TRY(zkc_alloc(arena, in_len, &ti));
-    ZKC_TRY(zkc_alloc(arena, out_len, &to));
-    ZKC_TRY(transpose(ti, in, (size_t)1 << log_n, cols));
-    ZKC_TRY(lde_cols(plan, arena, to, ti, log_n, log_blowup, cols, shift));
-    ZKC_TRY(transpose(out, to, cols, (size_t)1 << (log_n + log_blowup)));
-    ZKC_CHECK(cudaDeviceSynchronize());
-    return ZK_OK;
+    return lde_batch(plan, arena, out, in, layout, log_n, log_blowup, cols, shift);
 }
 
 // ---- host-pointer variants -------------------------------------------------------

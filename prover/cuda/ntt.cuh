@@ -10,6 +10,12 @@
  * so that global memory is touched in runs of gl consecutive elements (a whole
  * contiguous tile when gl = 2^a). Slot s of a tile holds g_lo = s mod gl,
  * mid = (s / gl) mod 2^k, g_hi = s / (gl 2^k).
+ *
+ * Row-major batches (element (i, c) at i * cols + c) add an innermost dimension:
+ * a tile holds the same rows of CW = 2^cw_log consecutive columns, slot
+ * s = r * CW + cc for the row slot r described above, so global memory is touched
+ * in runs of CW elements (8 columns: 32 bytes) and no transpose is needed. Columns
+ * past the last one in a partial chunk are neither loaded nor stored.
  */
 #ifndef ZKGATE_PROVER_CUDA_NTT_CUH
 #define ZKGATE_PROVER_CUDA_NTT_CUH
@@ -37,10 +43,11 @@ ZKC_HD uint32_t zkc_twiddle(uint64_t idx, int inverse)
 
 /* Splits layers [lo, hi) into passes, narrowest first: the first pass takes up to
  * tile_log layers (its groups are contiguous or nearly so), the others at most
- * tile_log - MIN_RUN_LOG each, evenly. Returns the pass count; pass p covers
- * [a[p], a[p] + k[p]). With no layer it returns one pass of zero layers (which
- * only scales). */
-ZKC_HD unsigned zkc_ntt_plan_passes(unsigned lo, unsigned hi, unsigned tile_log,
+ * tile_log - min_run each (so a tile holds at least 2^min_run groups side by side
+ * and global accesses come in runs of that many), evenly. Returns the pass count;
+ * pass p covers [a[p], a[p] + k[p]). With no layer it returns one pass of zero
+ * layers (which only scales). */
+ZKC_HD unsigned zkc_ntt_plan_passes(unsigned lo, unsigned hi, unsigned tile_log, unsigned min_run,
                                     unsigned a[ZKC_NTT_MAX_PASSES], unsigned k[ZKC_NTT_MAX_PASSES])
 {
     if (lo >= hi) {
@@ -54,7 +61,7 @@ ZKC_HD unsigned zkc_ntt_plan_passes(unsigned lo, unsigned hi, unsigned tile_log,
     a[np] = lo;
     k[np++] = first;
     if (rest) {
-        unsigned maxk = tile_log > ZKC_NTT_MIN_RUN_LOG ? tile_log - ZKC_NTT_MIN_RUN_LOG : 1;
+        unsigned maxk = tile_log > min_run ? tile_log - min_run : 1;
         unsigned cnt = (rest + maxk - 1) / maxk, at = lo + first;
         for (unsigned p = 0; p < cnt; p++) {
             unsigned kk = rest / cnt + (p < rest % cnt ? 1 : 0);
@@ -64,6 +71,31 @@ ZKC_HD unsigned zkc_ntt_plan_passes(unsigned lo, unsigned hi, unsigned tile_log,
         }
     }
     return np;
+}
+
+/* The column chunk of a layout: log2 of the columns one tile holds (0 for
+ * column-major, where a tile is one column's), at most 3 (8 columns). */
+ZKC_HD unsigned zkc_ntt_cw_log(int row_major, uint64_t cols)
+{
+    unsigned l = 0;
+    if (!row_major)
+        return 0;
+    while (l < 3 && ((uint64_t)1 << l) < cols)
+        l++;
+    return l;
+}
+
+/* The pass geometry of a transform of 2^L rows: log of the rows in a tile and the
+ * min_run for zkc_ntt_plan_passes, given the tile size and column chunk. */
+ZKC_HD unsigned zkc_ntt_row_tile_log(unsigned L, unsigned tile_log, unsigned cw_log)
+{
+    unsigned r = tile_log - cw_log;
+    return L < r ? L : r;
+}
+
+ZKC_HD unsigned zkc_ntt_min_run(unsigned cw_log)
+{
+    return cw_log >= ZKC_NTT_MIN_RUN_LOG ? 0 : ZKC_NTT_MIN_RUN_LOG - cw_log;
 }
 
 /* A tile's place: the shape of its groups and its first lo and hi. */
@@ -107,6 +139,25 @@ ZKC_HD void zkc_ntt_bfly(const zkc_tile *tl, unsigned b, unsigned j, unsigned a,
     *s0 = (q0 << tl->gl_log) + g_lo;
     *s1 = *s0 + (1u << (j + tl->gl_log));
     *tw_index = ((uint64_t)1 << (a + j)) + ((uint64_t)mid_low << a) + tl->lo0 + g_lo;
+}
+
+/* Slot s of a tile with a column chunk of 2^cw_log: its row and column offset. */
+ZKC_HD uint64_t zkc_ntt_slot_row(const zkc_tile *tl, unsigned s, unsigned a, unsigned k,
+                                 unsigned cw_log, unsigned *cc)
+{
+    *cc = s & ((1u << cw_log) - 1);
+    return zkc_ntt_slot_index(tl, s >> cw_log, a, k);
+}
+
+/* Butterfly b (< S/2) with a column chunk: zkc_ntt_bfly on its row part, the
+ * same column offset on both slots. */
+ZKC_HD void zkc_ntt_bfly_cw(const zkc_tile *tl, unsigned b, unsigned j, unsigned a, unsigned cw_log,
+                            unsigned *s0, unsigned *s1, uint64_t *tw_index)
+{
+    unsigned cc = b & ((1u << cw_log) - 1);
+    zkc_ntt_bfly(tl, b >> cw_log, j, a, s0, s1, tw_index);
+    *s0 = (*s0 << cw_log) | cc;
+    *s1 = (*s1 << cw_log) | cc;
 }
 
 /* The butterflies: DIF (x, y) <- (x + y, (x - y) w); DIT (x, y) <- (x + w y, x - w y). */

@@ -94,8 +94,8 @@ unsigned zkc_ntt_plan_max_log(const zkc_ntt_plan *plan);
 
 /* Forward (inverse = 0) or inverse (inverse = 1, includes 1/n) NTT of each of
  * `cols` columns of 2^log_n elements, in place, with the orders of ntt_forward /
- * ntt_inverse. Row-major data takes cols * 2^log_n * 4 bytes of arena scratch; a
- * column-major transform takes none.
+ * ntt_inverse. No arena scratch (arena may be NULL); the host variant takes
+ * cols * 2^log_n * 4 bytes of arena for the data.
  * Returns ZK_OK, ZK_ERR_INVALID_ARG, ZK_ERR_RANGE, ZK_ERR_NOMEM (arena) or
  * ZK_ERR_DEVICE. */
 int zkc_ntt_dev(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *data, unsigned log_n,
@@ -120,8 +120,8 @@ int zkc_ntt_coset(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *data, un
 
 /* Low-degree extension (ntt_lde): out (cols columns of 2^(log_n + log_blowup),
  * natural order, same layout) = each column of in (natural evaluations on H)
- * evaluated on shift * H'. out and in must not overlap. Arena scratch: cols * n * 4
- * bytes (column-major), plus cols * (n + N) * 4 bytes (row-major). */
+ * evaluated on shift * H'. out and in must not overlap. Arena scratch:
+ * cols * n * 4 bytes (the host variant also places in and out there). */
 int zkc_lde_dev(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *out, const uint32_t *in,
                 unsigned log_n, unsigned log_blowup, size_t cols, int layout, uint32_t shift);
 int zkc_lde(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *out, const uint32_t *in,

@@ -336,118 +336,147 @@ static void test_pow(void)
 
 static uint32_t g_tw[2][(size_t)1 << EMU_MAX_LOG];
 
+/* The batch layout of ntt.cu (zkc_layout): element (i, c). */
+typedef struct emu_ly {
+    int row_major;
+    unsigned L;
+    size_t cols;
+} emu_ly;
+
+static size_t emu_at(const emu_ly *ly, size_t i, size_t c)
+{
+    return ly->row_major ? i * ly->cols + c : (c << ly->L) + i;
+}
+
+static emu_ly emu_layout(int layout, unsigned L, size_t cols)
+{
+    emu_ly ly = {layout == NTT_ROW_MAJOR && cols > 1, L, cols};
+    return ly;
+}
+
 /* run_layers + pass_kernel of ntt.cu, with the thread blocks and threads run one
  * after another; also checks that every pass visits every element exactly once. */
-static void emu_layers(uint32_t *data, const uint32_t *tw, unsigned L, size_t cols, unsigned lo,
+static void emu_layers(uint32_t *data, const uint32_t *tw, const emu_ly *ly, unsigned lo,
                        unsigned hi, int dit, uint32_t scale, unsigned tile_cap, size_t *bad)
 {
     if (lo >= hi && scale == ZKC_ONE)
         return;
-    unsigned tile_log = L < tile_cap ? L : tile_cap;
+    unsigned cw_log = zkc_ntt_cw_log(ly->row_major, ly->cols);
+    unsigned rt_log = zkc_ntt_row_tile_log(ly->L, tile_cap, cw_log);
     unsigned pa[ZKC_NTT_MAX_PASSES], pk[ZKC_NTT_MAX_PASSES];
-    unsigned np = zkc_ntt_plan_passes(lo, hi, tile_log, pa, pk);
+    unsigned np = zkc_ntt_plan_passes(lo, hi, rt_log, zkc_ntt_min_run(cw_log), pa, pk);
     /* the passes cover [lo, hi) once, in order, each within a tile */
     unsigned at = lo;
     for (unsigned p = 0; p < np; p++) {
-        *bad += pa[p] != at || pk[p] > tile_log || (p > 0 && pk[p] == 0);
+        *bad += pa[p] != at || pk[p] > rt_log || (p > 0 && pk[p] == 0);
         at += pk[p];
     }
     *bad += lo < hi && at != hi;
-    size_t n = (size_t)1 << L, S = (size_t)1 << tile_log, tiles = n >> tile_log;
+    size_t n = (size_t)1 << ly->L, total = n * ly->cols;
+    size_t S = (size_t)1 << (rt_log + cw_log), tiles = n >> rt_log;
+    size_t chunks = (ly->cols + ((size_t)1 << cw_log) - 1) >> cw_log;
     uint32_t *sh = malloc(S * sizeof(uint32_t));
-    unsigned char *seen = malloc(n);
+    unsigned char *seen = malloc(total);
     for (unsigned q = 0; q < np; q++) {
         unsigned idx = dit ? q : np - 1 - q, a = pa[idx], k = pk[idx];
         uint32_t sc = q == np - 1 ? scale : ZKC_ONE;
-        for (size_t c = 0; c < cols; c++) {
-            uint32_t *x = data + c * n;
-            memset(seen, 0, n);
-            for (size_t t = 0; t < tiles; t++) {
-                zkc_tile tl = zkc_ntt_tile(t, a, k, tile_log);
-                for (unsigned s2 = 0; s2 < S; s2++) {
-                    uint64_t i = zkc_ntt_slot_index(&tl, s2, a, k);
-                    if (i >= n) {
+        memset(seen, 0, total);
+        for (size_t blk = 0; blk < tiles * chunks; blk++) {
+            size_t c0 = (blk / tiles) << cw_log;
+            zkc_tile tl = zkc_ntt_tile(blk % tiles, a, k, rt_log);
+            for (unsigned s2 = 0; s2 < S; s2++) {
+                unsigned cc;
+                uint64_t i = zkc_ntt_slot_row(&tl, s2, a, k, cw_log, &cc);
+                sh[s2] = 0xdeadbeefu; /* a slot past the last column holds garbage */
+                if (c0 + cc >= ly->cols)
+                    continue;
+                if (i >= n) {
+                    (*bad)++;
+                    continue;
+                }
+                seen[emu_at(ly, i, c0 + cc)]++;
+                sh[s2] = data[emu_at(ly, i, c0 + cc)];
+            }
+            for (unsigned step = 0; step < k; step++) {
+                unsigned j = dit ? step : k - 1 - step;
+                for (unsigned b = 0; b < S / 2; b++) {
+                    unsigned s0, s1;
+                    uint64_t ti;
+                    zkc_ntt_bfly_cw(&tl, b, j, a, cw_log, &s0, &s1, &ti);
+                    if (s0 >= S || s1 >= S || ti >= ((uint64_t)2 << (a + j)) ||
+                        (s0 & ((1u << cw_log) - 1)) != (b & ((1u << cw_log) - 1))) {
                         (*bad)++;
-                        i = 0;
+                        continue;
                     }
-                    seen[i]++;
-                    sh[s2] = x[i];
-                }
-                for (unsigned step = 0; step < k; step++) {
-                    unsigned j = dit ? step : k - 1 - step;
-                    for (unsigned b = 0; b < S / 2; b++) {
-                        unsigned s0, s1;
-                        uint64_t ti;
-                        zkc_ntt_bfly(&tl, b, j, a, &s0, &s1, &ti);
-                        if (s0 >= S || s1 >= S || ti >= ((uint64_t)2 << (a + j))) {
-                            (*bad)++;
-                            continue;
-                        }
-                        if (dit)
-                            zkc_bfly_dit(&sh[s0], &sh[s1], tw[ti]);
-                        else
-                            zkc_bfly_dif(&sh[s0], &sh[s1], tw[ti]);
-                    }
-                }
-                for (unsigned s2 = 0; s2 < S; s2++) {
-                    uint64_t i = zkc_ntt_slot_index(&tl, s2, a, k);
-                    x[i < n ? i : 0] = sc == ZKC_ONE ? sh[s2] : zkc_mul(sh[s2], sc);
+                    if (dit)
+                        zkc_bfly_dit(&sh[s0], &sh[s1], tw[ti]);
+                    else
+                        zkc_bfly_dif(&sh[s0], &sh[s1], tw[ti]);
                 }
             }
-            for (size_t i = 0; i < n; i++)
-                *bad += seen[i] != 1;
+            for (unsigned s2 = 0; s2 < S; s2++) {
+                unsigned cc;
+                uint64_t i = zkc_ntt_slot_row(&tl, s2, a, k, cw_log, &cc);
+                if (c0 + cc < ly->cols && i < n)
+                    data[emu_at(ly, i, c0 + cc)] = sc == ZKC_ONE ? sh[s2] : zkc_mul(sh[s2], sc);
+            }
         }
+        for (size_t i = 0; i < total; i++)
+            *bad += seen[i] != 1;
     }
     free(sh);
     free(seen);
 }
 
-static void emu_bitrev(uint32_t *x, unsigned L, size_t cols)
+static void emu_bitrev(uint32_t *x, const emu_ly *ly)
 {
-    size_t n = (size_t)1 << L;
-    for (size_t c = 0; c < cols; c++)
+    size_t n = (size_t)1 << ly->L;
+    for (size_t c = 0; c < ly->cols; c++)
         for (uint32_t i = 0; i < n; i++) {
-            uint32_t j = zkc_bitrev(i, L);
+            uint32_t j = zkc_bitrev(i, ly->L);
             if (i < j) {
-                uint32_t t = x[c * n + i];
-                x[c * n + i] = x[c * n + j];
-                x[c * n + j] = t;
+                uint32_t t = x[emu_at(ly, i, c)];
+                x[emu_at(ly, i, c)] = x[emu_at(ly, j, c)];
+                x[emu_at(ly, j, c)] = t;
             }
         }
 }
 
-/* ntt_cols of ntt.cu. */
-static void emu_ntt(uint32_t *d, unsigned L, size_t cols, int in, int out, int inverse,
-                    unsigned tile_cap, size_t *bad)
+/* ntt_batch of ntt.cu. */
+static void emu_ntt(uint32_t *d, const emu_ly *ly, int in, int out, int inverse, unsigned tile_cap,
+                    size_t *bad)
 {
-    uint32_t scale = inverse ? zkc_pow(zkc_from_canonical((ZKC_P + 1) / 2), L) : ZKC_ONE;
+    uint32_t scale = inverse ? zkc_pow(zkc_from_canonical((ZKC_P + 1) / 2), ly->L) : ZKC_ONE;
     if (in == NTT_NATURAL) {
-        emu_layers(d, g_tw[inverse], L, cols, 0, L, 0, scale, tile_cap, bad);
+        emu_layers(d, g_tw[inverse], ly, 0, ly->L, 0, scale, tile_cap, bad);
         if (out == NTT_NATURAL)
-            emu_bitrev(d, L, cols);
+            emu_bitrev(d, ly);
     } else {
-        emu_layers(d, g_tw[inverse], L, cols, 0, L, 1, scale, tile_cap, bad);
+        emu_layers(d, g_tw[inverse], ly, 0, ly->L, 1, scale, tile_cap, bad);
         if (out == NTT_BITREV)
-            emu_bitrev(d, L, cols);
+            emu_bitrev(d, ly);
     }
 }
 
-/* lde_cols of ntt.cu (the scaling by powers through zkc_pow rather than tables). */
-static void emu_lde(uint32_t *out, const uint32_t *in, unsigned L, unsigned lb, size_t cols,
-                    uint32_t shift, unsigned tile_cap, size_t *bad)
+/* lde_batch of ntt.cu (the scaling by powers through zkc_pow rather than tables). */
+static void emu_lde(uint32_t *out, const uint32_t *in, int layout, unsigned L, unsigned lb,
+                    size_t cols, uint32_t shift, unsigned tile_cap, size_t *bad)
 {
+    emu_ly lo = emu_layout(layout, L, cols), hi = emu_layout(layout, L + lb, cols);
     size_t n = (size_t)1 << L, N = n << lb;
     uint32_t *v = malloc(cols * n * sizeof(uint32_t));
     memcpy(v, in, cols * n * sizeof(uint32_t));
-    emu_layers(v, g_tw[1], L, cols, 0, L, 0, ZKC_ONE, tile_cap, bad);
+    emu_layers(v, g_tw[1], &lo, 0, L, 0, ZKC_ONE, tile_cap, bad);
     uint32_t inv_n = zkc_pow(zkc_from_canonical((ZKC_P + 1) / 2), L);
     for (size_t c = 0; c < cols; c++)
-        for (uint32_t i = 0; i < n; i++)
-            v[c * n + i] = zkc_mul(v[c * n + i], zkc_mul(zkc_pow(shift, zkc_bitrev(i, L)), inv_n));
+        for (uint32_t i = 0; i < n; i++) {
+            size_t g = emu_at(&lo, i, c);
+            v[g] = zkc_mul(v[g], zkc_mul(zkc_pow(shift, zkc_bitrev(i, L)), inv_n));
+        }
     for (size_t c = 0; c < cols; c++)
         for (size_t o = 0; o < N; o++)
-            out[c * N + o] = v[c * n + (o >> lb)];
-    emu_layers(out, g_tw[0], L + lb, cols, lb, L + lb, 1, ZKC_ONE, tile_cap, bad);
+            out[emu_at(&hi, o, c)] = v[emu_at(&lo, o >> lb, c)];
+    emu_layers(out, g_tw[0], &hi, lb, L + lb, 1, ZKC_ONE, tile_cap, bad);
     free(v);
 }
 
@@ -468,50 +497,65 @@ static void test_ntt_decomposition(void)
         return;
     size_t bad = 0, cases = 0;
     const unsigned tiles[] = {4, 5, 6, 7, 9, 13};
+    const size_t colss[] = {1, 2, 3, 5, 8, 9, 17};
     for (size_t ti = 0; ti < sizeof tiles / sizeof *tiles; ti++)
         for (unsigned L = 0; L <= 12; L += (L < 6 ? 1 : 3))
-            for (int o = 0; o < 8; o++) {
-                size_t cols = 1 + (size_t)(o % 3), len = cols << L;
-                int in = o & 1, out = (o >> 1) & 1, inverse = o >> 2;
+            for (int o = 0; o < 16; o++) {
+                size_t cols = colss[(L + (unsigned)o) % 7], len = cols << L;
+                int in = o & 1, out = (o >> 1) & 1, inverse = (o >> 2) & 1, layout = o >> 3;
+                if (len > ((size_t)1 << 15))
+                    cols = 1, len = (size_t)1 << L;
                 uint32_t *a = malloc(len * sizeof(uint32_t)), *b = malloc(len * sizeof(uint32_t));
                 for (size_t i = 0; i < len; i++)
                     a[i] = b[i] = rand_kb();
-                int rc = inverse ? ntt_inverse(plan, a, L, cols, NTT_COL_MAJOR, in, out)
-                                 : ntt_forward(plan, a, L, cols, NTT_COL_MAJOR, in, out);
+                int rc = inverse ? ntt_inverse(plan, a, L, cols, layout, in, out)
+                                 : ntt_forward(plan, a, L, cols, layout, in, out);
                 CHECK_OK(rc);
-                emu_ntt(b, L, cols, in, out, inverse, tiles[ti], &bad);
+                emu_ly ly = emu_layout(layout, L, cols);
+                emu_ntt(b, &ly, in, out, inverse, tiles[ti], &bad);
                 int same = memcmp(a, b, len * sizeof(uint32_t)) == 0;
-                CHECK_MSG(same, "ntt 2^%u x %zu tile 2^%u in %d out %d inverse %d", L, cols,
-                          tiles[ti], in, out, inverse);
+                CHECK_MSG(same, "ntt 2^%u x %zu %s tile 2^%u in %d out %d inverse %d", L, cols,
+                          layout ? "row" : "col", tiles[ti], in, out, inverse);
                 cases++;
                 free(a);
                 free(b);
             }
     for (size_t ti = 0; ti < sizeof tiles / sizeof *tiles; ti++)
         for (unsigned L = 0; L <= 10; L += (L < 4 ? 1 : 3))
-            for (unsigned lb = 0; lb <= 3; lb++) {
-                size_t cols = 1 + (L + lb) % 3, n = cols << L, N = n << lb;
-                uint32_t *in = malloc(n * sizeof(uint32_t)), *a = malloc(N * sizeof(uint32_t)),
-                         *b = malloc(N * sizeof(uint32_t));
-                for (size_t i = 0; i < n; i++)
-                    in[i] = rand_kb();
-                kb shift =
-                    lb == 2 ? (kb)(1 + t_rand() % (KB_P - 1)) : kb_from_canonical(KB_GENERATOR);
-                CHECK_OK(ntt_lde(plan, a, in, L, lb, cols, NTT_COL_MAJOR, shift));
-                emu_lde(b, in, L, lb, cols, shift, tiles[ti], &bad);
-                CHECK_MSG(memcmp(a, b, N * sizeof(uint32_t)) == 0, "lde 2^%u x%u x %zu tile 2^%u",
-                          L, 1u << lb, cols, tiles[ti]);
-                cases++;
-                free(in);
-                free(a);
-                free(b);
-            }
-    /* the full-size plan: 2^24 in 3 passes, 2^22 in 2, every pass within a tile */
+            for (unsigned lb = 0; lb <= 3; lb++)
+                for (int layout = 0; layout < 2; layout++) {
+                    size_t cols = colss[(L + lb + (unsigned)layout) % 7], n = cols << L,
+                           N = n << lb;
+                    uint32_t *in = malloc(n * sizeof(uint32_t)), *a = malloc(N * sizeof(uint32_t)),
+                             *b = malloc(N * sizeof(uint32_t));
+                    for (size_t i = 0; i < n; i++)
+                        in[i] = rand_kb();
+                    kb shift =
+                        lb == 2 ? (kb)(1 + t_rand() % (KB_P - 1)) : kb_from_canonical(KB_GENERATOR);
+                    CHECK_OK(ntt_lde(plan, a, in, L, lb, cols, layout, shift));
+                    emu_lde(b, in, layout, L, lb, cols, shift, tiles[ti], &bad);
+                    CHECK_MSG(memcmp(a, b, N * sizeof(uint32_t)) == 0,
+                              "lde 2^%u x%u x %zu %s tile 2^%u", L, 1u << lb, cols,
+                              layout ? "row" : "col", tiles[ti]);
+                    cases++;
+                    free(in);
+                    free(a);
+                    free(b);
+                }
+    /* the full-size plans: column-major 2^24 in 3 passes, 2^22 in 2; row-major
+     * (8 columns a tile) 2^20 in 2, 2^22 in 3 */
     unsigned pa[ZKC_NTT_MAX_PASSES], pk[ZKC_NTT_MAX_PASSES];
-    CHECK_EQ(zkc_ntt_plan_passes(0, 24, ZKC_NTT_TILE_LOG, pa, pk), 3);
-    CHECK_EQ(zkc_ntt_plan_passes(0, 22, ZKC_NTT_TILE_LOG, pa, pk), 2);
-    CHECK_EQ(zkc_ntt_plan_passes(0, 13, ZKC_NTT_TILE_LOG, pa, pk), 1);
-    CHECK_EQ(zkc_ntt_plan_passes(3, 24, ZKC_NTT_TILE_LOG, pa, pk), 2);
+    unsigned cm = zkc_ntt_min_run(0), rm = zkc_ntt_min_run(zkc_ntt_cw_log(1, 64));
+    unsigned rt = zkc_ntt_row_tile_log(24, ZKC_NTT_TILE_LOG, zkc_ntt_cw_log(1, 64));
+    CHECK_EQ(rt, 10);
+    CHECK_EQ(zkc_ntt_plan_passes(0, 24, ZKC_NTT_TILE_LOG, cm, pa, pk), 3);
+    CHECK_EQ(zkc_ntt_plan_passes(0, 22, ZKC_NTT_TILE_LOG, cm, pa, pk), 2);
+    CHECK_EQ(zkc_ntt_plan_passes(0, 13, ZKC_NTT_TILE_LOG, cm, pa, pk), 1);
+    CHECK_EQ(zkc_ntt_plan_passes(3, 24, ZKC_NTT_TILE_LOG, cm, pa, pk), 2);
+    CHECK_EQ(zkc_ntt_plan_passes(0, 20, rt, rm, pa, pk), 2);
+    CHECK_EQ(zkc_ntt_plan_passes(0, 22, rt, rm, pa, pk), 3);
+    CHECK_EQ(zkc_ntt_cw_log(1, 3), 2);
+    CHECK_EQ(zkc_ntt_cw_log(0, 64), 0);
     CHECK_MSG(bad == 0, "%zu decomposition faults (coverage, bounds, plan) over %zu cases", bad,
               cases);
     ntt_plan_free(plan);

@@ -325,7 +325,7 @@ static void test_arena_full(void)
     CHECK_OK(ntt_forward(g_plan, a, 10, 1, NTT_COL_MAJOR, NTT_NATURAL, NTT_NATURAL));
     CHECK_OK(gpu_ntt_forward(small, b, 10, 1, NTT_COL_MAJOR, NTT_NATURAL, NTT_NATURAL));
     CHECK_MEM(a, b, 1024 * sizeof(kb));
-    /* row-major needs scratch beyond the data itself */
+    /* row-major too */
     CHECK_ERR(gpu_ntt_forward(small, x, 16, 16, NTT_ROW_MAJOR, NTT_NATURAL, NTT_BITREV),
               ZK_ERR_NOMEM);
     p2_digest nodes[3];
