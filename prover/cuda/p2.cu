@@ -94,16 +94,36 @@ extern "C" int zkc_p2_permute_many(zkc_arena *arena, uint32_t *states, size_t n)
 
 // ---- Merkle trees ----------------------------------------------------------------
 
-// Level l of the tree: 2^l digests at dst, one thread per node (zkc_mt_node,
-// p2.cuh, the function test_cuda_host runs on the host); the digest is stored with
-// two 16-byte stores.
+// Level l of the tree: 2^l digests at dst, one thread per node. MODE 0: leaves
+// (the leaf hash of the rows), 1: compress(children), 2: that and the rows of
+// height 2^l injected; all three are zkc_mt_node (p2.cuh, the function
+// test_cuda_host runs on the host), split by mode so that the common kernels do
+// not carry the registers of the others' paths.
+template <int MODE>
 static __global__ void level_kernel(uint32_t *dst, const uint32_t *child, const zkc_mt_mat *mats,
-                                    unsigned nmats, unsigned l, int inject)
+                                    unsigned nmats, unsigned l)
 {
     size_t nodes = (size_t)1 << l, stride = (size_t)gridDim.x * blockDim.x;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < nodes; i += stride) {
         uint32_t out[8];
-        zkc_mt_node(out, child, mats, nmats, l, i, inject, &c_p2);
+        if (MODE == 1) {
+            uint32_t s[16];
+            const uint4 *c = reinterpret_cast<const uint4 *>(child + 16 * i);
+#pragma unroll
+            for (int q = 0; q < 4; q++) {
+                uint4 v = c[q];
+                s[4 * q] = v.x;
+                s[4 * q + 1] = v.y;
+                s[4 * q + 2] = v.z;
+                s[4 * q + 3] = v.w;
+            }
+            zkc_p2_permute(s, &c_p2);
+#pragma unroll
+            for (int q = 0; q < 8; q++)
+                out[q] = s[q];
+        } else {
+            zkc_mt_node(out, MODE == 0 ? nullptr : child, mats, nmats, l, i, MODE == 2, &c_p2);
+        }
         uint4 *o = reinterpret_cast<uint4 *>(dst + 8 * i);
         o[0] = make_uint4(out[0], out[1], out[2], out[3]);
         o[1] = make_uint4(out[4], out[5], out[6], out[7]);
@@ -176,8 +196,13 @@ extern "C" int zkc_mt_digests_dev(zkc_arena *arena, uint32_t *nodes, size_t node
         uint32_t *dst = nodes + 8 * zkc_mt_level_offset(d, l);
         const uint32_t *child = l == d ? nullptr : nodes + 8 * zkc_mt_level_offset(d, l + 1);
         size_t cnt = (size_t)1 << l;
-        level_kernel<<<zkc_blocks(cnt, P2_THREADS), P2_THREADS>>>(dst, child, dm, (unsigned)nmats,
-                                                                  l, l < d && has[l]);
+        unsigned blocks = zkc_blocks(cnt, P2_THREADS);
+        if (l == d)
+            level_kernel<0><<<blocks, P2_THREADS>>>(dst, child, dm, (unsigned)nmats, l);
+        else if (has[l])
+            level_kernel<2><<<blocks, P2_THREADS>>>(dst, child, dm, (unsigned)nmats, l);
+        else
+            level_kernel<1><<<blocks, P2_THREADS>>>(dst, child, dm, (unsigned)nmats, l);
         ZKC_LAUNCHED("level_kernel");
     }
     ZKC_CHECK(cudaDeviceSynchronize());
