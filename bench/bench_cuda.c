@@ -9,13 +9,16 @@
  *
  * Poseidon2 and Merkle trees: the device's 32-bit integer multiply throughput.
  * A permutation needs 2 (8*16 + 20) = 296 field products (the S-boxes; the linear
- * layers can be done with additions and shifts). A Montgomery product of 32-bit
- * values takes at least 4 32-bit IMAD issues: lo(a*b) and hi(a*b), m = lo * (-1/p)
- * mod 2^32, and hi(m*p) (lo(m*p) cancels against lo(a*b), so it is not needed).
- * So 296 * 4 = 1184 IMADs per permutation. An SM of compute capability 8.x/9.0
- * issues 64 32-bit IMADs per clock (CUDA programming guide, arithmetic
- * instruction throughput), so the bound is SMs * clock * 64 / 1184 permutations
- * per second, with clock the peak SM clock cudaDevAttrClockRate reports.
+ * layers, including the internal diagonal, are done with additions and exact
+ * halvings, see p2.cuh). A Montgomery product of 32-bit values takes at least 3
+ * 32-bit IMAD issues (kb.cuh's form takes 4: lo(a*b), hi(a*b), q = lo * p^-1 and
+ * hi(q*p); the compiler shares some, e.g. in x^2 * x, and the PTX of the
+ * permutation kernel has 1036 multiplies at sm_90), so the floor is
+ * 296 * 3 = 888 IMADs per permutation, the count the CPU bound uses too. An SM of
+ * compute capability 8.x/9.0 issues 64 32-bit IMADs per clock (CUDA programming
+ * guide, arithmetic instruction throughput), so the bound is
+ * SMs * clock * 64 / 888 permutations per second, with clock the peak SM clock
+ * cudaDevAttrClockRate reports.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +33,7 @@
 #include "verifier/kb_simd.h" /* the Poseidon2 constants */
 
 #define IMAD_PER_SM_CLOCK 64.0
-#define IMAD_PER_PERM     (4.0 * 2 * (8 * 16 + 20))
+#define IMAD_PER_PERM     (3.0 * 2 * (8 * 16 + 20))
 
 typedef struct cuda_env {
     zkc_arena *arena;
@@ -78,8 +81,8 @@ static int env_open(cuda_env *e, const bench_ctx *ctx, unsigned max_log)
     e->perm_rate = (double)sms * khz * 1e3 * IMAD_PER_SM_CLOCK / IMAD_PER_PERM;
     snprintf(e->what_bw, sizeof e->what_bw, "device copy-kernel bandwidth %.4g B/s, r+w once",
              e->bw);
-    snprintf(e->what_int, sizeof e->what_int,
-             "%d SMs x %.0f MHz x 64 IMAD/clk / 1184 IMAD per perm", sms, khz / 1e3);
+    snprintf(e->what_int, sizeof e->what_int, "%d SMs x %.0f MHz x 64 IMAD/clk / 888 IMAD per perm",
+             sms, khz / 1e3);
     if (!ctx->json)
         printf("# measured bandwidth %.4g B/s; integer bound %.4g perm/s\n", e->bw, e->perm_rate);
     return ZK_OK;

@@ -28,6 +28,7 @@
 
 #define ZKC_P         0x7f000001u
 #define ZKC_MONT_NINV 0x7effffffu /* -p^-1 mod 2^32 */
+#define ZKC_MONT_MU   0x81000001u /* p^-1 mod 2^32 */
 #define ZKC_MONT_R2   0x17f7efe4u /* 2^64 mod p */
 #define ZKC_ONE       0x01fffffeu /* 2^32 mod p: Montgomery form of 1 */
 #define ZKC_W         3u          /* X^4 = W in the extension (canonical) */
@@ -64,9 +65,26 @@ ZKC_HD uint32_t zkc_neg(uint32_t a)
     return zkc_sub(0u, a);
 }
 
+/* The high 32 bits of a * b (one IMAD.HI on the device). */
+ZKC_HD uint32_t zkc_mulhi(uint32_t a, uint32_t b)
+{
+#ifdef __CUDA_ARCH__
+    return __umulhi(a, b);
+#else
+    return (uint32_t)(((uint64_t)a * b) >> 32);
+#endif
+}
+
+/* Montgomery product of a, b < p in four 32-bit multiplications (the form of
+ * verifier/kb_simd.h): t = a b, q = lo(t) p^-1 mod 2^32, so q p = lo(t) mod 2^32 and
+ * (t - q p) / 2^32 = hi(t) - hi(q p), which lies in (-p, p); add p when negative.
+ * That is t / 2^32 mod p reduced, the value kb_mul returns. */
 ZKC_HD uint32_t zkc_mul(uint32_t a, uint32_t b)
 {
-    return zkc_mont_reduce((uint64_t)a * b);
+    uint32_t lo = a * b, hi = zkc_mulhi(a, b);
+    uint32_t qh = zkc_mulhi(lo * ZKC_MONT_MU, ZKC_P);
+    uint32_t r = hi - qh;
+    return r + (ZKC_P & (0u - (uint32_t)(hi < qh)));
 }
 
 ZKC_HD uint32_t zkc_sqr(uint32_t a)

@@ -23,7 +23,9 @@ typedef struct zkc_p2_consts {
     uint32_t ext_init[4][16];  /* the 4 initial full rounds' constants */
     uint32_t internal[20];     /* the 20 partial rounds' constants */
     uint32_t ext_final[4][16]; /* the 4 final full rounds' constants */
-    uint32_t diag[16];         /* the internal layer's diagonal */
+    uint32_t diag[16];         /* the internal layer's diagonal (zkc_p2_internal_diag
+                                  applies it by additions and halvings; kept here
+                                  for checking) */
 } zkc_p2_consts;
 
 ZKC_HD uint32_t zkc_p2_cube(uint32_t x)
@@ -59,6 +61,44 @@ ZKC_HD void zkc_p2_full_round(uint32_t s[16], const uint32_t rc[16])
     zkc_p2_external(s);
 }
 
+/* x / 2^k for x < p, 1 <= k <= 24, without a multiplication: p = 1 mod 2^24, so
+ * adding m p with m = -x mod 2^k makes the sum divisible by 2^k, and
+ * (x + m p) / 2^k <= (2^k p - 1) / 2^k < p is already reduced. m p is
+ * (m << 31) - (m << 24) + m since p = 2^31 - 2^24 + 1. Exact, so the same bits as
+ * a Montgomery product by the constant 2^-k. */
+ZKC_HD uint32_t zkc_div2k(uint32_t x, unsigned k)
+{
+    uint64_t m = (0u - x) & ((1u << k) - 1);
+    uint64_t t = (uint64_t)x + m + (m << 31) - (m << 24);
+    return (uint32_t)(t >> k);
+}
+
+/* The internal layer: s[i] = total + d_i s[i] with the diagonal of p2.c,
+ * [-2, 1, 2, 1/2, 3, 4, -1/2, -3, -4, 1/2^8, 1/8, 1/2^24, -1/2^8, -1/8, -1/16,
+ * -1/2^24], by additions and exact halvings instead of 16 field products
+ * (test_cuda_host checks it against the product by p2_diag). */
+ZKC_HD void zkc_p2_internal_diag(uint32_t s[16], uint32_t total)
+{
+    uint32_t x2;
+    x2 = zkc_double(s[0]);
+    s[0] = zkc_sub(total, x2);
+    s[1] = zkc_add(total, s[1]);
+    s[2] = zkc_add(total, zkc_double(s[2]));
+    s[3] = zkc_add(total, zkc_div2k(s[3], 1));
+    s[4] = zkc_add(total, zkc_add(zkc_double(s[4]), s[4]));
+    s[5] = zkc_add(total, zkc_double(zkc_double(s[5])));
+    s[6] = zkc_sub(total, zkc_div2k(s[6], 1));
+    s[7] = zkc_sub(total, zkc_add(zkc_double(s[7]), s[7]));
+    s[8] = zkc_sub(total, zkc_double(zkc_double(s[8])));
+    s[9] = zkc_add(total, zkc_div2k(s[9], 8));
+    s[10] = zkc_add(total, zkc_div2k(s[10], 3));
+    s[11] = zkc_add(total, zkc_div2k(s[11], 24));
+    s[12] = zkc_sub(total, zkc_div2k(s[12], 8));
+    s[13] = zkc_sub(total, zkc_div2k(s[13], 3));
+    s[14] = zkc_sub(total, zkc_div2k(s[14], 4));
+    s[15] = zkc_sub(total, zkc_div2k(s[15], 24));
+}
+
 /* The permutation in place (p2_permute). Fully unrolled on the device so the
  * state stays in registers. */
 ZKC_HD void zkc_p2_permute(uint32_t s[16], const zkc_p2_consts *k)
@@ -77,8 +117,7 @@ ZKC_HD void zkc_p2_permute(uint32_t s[16], const zkc_p2_consts *k)
         uint32_t total = s[0];
         for (int i = 1; i < 16; i++)
             total = zkc_add(total, s[i]);
-        for (int i = 0; i < 16; i++)
-            s[i] = zkc_add(total, zkc_mul(k->diag[i], s[i]));
+        zkc_p2_internal_diag(s, total);
     }
 #ifdef __CUDA_ARCH__
 #pragma unroll

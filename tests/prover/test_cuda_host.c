@@ -66,6 +66,8 @@ static void test_constants(void)
     CHECK_EQ(ZKC_P, KB_P);
     CHECK_EQ(ZKC_ONE, KB_ONE);
     CHECK_EQ(ZKC_MONT_NINV, KB_MONT_NINV);
+    CHECK_EQ(ZKC_MONT_MU, KB_MONT_MU);
+    CHECK_EQ((uint32_t)(ZKC_MONT_MU * ZKC_P), 1u);
     CHECK_EQ(ZKC_MONT_R2, KB_MONT_R2);
     CHECK_EQ(ZKC_ROOT_24, KB_TWO_ADIC_ROOT);
     CHECK_EQ(ZKC_TWO_ADIC, KB_TWO_ADICITY);
@@ -212,6 +214,21 @@ static void test_permutation(void)
         zkc_p2_external(b);
         bad += memcmp(a, b, sizeof a) != 0;
     }
+    /* the internal layer's additions and halvings against the products by p2_diag */
+    for (size_t i = 0; i < 2 * N_EDGE + 20000; i++) {
+        kb x[16], total = pick((i * 3) % (2 * N_EDGE + 1));
+        rand_state(x, i);
+        kb want[16];
+        for (int q = 0; q < 16; q++)
+            want[q] = kb_add(total, kb_mul(p2_diag[q], x[q]));
+        zkc_p2_internal_diag(x, total);
+        bad += memcmp(x, want, sizeof x) != 0;
+    }
+    for (unsigned k = 1; k <= 24; k++)
+        for (size_t i = 0; i < 2 * N_EDGE + 200; i++) {
+            kb x = pick(i);
+            bad += zkc_div2k(x, k) != kb_mul(x, kb_inv(kb_from_canonical(1u << k)));
+        }
     CHECK_MSG(bad == 0, "%zu permutation mismatches", bad);
     /* the known answer, through the device code: permute(0, 1, ..., 15) */
     kb a[16], b[16];
