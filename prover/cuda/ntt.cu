@@ -29,6 +29,7 @@
 // a tile then holds the same rows of 8 consecutive columns (runs of 32 bytes), so
 // 2^10 rows per tile and no transpose; 2^20 rows take 2 passes, 2^22 three.
 #include <cstdio>
+#include <cstring>
 #include <new>
 
 #include "prover/cuda/internal.cuh"
@@ -132,6 +133,23 @@ struct zkc_layout {
     }
 };
 
+// Where the first pass of a run reads its input (the later passes read what the
+// previous one wrote). p == NULL: the data itself, in place. Otherwise row i of the
+// run reads row i >> lb of p (in layout ly), times c0 * s^e when pow_lo is set, with
+// e that row or its bit-reversal in ly.L bits and s^e = pow_lo[e mod 2^12] *
+// pow_hi[e >> 12]. This folds an LDE's copy, scaling and expansion, and a coset
+// NTT's scaling, into the first pass instead of passes of their own.
+struct zkc_src {
+    const uint32_t *p;
+    zkc_layout ly;
+    unsigned lb;
+    const uint32_t *pow_lo, *pow_hi;
+    uint32_t c0;
+    int brev;
+};
+
+#define POW_SPLIT 12
+
 // One pass over a batch: layers log h = a + j for j in [0, k), DIF (j descending)
 // or DIT (j ascending), on tiles laid out as ntt.cuh describes (2^rt_log rows of
 // 2^cw_log consecutive columns). Block b works on column chunk b / tiles and row
@@ -139,18 +157,32 @@ struct zkc_layout {
 // scale != 1 (the 1/n of an inverse transform, done in the last pass).
 template <bool DIT>
 static __global__ void pass_kernel(uint32_t *data, const uint32_t *tw, zkc_layout ly, unsigned a,
-                                   unsigned k, unsigned rt_log, unsigned cw_log, uint32_t scale)
+                                   unsigned k, unsigned rt_log, unsigned cw_log, uint32_t scale,
+                                   zkc_src src)
 {
     extern __shared__ uint32_t sh[];
     const unsigned S = 1u << (rt_log + cw_log);
     const size_t tiles = ((size_t)1 << ly.L) >> rt_log;
-    const size_t c0 = (blockIdx.x / tiles) << cw_log;
+    const size_t col0 = (blockIdx.x / tiles) << cw_log;
     const zkc_tile tl = zkc_ntt_tile(blockIdx.x % tiles, a, k, rt_log);
     for (unsigned s = threadIdx.x; s < S; s += blockDim.x) {
         unsigned cc;
         size_t i = zkc_ntt_slot_row(&tl, s, a, k, cw_log, &cc);
-        if (c0 + cc < ly.cols)
-            sh[s] = data[ly.at(i, c0 + cc)];
+        if (col0 + cc >= ly.cols)
+            continue;
+        if (!src.p) {
+            sh[s] = data[ly.at(i, col0 + cc)];
+            continue;
+        }
+        size_t r = i >> src.lb;
+        uint32_t v = src.p[src.ly.at(r, col0 + cc)];
+        if (src.pow_lo) {
+            uint32_t e = src.brev ? zkc_bitrev((uint32_t)r, src.ly.L) : (uint32_t)r;
+            uint32_t f =
+                zkc_mul(src.pow_lo[e & ((1u << POW_SPLIT) - 1)], src.pow_hi[e >> POW_SPLIT]);
+            v = zkc_mul(v, zkc_mul(f, src.c0));
+        }
+        sh[s] = v;
     }
     __syncthreads();
     for (unsigned step = 0; step < k; step++) {
@@ -169,19 +201,21 @@ static __global__ void pass_kernel(uint32_t *data, const uint32_t *tw, zkc_layou
     for (unsigned s = threadIdx.x; s < S; s += blockDim.x) {
         unsigned cc;
         size_t i = zkc_ntt_slot_row(&tl, s, a, k, cw_log, &cc);
-        if (c0 + cc < ly.cols)
-            data[ly.at(i, c0 + cc)] = scale == ZKC_ONE ? sh[s] : zkc_mul(sh[s], scale);
+        if (col0 + cc < ly.cols)
+            data[ly.at(i, col0 + cc)] = scale == ZKC_ONE ? sh[s] : zkc_mul(sh[s], scale);
     }
 }
 
 // Runs layers log h in [lo, hi) of a DIF (dit = 0) or DIT (dit = 1) over the
-// batch, multiplying by `scale` in the last pass.
+// batch, the first pass reading from src (NULL: in place), multiplying by `scale`
+// in the last pass.
 static int run_layers(uint32_t *data, const uint32_t *tw, zkc_layout ly, unsigned lo, unsigned hi,
-                      bool dit, uint32_t scale)
+                      bool dit, uint32_t scale, const zkc_src *src)
 {
-    if (lo >= hi && scale == ZKC_ONE)
+    if (lo >= hi && scale == ZKC_ONE && !src)
         return ZK_OK;
-    // With no layer left (n = 1) one pass of zero layers carries the scaling.
+    // With no layer (n = 1, or an LDE with nothing to add) one pass of zero layers
+    // still reads src and applies the scaling.
     const unsigned cw_log = zkc_ntt_cw_log(ly.row_major, ly.cols);
     const unsigned rt_log = zkc_ntt_row_tile_log(ly.L, g_tile_log, cw_log);
     unsigned passes_a[ZKC_NTT_MAX_PASSES], passes_k[ZKC_NTT_MAX_PASSES];
@@ -196,16 +230,19 @@ static int run_layers(uint32_t *data, const uint32_t *tw, zkc_layout ly, unsigne
     if (threads == 0)
         threads = 1;
     size_t smem = sizeof(uint32_t) * S;
+    zkc_src none;
+    memset(&none, 0, sizeof none);
     // DIF goes from the widest layers down, DIT from the narrowest up.
     for (unsigned q = 0; q < np; q++) {
         unsigned idx = dit ? q : np - 1 - q;
         uint32_t sc = q == np - 1 ? scale : ZKC_ONE;
+        zkc_src in = q == 0 && src ? *src : none;
         if (dit)
             pass_kernel<true><<<(unsigned)blocks, threads, smem>>>(
-                data, tw, ly, passes_a[idx], passes_k[idx], rt_log, cw_log, sc);
+                data, tw, ly, passes_a[idx], passes_k[idx], rt_log, cw_log, sc, in);
         else
             pass_kernel<false><<<(unsigned)blocks, threads, smem>>>(
-                data, tw, ly, passes_a[idx], passes_k[idx], rt_log, cw_log, sc);
+                data, tw, ly, passes_a[idx], passes_k[idx], rt_log, cw_log, sc, in);
         ZKC_LAUNCHED("ntt pass_kernel");
     }
     return ZK_OK;
@@ -251,7 +288,6 @@ static int bitrev_rows(uint32_t *data, zkc_layout ly)
 }
 
 // Powers of s by two tables: s^e = lo[e & 4095] * hi[e >> 12] for e < 2^24.
-#define POW_SPLIT 12
 static __global__ void powtab_kernel(uint32_t *lo, uint32_t *hi, uint32_t s)
 {
     unsigned i = blockIdx.x * blockDim.x + threadIdx.x;
@@ -275,15 +311,22 @@ static __global__ void scale_pow_kernel(uint32_t *data, zkc_layout ly, uint32_t 
     }
 }
 
+// The power tables of s, from the arena (they live as long as the caller's scope).
+static int pow_tables(zkc_arena *arena, uint32_t s, uint32_t **lo, uint32_t **hi)
+{
+    ZKC_TRY(zkc_alloc(arena, (size_t)1 << POW_SPLIT, lo));
+    ZKC_TRY(zkc_alloc(arena, (size_t)1 << POW_SPLIT, hi));
+    powtab_kernel<<<(1u << POW_SPLIT) / 256, 256>>>(*lo, *hi, s);
+    ZKC_LAUNCHED("powtab_kernel");
+    return ZK_OK;
+}
+
 static int scale_pow(zkc_arena *arena, uint32_t *data, zkc_layout ly, uint32_t c0, uint32_t s,
                      int brev)
 {
     zkc_scope scope(arena);
     uint32_t *lo = nullptr, *hi = nullptr;
-    ZKC_TRY(zkc_alloc(arena, (size_t)1 << POW_SPLIT, &lo));
-    ZKC_TRY(zkc_alloc(arena, (size_t)1 << POW_SPLIT, &hi));
-    powtab_kernel<<<(1u << POW_SPLIT) / 256, 256>>>(lo, hi, s);
-    ZKC_LAUNCHED("powtab_kernel");
+    ZKC_TRY(pow_tables(arena, s, &lo, &hi));
     scale_pow_kernel<<<zkc_blocks(ly.cols << ly.L, 256), 256>>>(data, ly, c0, lo, hi, brev);
     ZKC_LAUNCHED("scale_pow_kernel");
     // The tables are released when scope ends; kernels on the default stream run in
@@ -334,17 +377,18 @@ static zkc_layout layout_of(int layout, unsigned L, size_t cols)
 
 // A whole transform of the batch, in place: DIF for natural input, DIT for
 // bit-reversed input (as ntt.c), a bit-reversal when the other order is wanted.
+// The first pass reads from src when given.
 static int ntt_batch(const zkc_ntt_plan *plan, uint32_t *d, zkc_layout ly, int in, int out,
-                     int inverse)
+                     int inverse, const zkc_src *src)
 {
     const uint32_t *tw = inverse ? plan->inv : plan->fwd;
     uint32_t scale = inverse ? inv_pow2(ly.L) : ZKC_ONE;
     if (in == ZKC_NATURAL) {
-        ZKC_TRY(run_layers(d, tw, ly, 0, ly.L, false, scale));
+        ZKC_TRY(run_layers(d, tw, ly, 0, ly.L, false, scale, src));
         if (out == ZKC_NATURAL)
             ZKC_TRY(bitrev_rows(d, ly));
     } else {
-        ZKC_TRY(run_layers(d, tw, ly, 0, ly.L, true, scale));
+        ZKC_TRY(run_layers(d, tw, ly, 0, ly.L, true, scale, src));
         if (out == ZKC_BITREV)
             ZKC_TRY(bitrev_rows(d, ly));
     }
@@ -360,7 +404,8 @@ extern "C" int zkc_ntt_dev(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t 
     ZKC_TRY(check(plan, data, log_n, cols, layout, fn));
     ZKC_TRY(check_order(in_order, fn));
     ZKC_TRY(check_order(out_order, fn));
-    ZKC_TRY(ntt_batch(plan, data, layout_of(layout, log_n, cols), in_order, out_order, inverse));
+    ZKC_TRY(ntt_batch(plan, data, layout_of(layout, log_n, cols), in_order, out_order, inverse,
+                      nullptr));
     ZKC_CHECK(cudaDeviceSynchronize());
     return ZK_OK;
 }
@@ -378,27 +423,26 @@ extern "C" int zkc_ntt_coset_dev(const zkc_ntt_plan *plan, zkc_arena *arena, uin
         return zk_err_set(ZK_ERR_INVALID_ARG, "%s: shift is zero or not reduced", fn);
     zkc_layout ly = layout_of(layout, log_n, cols);
     if (!inverse) {
-        ZKC_TRY(scale_pow(arena, data, ly, ZKC_ONE, shift, 0));
-        ZKC_TRY(ntt_batch(plan, data, ly, ZKC_NATURAL, order, 0));
-    } else {
-        ZKC_TRY(ntt_batch(plan, data, ly, order, ZKC_NATURAL, 1));
-        ZKC_TRY(scale_pow(arena, data, ly, ZKC_ONE, zkc_inv(shift), 0));
+        // coefficient i times shift^i as the first pass reads it
+        zkc_scope scope(arena);
+        uint32_t *plo = nullptr, *phi = nullptr;
+        ZKC_TRY(pow_tables(arena, shift, &plo, &phi));
+        zkc_src src;
+        src.p = data;
+        src.ly = ly;
+        src.lb = 0;
+        src.pow_lo = plo;
+        src.pow_hi = phi;
+        src.c0 = ZKC_ONE;
+        src.brev = 0;
+        ZKC_TRY(ntt_batch(plan, data, ly, ZKC_NATURAL, order, 0, &src));
+        ZKC_CHECK(cudaDeviceSynchronize());
+        return ZK_OK;
     }
+    ZKC_TRY(ntt_batch(plan, data, ly, order, ZKC_NATURAL, 1, nullptr));
+    ZKC_TRY(scale_pow(arena, data, ly, ZKC_ONE, zkc_inv(shift), 0));
     ZKC_CHECK(cudaDeviceSynchronize());
     return ZK_OK;
-}
-
-// out row o = v row o >> lb, every column: each bit-reversed coefficient fills its
-// block of 2^lb outputs (see lde_batch).
-static __global__ void expand_kernel(uint32_t *out, const uint32_t *v, zkc_layout lo_ly,
-                                     zkc_layout hi_ly, unsigned lb)
-{
-    size_t total = hi_ly.cols << hi_ly.L, stride = (size_t)gridDim.x * blockDim.x;
-    for (size_t g = (size_t)blockIdx.x * blockDim.x + threadIdx.x; g < total; g += stride) {
-        size_t o, c;
-        split(hi_ly, g, &o, &c);
-        out[g] = v[lo_ly.at(o >> lb, c)];
-    }
 }
 
 // The LDE of in (2^L rows) into out (2^(L+lb) rows), as ntt.c's lde_one: an
@@ -407,21 +451,32 @@ static __global__ void expand_kernel(uint32_t *out, const uint32_t *v, zkc_layou
 // coefficient j at bitrev_N(j) = bitrev_n(j) * 2^lb with zeros elsewhere; its first
 // lb layers would only copy each coefficient across its block of 2^lb rows (the
 // other inputs are zero), so the block is filled with copies and those layers are
-// skipped.
+// skipped. The copy of in, the scaling and the filling are all done by the first
+// pass of each transform as it reads (zkc_src): v is written once by the inverse
+// transform's first pass and out once by the forward transform's first pass.
 static int lde_batch(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *out, const uint32_t *in,
                      int layout, unsigned L, unsigned lb, size_t cols, uint32_t shift)
 {
     zkc_scope scope(arena);
     zkc_layout lo_ly = layout_of(layout, L, cols), hi_ly = layout_of(layout, L + lb, cols);
-    uint32_t *v = nullptr;
+    uint32_t *v = nullptr, *plo = nullptr, *phi = nullptr;
     ZKC_TRY(zkc_alloc(arena, cols << L, &v));
-    ZKC_CHECK(cudaMemcpyAsync(v, in, (cols << L) * sizeof(uint32_t), cudaMemcpyDeviceToDevice));
-    ZKC_TRY(run_layers(v, plan->inv, lo_ly, 0, L, false, ZKC_ONE));
-    ZKC_TRY(scale_pow(arena, v, lo_ly, inv_pow2(L), shift, 1));
-    expand_kernel<<<zkc_blocks(cols << (L + lb), 256), 256>>>(out, v, lo_ly, hi_ly, lb);
-    ZKC_LAUNCHED("expand_kernel");
-    ZKC_TRY(run_layers(out, plan->fwd, hi_ly, lb, L + lb, true, ZKC_ONE));
-    ZKC_CHECK(cudaDeviceSynchronize()); // v is released when scope ends
+    ZKC_TRY(pow_tables(arena, shift, &plo, &phi));
+    zkc_src copy;
+    memset(&copy, 0, sizeof copy);
+    copy.p = in;
+    copy.ly = lo_ly;
+    ZKC_TRY(run_layers(v, plan->inv, lo_ly, 0, L, false, ZKC_ONE, &copy));
+    zkc_src expand;
+    expand.p = v;
+    expand.ly = lo_ly;
+    expand.lb = lb;
+    expand.pow_lo = plo;
+    expand.pow_hi = phi;
+    expand.c0 = inv_pow2(L);
+    expand.brev = 1;
+    ZKC_TRY(run_layers(out, plan->fwd, hi_ly, lb, L + lb, true, ZKC_ONE, &expand));
+    ZKC_CHECK(cudaDeviceSynchronize()); // v and the tables are released when scope ends
     return ZK_OK;
 }
 

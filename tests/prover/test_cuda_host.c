@@ -371,12 +371,24 @@ static emu_ly emu_layout(int layout, unsigned L, size_t cols)
     return ly;
 }
 
+/* zkc_src of ntt.cu: where the first pass reads (p == NULL: in place); row i reads
+ * row i >> lb of p, times c0 * s^e (e the row or its bit-reversal) when scaled. */
+typedef struct emu_src {
+    const uint32_t *p;
+    emu_ly ly;
+    unsigned lb;
+    int scaled;
+    uint32_t s, c0;
+    int brev;
+} emu_src;
+
 /* run_layers + pass_kernel of ntt.cu, with the thread blocks and threads run one
  * after another; also checks that every pass visits every element exactly once. */
 static void emu_layers(uint32_t *data, const uint32_t *tw, const emu_ly *ly, unsigned lo,
-                       unsigned hi, int dit, uint32_t scale, unsigned tile_cap, size_t *bad)
+                       unsigned hi, int dit, uint32_t scale, const emu_src *src, unsigned tile_cap,
+                       size_t *bad)
 {
-    if (lo >= hi && scale == ZKC_ONE)
+    if (lo >= hi && scale == ZKC_ONE && !src)
         return;
     unsigned cw_log = zkc_ntt_cw_log(ly->row_major, ly->cols);
     unsigned rt_log = zkc_ntt_row_tile_log(ly->L, tile_cap, cw_log);
@@ -412,7 +424,17 @@ static void emu_layers(uint32_t *data, const uint32_t *tw, const emu_ly *ly, uns
                     continue;
                 }
                 seen[emu_at(ly, i, c0 + cc)]++;
-                sh[s2] = data[emu_at(ly, i, c0 + cc)];
+                if (q == 0 && src) {
+                    size_t r = i >> src->lb;
+                    uint32_t v = src->p[emu_at(&src->ly, r, c0 + cc)];
+                    if (src->scaled) {
+                        uint32_t e = src->brev ? zkc_bitrev((uint32_t)r, src->ly.L) : (uint32_t)r;
+                        v = zkc_mul(v, zkc_mul(zkc_pow(src->s, e), src->c0));
+                    }
+                    sh[s2] = v;
+                } else {
+                    sh[s2] = data[emu_at(ly, i, c0 + cc)];
+                }
             }
             for (unsigned step = 0; step < k; step++) {
                 unsigned j = dit ? step : k - 1 - step;
@@ -460,40 +482,42 @@ static void emu_bitrev(uint32_t *x, const emu_ly *ly)
 }
 
 /* ntt_batch of ntt.cu. */
-static void emu_ntt(uint32_t *d, const emu_ly *ly, int in, int out, int inverse, unsigned tile_cap,
-                    size_t *bad)
+static void emu_ntt(uint32_t *d, const emu_ly *ly, int in, int out, int inverse, const emu_src *src,
+                    unsigned tile_cap, size_t *bad)
 {
     uint32_t scale = inverse ? zkc_pow(zkc_from_canonical((ZKC_P + 1) / 2), ly->L) : ZKC_ONE;
     if (in == NTT_NATURAL) {
-        emu_layers(d, g_tw[inverse], ly, 0, ly->L, 0, scale, tile_cap, bad);
+        emu_layers(d, g_tw[inverse], ly, 0, ly->L, 0, scale, src, tile_cap, bad);
         if (out == NTT_NATURAL)
             emu_bitrev(d, ly);
     } else {
-        emu_layers(d, g_tw[inverse], ly, 0, ly->L, 1, scale, tile_cap, bad);
+        emu_layers(d, g_tw[inverse], ly, 0, ly->L, 1, scale, src, tile_cap, bad);
         if (out == NTT_BITREV)
             emu_bitrev(d, ly);
     }
 }
 
-/* lde_batch of ntt.cu (the scaling by powers through zkc_pow rather than tables). */
+/* zkc_ntt_coset_dev's forward path: the first pass reads coefficient i times
+ * shift^i. */
+static void emu_coset(uint32_t *d, const emu_ly *ly, uint32_t shift, int order, unsigned tile_cap,
+                      size_t *bad)
+{
+    emu_src src = {d, *ly, 0, 1, shift, ZKC_ONE, 0};
+    emu_ntt(d, ly, NTT_NATURAL, order, 0, &src, tile_cap, bad);
+}
+
+/* lde_batch of ntt.cu: the inverse DIF's first pass copies in, the forward DIT's
+ * first pass scales and expands. */
 static void emu_lde(uint32_t *out, const uint32_t *in, int layout, unsigned L, unsigned lb,
                     size_t cols, uint32_t shift, unsigned tile_cap, size_t *bad)
 {
     emu_ly lo = emu_layout(layout, L, cols), hi = emu_layout(layout, L + lb, cols);
-    size_t n = (size_t)1 << L, N = n << lb;
-    uint32_t *v = malloc(cols * n * sizeof(uint32_t));
-    memcpy(v, in, cols * n * sizeof(uint32_t));
-    emu_layers(v, g_tw[1], &lo, 0, L, 0, ZKC_ONE, tile_cap, bad);
+    uint32_t *v = malloc(cols * ((size_t)1 << L) * sizeof(uint32_t));
+    emu_src copy = {in, lo, 0, 0, 0, 0, 0};
+    emu_layers(v, g_tw[1], &lo, 0, L, 0, ZKC_ONE, &copy, tile_cap, bad);
     uint32_t inv_n = zkc_pow(zkc_from_canonical((ZKC_P + 1) / 2), L);
-    for (size_t c = 0; c < cols; c++)
-        for (uint32_t i = 0; i < n; i++) {
-            size_t g = emu_at(&lo, i, c);
-            v[g] = zkc_mul(v[g], zkc_mul(zkc_pow(shift, zkc_bitrev(i, L)), inv_n));
-        }
-    for (size_t c = 0; c < cols; c++)
-        for (size_t o = 0; o < N; o++)
-            out[emu_at(&hi, o, c)] = v[emu_at(&lo, o >> lb, c)];
-    emu_layers(out, g_tw[0], &hi, lb, L + lb, 1, ZKC_ONE, tile_cap, bad);
+    emu_src expand = {v, lo, lb, 1, shift, inv_n, 1};
+    emu_layers(out, g_tw[0], &hi, lb, L + lb, 1, ZKC_ONE, &expand, tile_cap, bad);
     free(v);
 }
 
@@ -529,10 +553,30 @@ static void test_ntt_decomposition(void)
                                  : ntt_forward(plan, a, L, cols, layout, in, out);
                 CHECK_OK(rc);
                 emu_ly ly = emu_layout(layout, L, cols);
-                emu_ntt(b, &ly, in, out, inverse, tiles[ti], &bad);
+                emu_ntt(b, &ly, in, out, inverse, NULL, tiles[ti], &bad);
                 int same = memcmp(a, b, len * sizeof(uint32_t)) == 0;
                 CHECK_MSG(same, "ntt 2^%u x %zu %s tile 2^%u in %d out %d inverse %d", L, cols,
                           layout ? "row" : "col", tiles[ti], in, out, inverse);
+                cases++;
+                free(a);
+                free(b);
+            }
+    for (size_t ti = 0; ti < sizeof tiles / sizeof *tiles; ti++)
+        for (unsigned L = 0; L <= 11; L += (L < 4 ? 1 : 3))
+            for (int o = 0; o < 4; o++) {
+                int order = o & 1, layout = o >> 1;
+                size_t cols = colss[(L + (unsigned)o) % 7], len = cols << L;
+                uint32_t *a = malloc(len * sizeof(uint32_t)), *b = malloc(len * sizeof(uint32_t));
+                for (size_t i = 0; i < len; i++)
+                    a[i] = b[i] = rand_kb();
+                kb shift =
+                    o == 3 ? (kb)(1 + t_rand() % (KB_P - 1)) : kb_from_canonical(KB_GENERATOR);
+                CHECK_OK(ntt_coset_forward(plan, a, L, cols, layout, shift, order));
+                emu_ly ly = emu_layout(layout, L, cols);
+                emu_coset(b, &ly, shift, order, tiles[ti], &bad);
+                CHECK_MSG(memcmp(a, b, len * sizeof(uint32_t)) == 0,
+                          "coset 2^%u x %zu %s tile 2^%u order %d", L, cols, layout ? "row" : "col",
+                          tiles[ti], order);
                 cases++;
                 free(a);
                 free(b);
