@@ -165,19 +165,30 @@ static int mt_shape(const zkc_matrix *mats, size_t nmats, unsigned cap_log, unsi
     return ZK_OK;
 }
 
+// The checks both forms of zkc_mt_digests make: the constants are loaded, the
+// matrices have a tree shape (mt_shape), and nodes has room for exactly the tree.
+static int mt_args(const zkc_arena *arena, const uint32_t *nodes, size_t nodes_len,
+                   const zkc_matrix *mats, size_t nmats, unsigned cap_log, unsigned *d,
+                   size_t *want)
+{
+    ZKC_TRY(need_consts("zkc_mt_digests"));
+    ZKC_TRY(mt_shape(mats, nmats, cap_log, d));
+    if (!arena || !nodes)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_mt_digests: NULL %s", arena ? "nodes" : "arena");
+    *want = zkc_mt_nodes_len(*d, cap_log);
+    if (nodes_len != *want)
+        return zk_err_set(ZK_ERR_INVALID_ARG,
+                          "zkc_mt_digests: room for %zu digests, the tree has %zu", nodes_len,
+                          *want);
+    return ZK_OK;
+}
+
 extern "C" int zkc_mt_digests_dev(zkc_arena *arena, uint32_t *nodes, size_t nodes_len,
                                   const zkc_matrix *mats, size_t nmats, unsigned cap_log)
 {
-    ZKC_TRY(need_consts("zkc_mt_digests"));
     unsigned d = 0;
-    ZKC_TRY(mt_shape(mats, nmats, cap_log, &d));
-    if (!arena || !nodes)
-        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_mt_digests: NULL %s", arena ? "nodes" : "arena");
-    size_t want = zkc_mt_nodes_len(d, cap_log);
-    if (nodes_len != want)
-        return zk_err_set(ZK_ERR_INVALID_ARG,
-                          "zkc_mt_digests: room for %zu digests, the tree has %zu", nodes_len,
-                          want);
+    size_t want = 0;
+    ZKC_TRY(mt_args(arena, nodes, nodes_len, mats, nmats, cap_log, &d, &want));
     if ((uintptr_t)nodes % 16 != 0)
         return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_mt_digests: nodes not 16-byte aligned");
     zkc_mt_mat host[256];
@@ -212,16 +223,9 @@ extern "C" int zkc_mt_digests_dev(zkc_arena *arena, uint32_t *nodes, size_t node
 extern "C" int zkc_mt_digests(zkc_arena *arena, uint32_t *nodes, size_t nodes_len,
                               const zkc_matrix *mats, size_t nmats, unsigned cap_log)
 {
-    ZKC_TRY(need_consts("zkc_mt_digests"));
     unsigned d = 0;
-    ZKC_TRY(mt_shape(mats, nmats, cap_log, &d));
-    if (!arena || !nodes)
-        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_mt_digests: NULL %s", arena ? "nodes" : "arena");
-    size_t want = zkc_mt_nodes_len(d, cap_log);
-    if (nodes_len != want)
-        return zk_err_set(ZK_ERR_INVALID_ARG,
-                          "zkc_mt_digests: room for %zu digests, the tree has %zu", nodes_len,
-                          want);
+    size_t want = 0;
+    ZKC_TRY(mt_args(arena, nodes, nodes_len, mats, nmats, cap_log, &d, &want));
     zkc_scope scope(arena);
     zkc_matrix dev[256];
     for (size_t k = 0; k < nmats; k++) {
