@@ -22,6 +22,14 @@
 #define GWEI     1000000000ull
 #define N_KEYS   64
 
+/* Removes a test's temporary folder and everything in it. */
+static void rm_dir(const char *dir)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK(system(cmd) == 0);
+}
+
 static uint8_t g_key[N_KEYS][32], g_addr[N_KEYS][20];
 static ledger_alloc g_alloc[N_KEYS];
 static ledger_genesis g_gen;
@@ -358,9 +366,7 @@ static void test_durability(void)
     snprintf(lp, sizeof lp, "%s/ledger.db", dir);
     CHECK_OK(ledger_verify_replay(lp));
 
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
+    rm_dir(dir);
 }
 
 static void test_sequencer_thread(void)
@@ -498,9 +504,7 @@ static void test_group_commit(void)
         CHECK(0);
     db_close(db);
     CHECK_OK(ledger_verify_replay(lp));
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
+    rm_dir(dir);
 }
 
 /* ---- node_submit_many (one JSON-RPC batch) --------------------------------------- */
@@ -611,9 +615,7 @@ static void test_submit_many(void)
     node_free(n);
     for (size_t i = 0; i < K; i++)
         zk_buf_free(&raw[i]);
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
+    rm_dir(dir);
 }
 
 /* Crash during a stream of batches: a child process submits batches (8 senders,
@@ -736,9 +738,7 @@ static void test_batch_crash(void)
     ledger_free(l);
     CHECK_OK(ledger_verify_replay(lp));
     free(acked);
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
+    rm_dir(dir);
 }
 
 /* A ledger of schema version 3 (transactions keyed by hash) is carried over to
@@ -806,9 +806,7 @@ static void test_ledger_tx_migration(void)
     CHECK_EQ(db_schema_version(db), 4);
     db_close(db);
     CHECK_OK(ledger_verify_replay(lp));
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
+    rm_dir(dir);
 }
 
 /* A pending table of schema version 1 (rows keyed by hash) is carried over to
@@ -889,9 +887,7 @@ static void test_pool_migration(void)
         sqlite3_reset(st);
         db_close(db);
     }
-    char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0);
+    rm_dir(dir);
 }
 
 int main(void)
