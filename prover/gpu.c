@@ -7,6 +7,7 @@
 
 #ifdef ZKGATE_HAVE_CUDA
 #include "prover/cuda/zkc.h"
+#include "prover/gpu_internal.h"
 #include "verifier/kb_simd.h" /* the Poseidon2 round constants, copied to the device */
 #endif
 
@@ -138,11 +139,6 @@ int gpu_pow_search(gpu_ctx *ctx, tr_state *t, unsigned bits, uint32_t *nonce)
 }
 
 #else /* ZKGATE_HAVE_CUDA */
-
-struct gpu_ctx {
-    zkc_arena *arena;   /* every call's device buffers */
-    zkc_ntt_plan *plan; /* twiddle tables */
-};
 
 /* NULL context: on a machine without a device that is the caller having ignored
  * gpu_ctx_new's ZK_ERR_NO_DEVICE, so say that again; otherwise a misuse. */

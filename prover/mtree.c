@@ -27,6 +27,8 @@ struct mt_tree {
     p2_digest *nodes;                        /* every level, one allocation */
     p2_digest *level[MK_MAX_LOG_HEIGHT + 1]; /* level[l]: 2^l nodes, cap_log <= l <= d */
     kb leaf_init[P2_WIDTH];                  /* the sponge's start state */
+    mt_row_reader read;                      /* rows of matrices without data (mt_adopt) */
+    void *read_ctx;
 };
 
 /* Leaf hashes of rows [r0, r0 + b) of the matrices of height 2^l, b <= BATCH. */
@@ -120,31 +122,38 @@ void mt_free(mt_tree *tree)
     free(tree);
 }
 
-int mt_build(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_log)
+/* The descriptors, shape and level pointers of a tree of mats, with room for its
+ * nodes (allocated here when nodes is NULL, taken over otherwise). fn names the
+ * caller in errors; data_ok allows NULL data (rows read elsewhere). */
+static int tree_new(mt_tree **out, const char *fn, const mt_matrix *mats, size_t nmats,
+                    unsigned cap_log, int data_ok, p2_digest *nodes, size_t nodes_len)
 {
-    if (!out || !mats)
-        return zk_err_set(ZK_ERR_INVALID_ARG, "mt_build: NULL %s", out ? "matrices" : "out");
     *out = NULL;
-    if (nmats == 0 || nmats > MK_MAX_MATRICES)
-        return zk_err_set(ZK_ERR_INVALID_ARG, "mt_build: %zu matrices, want 1..%u", nmats,
+    if (nmats == 0 || nmats > MK_MAX_MATRICES) {
+        free(nodes);
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: %zu matrices, want 1..%u", fn, nmats,
                           (unsigned)MK_MAX_MATRICES);
+    }
     mt_tree *t = calloc(1, sizeof *t);
-    if (!t)
-        return zk_err_set(ZK_ERR_NOMEM, "mt_build");
-    t->mats = calloc(nmats, sizeof *t->mats);
-    t->dims = calloc(nmats, sizeof *t->dims);
-    if (!t->mats || !t->dims) {
-        mt_free(t);
-        return zk_err_set(ZK_ERR_NOMEM, "mt_build: %zu matrices", nmats);
+    if (t) {
+        t->nodes = nodes;
+        t->mats = calloc(nmats, sizeof *t->mats);
+        t->dims = calloc(nmats, sizeof *t->dims);
+    }
+    if (!t || !t->mats || !t->dims) {
+        if (t)
+            mt_free(t);
+        else
+            free(nodes);
+        return zk_err_set(ZK_ERR_NOMEM, "%s: %zu matrices", fn, nmats);
     }
     for (size_t k = 0; k < nmats; k++) {
         const mt_matrix *m = &mats[k];
-        if (!m->data || m->height == 0 || (m->height & (m->height - 1)) != 0) {
+        if ((!m->data && !data_ok) || m->height == 0 || (m->height & (m->height - 1)) != 0) {
             mt_free(t);
             return zk_err_set(ZK_ERR_INVALID_ARG,
-                              "mt_build: matrix %zu: height %zu is not a power of two or data "
-                              "is NULL",
-                              k, m->height);
+                              "%s: matrix %zu: height %zu is not a power of two or data is NULL",
+                              fn, k, m->height);
         }
         t->mats[k] = *m;
         t->dims[k].log_height = (unsigned)__builtin_ctzll((unsigned long long)m->height);
@@ -157,24 +166,40 @@ int mt_build(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_lo
     int rc = mk_shape_check(&t->shape, &t->d);
     if (rc) {
         mt_free(t);
-        return zk_err_wrap(rc, "mt_build: ");
+        return zk_err_wrap(rc, "%s: ", fn);
     }
     if ((size_t)t->d + 6 >= sizeof(size_t) * 8) {
         unsigned d = t->d;
         mt_free(t);
-        return zk_err_set(ZK_ERR_TOO_LARGE, "mt_build: 2^%u rows do not fit in memory", d);
+        return zk_err_set(ZK_ERR_TOO_LARGE, "%s: 2^%u rows do not fit in memory", fn, d);
     }
     size_t total = ((size_t)2 << t->d) - ((size_t)1 << cap_log);
-    t->nodes = malloc(total * sizeof(p2_digest));
-    if (!t->nodes) {
+    if (t->nodes && nodes_len != total) {
         mt_free(t);
-        return zk_err_set(ZK_ERR_NOMEM, "mt_build: %zu nodes", total);
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: %zu digests given, the tree has %zu", fn,
+                          nodes_len, total);
+    }
+    if (!t->nodes && !(t->nodes = malloc(total * sizeof(p2_digest)))) {
+        mt_free(t);
+        return zk_err_set(ZK_ERR_NOMEM, "%s: %zu nodes", fn, total);
     }
     size_t off = 0;
     for (unsigned l = t->d + 1; l-- > cap_log;) {
         t->level[l] = t->nodes + off;
         off += (size_t)1 << l;
     }
+    *out = t;
+    return ZK_OK;
+}
+
+int mt_build(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_log)
+{
+    if (!out || !mats)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "mt_build: NULL %s", out ? "matrices" : "out");
+    mt_tree *t;
+    int rc = tree_new(&t, "mt_build", mats, nmats, cap_log, 0, NULL, 0);
+    if (rc)
+        return rc;
     p2_sponge s;
     p2_sponge_init(&s, P2_DOM_MERKLE_LEAF);
     memcpy(t->leaf_init, s.state, sizeof t->leaf_init);
@@ -185,6 +210,31 @@ int mt_build(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_lo
     }
     *out = t;
     return ZK_OK;
+}
+
+int mt_adopt(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_log, p2_digest *nodes,
+             size_t nodes_len, mt_row_reader read, void *read_ctx)
+{
+    if (!out || !mats || !nodes) {
+        free(nodes);
+        return zk_err_set(ZK_ERR_INVALID_ARG, "mt_adopt: NULL %s",
+                          !out    ? "out"
+                          : !mats ? "matrices"
+                                  : "nodes");
+    }
+    int rc = tree_new(out, "mt_adopt", mats, nmats, cap_log, read != NULL, nodes, nodes_len);
+    if (rc)
+        return rc;
+    (*out)->read = read;
+    (*out)->read_ctx = read_ctx;
+    return ZK_OK;
+}
+
+const p2_digest *mt_nodes(const mt_tree *tree, size_t *len)
+{
+    if (len)
+        *len = ((size_t)2 << tree->d) - ((size_t)1 << tree->shape.cap_log);
+    return tree->nodes;
 }
 
 const mk_shape *mt_shape(const mt_tree *tree)
@@ -215,14 +265,21 @@ size_t mt_path_len(const mt_tree *tree)
 }
 
 /* Copies leaf index's rows of every matrix, in order. */
-static void copy_rows(const mt_tree *t, size_t index, kb *rows)
+static int copy_rows(const mt_tree *t, size_t index, kb *rows)
 {
     for (size_t k = 0; k < t->shape.nmats; k++) {
         const mt_matrix *m = &t->mats[k];
         size_t r = index >> (t->d - t->dims[k].log_height);
-        memcpy(rows, m->data + r * m->width, m->width * sizeof(kb));
+        if (m->data) {
+            memcpy(rows, m->data + r * m->width, m->width * sizeof(kb));
+        } else {
+            int rc = t->read(t->read_ctx, k, r, rows, m->width);
+            if (rc)
+                return zk_err_wrap(rc, "Merkle opening: row %zu of matrix %zu: ", r, k);
+        }
         rows += m->width;
     }
+    return ZK_OK;
 }
 
 int mt_open(const mt_tree *tree, size_t index, kb *rows, size_t rows_len, p2_digest *path,
@@ -237,7 +294,9 @@ int mt_open(const mt_tree *tree, size_t index, kb *rows, size_t rows_len, p2_dig
         return zk_err_set(ZK_ERR_INVALID_ARG,
                           "mt_open: buffers of %zu elements and %zu siblings, want %zu and %zu",
                           rows_len, path_len, tree->row_len, mt_path_len(tree));
-    copy_rows(tree, index, rows);
+    int rc = copy_rows(tree, index, rows);
+    if (rc)
+        return rc;
     size_t pos = index;
     for (unsigned l = tree->d; l > tree->shape.cap_log; l--) {
         path[tree->d - l] = tree->level[l][pos ^ 1];
@@ -261,8 +320,10 @@ int mt_open_batch(const mt_tree *tree, const size_t *indices, size_t n, kb *rows
     if (want > sib_cap || (want && !sib))
         return zk_err_set(ZK_ERR_TOO_LARGE, "mt_open_batch: %zu siblings, room for %zu", want,
                           sib ? sib_cap : 0);
-    for (size_t q = 0; q < n; q++)
-        copy_rows(tree, indices[q], rows + q * tree->row_len);
+    for (size_t q = 0; q < n && rc == ZK_OK; q++)
+        rc = copy_rows(tree, indices[q], rows + q * tree->row_len);
+    if (rc)
+        return rc;
     /* The same walk as mk_batch_sibling_count: groups of equal positions, a group
      * with its sibling group next to it needs no sibling. */
     size_t used = 0, d = tree->d;

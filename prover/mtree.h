@@ -32,6 +32,29 @@ typedef struct mt_tree mt_tree;
 int mt_build(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_log)
     __attribute__((warn_unused_result));
 
+/* Reads row `row` (width elements) of matrix `mat` of a tree whose matrix data is
+ * held elsewhere (the GPU backend keeps its LDEs in device memory).
+ * Returns ZK_OK or an error (its detail says what failed). */
+typedef int (*mt_row_reader)(void *ctx, size_t mat, size_t row, kb *out, size_t width);
+
+/* Makes a tree from digests computed elsewhere (the GPU backend's
+ * gpu_mt_build_digests / zkc_mt_digests_dev), in the layout mt_nodes describes.
+ * The shapes are checked as mt_build checks them; the digests are trusted to be
+ * the tree of the matrices (the GPU tests check that they are).
+ * Args: mats: the matrices' shapes; a matrix whose data is NULL has its rows read
+ *       by read(read_ctx, ...) when opened (read may be NULL if every data is set);
+ *       nodes: nodes_len digests, taken over: freed by mt_free, or here on failure.
+ * Returns ZK_OK, ZK_ERR_INVALID_ARG (a shape mt_build refuses, nodes_len is not the
+ * tree's node count, a NULL data without a reader) or ZK_ERR_NOMEM.
+ * Out: *out, to free with mt_free. */
+int mt_adopt(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_log, p2_digest *nodes,
+             size_t nodes_len, mt_row_reader read, void *read_ctx)
+    __attribute__((warn_unused_result));
+
+/* Returns: every digest of the tree, *len of them: level D (the 2^D leaf digests),
+ * then level D-1, ..., down to the cap (level cap_log); 2^(D+1) - 2^cap_log. */
+const p2_digest *mt_nodes(const mt_tree *tree, size_t *len);
+
 /* Frees a tree (not the matrices); NULL is fine. */
 void mt_free(mt_tree *tree);
 
@@ -51,8 +74,8 @@ size_t mt_row_len(const mt_tree *tree);
 size_t mt_path_len(const mt_tree *tree);
 
 /* Opens leaf index.
- * Returns ZK_OK, ZK_ERR_RANGE (index >= 2^D) or ZK_ERR_INVALID_ARG (a buffer is
- * NULL or has the wrong length).
+ * Returns ZK_OK, ZK_ERR_RANGE (index >= 2^D), ZK_ERR_INVALID_ARG (a buffer is
+ * NULL or has the wrong length) or the reader's error (an adopted tree).
  * Out: rows[0..mt_row_len): matrix 0's row, then matrix 1's, ...;
  * path[0..mt_path_len): siblings from the leaf level up. */
 int mt_open(const mt_tree *tree, size_t index, kb *rows, size_t rows_len, p2_digest *path,
@@ -62,7 +85,8 @@ int mt_open(const mt_tree *tree, size_t index, kb *rows, size_t rows_len, p2_dig
  * order of the siblings).
  * Returns ZK_OK, ZK_ERR_PROOF (indices not strictly increasing or out of range:
  * the errors of mk_batch_sibling_count), ZK_ERR_INVALID_ARG (NULL, rows_len is not
- * n * mt_row_len) or ZK_ERR_TOO_LARGE (sib_cap is below the count).
+ * n * mt_row_len), ZK_ERR_TOO_LARGE (sib_cap is below the count) or the reader's
+ * error (an adopted tree).
  * Out: rows: n * mt_row_len elements, index by index; sib[0..*nsib). */
 int mt_open_batch(const mt_tree *tree, const size_t *indices, size_t n, kb *rows, size_t rows_len,
                   p2_digest *sib, size_t sib_cap, size_t *nsib) __attribute__((warn_unused_result));

@@ -12,6 +12,7 @@
 #include "common/par.h"
 #include "prover/circuit_internal.h"
 #include "prover/fri_prove.h"
+#include "prover/plonk_gpu.h"
 #include "verifier/codec.h"
 #include "verifier/kb4.h"
 #include "verifier/transcript.h"
@@ -103,24 +104,38 @@ typedef struct prover {
     kb4 beta, gamma, alpha, zeta, zeta_next, deep;
     kb4 open[ZP_NUM_OPENINGS + 4];
     int cheat; /* a test tampered with the trace: do not refuse a bad quotient */
+    zpg *dev;  /* the device path's buffers (CUDA backend), NULL on the CPU */
 } prover;
+
+/* Tree t's salt columns (zero knowledge only): drawn in the same order by both
+ * backends, so that the same randomness gives the same proof. */
+static int make_salt(prover *p, int t, const zp_prove_opts *o)
+{
+    if (!p->c->zk)
+        return ZK_OK;
+    p->salt[t - 1] = malloc(p->nl * ZP_SALT * sizeof(kb));
+    if (!p->salt[t - 1])
+        return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (salt)");
+    return rand_elems(o, p->salt[t - 1], p->nl * ZP_SALT);
+}
+
+static unsigned cap_log_of(const prover *p)
+{
+    return p->c->fri.cap_log < p->log_lde ? p->c->fri.cap_log : p->log_lde;
+}
 
 static int build_tree(prover *p, int t, const kb *lde, size_t width, const zp_prove_opts *o)
 {
     mt_matrix m[2] = {{.data = lde, .height = p->nl, .width = width}};
     size_t nm = 1;
+    int rc = make_salt(p, t, o);
+    if (rc)
+        return rc;
     if (p->c->zk) {
-        p->salt[t - 1] = malloc(p->nl * ZP_SALT * sizeof(kb));
-        if (!p->salt[t - 1])
-            return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (salt)");
-        int rc = rand_elems(o, p->salt[t - 1], p->nl * ZP_SALT);
-        if (rc)
-            return rc;
         m[1] = (mt_matrix){.data = p->salt[t - 1], .height = p->nl, .width = ZP_SALT};
         nm = 2;
     }
-    unsigned cap_log = p->c->fri.cap_log < p->log_lde ? p->c->fri.cap_log : p->log_lde;
-    return mt_build(&p->tree[t], m, nm, cap_log);
+    return mt_build(&p->tree[t], m, nm, cap_log_of(p));
 }
 
 static void observe_cap(tr_state *t, const mt_tree *tree)
@@ -246,26 +261,17 @@ static void quot_range(void *vctx, size_t begin, size_t end)
     }
 }
 
-/* The quotient on g H_{4n}, its chunks' coefficients and their LDE. */
-static int quotient(prover *p)
+/* The quotient's values on g H_{4n} (quot_range), then its coefficients. */
+static int quotient_values(prover *p, const kb4 *apow, kb *out)
 {
     size_t n = p->n, nq = 4 * n;
     unsigned log_q = p->log_n + 2;
-    kb4 apow[NUM_TERMS];
-    if (zp_gate_total_constraints() != NUM_GATE_TERMS)
-        return zk_err_set(ZK_ERR_INTERNAL, "prover: the gate set has %u constraints, expected %d",
-                          zp_gate_total_constraints(), NUM_GATE_TERMS);
-    apow[0] = kb4_one();
-    for (int i = 1; i < NUM_TERMS; i++)
-        apow[i] = kb4_mul(apow[i - 1], p->alpha);
     kb *xs = malloc(nq * sizeof *xs);
     kb4 *l0 = malloc(nq * sizeof *l0), *scr = malloc(nq * sizeof *scr);
-    kb *out = malloc(nq * 4 * sizeof *out);
-    if (!xs || !l0 || !scr || !out) {
+    if (!xs || !l0 || !scr) {
         free(xs);
         free(l0);
         free(scr);
-        free(out);
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
     }
     kb wq = kb_root_of_unity(log_q), x = p->g;
@@ -293,7 +299,26 @@ static int quotient(prover *p)
     zk_par_for(nq, 256, quot_range, &q);
     free(l0);
     free(xs);
-    int rc = ntt_coset_inverse(p->c->plan, out, log_q, 4, NTT_ROW_MAJOR, p->g, NTT_NATURAL);
+    return ntt_coset_inverse(p->c->plan, out, log_q, 4, NTT_ROW_MAJOR, p->g, NTT_NATURAL);
+}
+
+/* The quotient on g H_{4n}, its chunks' coefficients and (CPU) their LDE; the
+ * device path evaluates the chunks as it commits them (zpg_commit_quotient). */
+static int quotient(prover *p)
+{
+    size_t n = p->n, nq = 4 * n;
+    kb4 apow[NUM_TERMS];
+    if (zp_gate_total_constraints() != NUM_GATE_TERMS)
+        return zk_err_set(ZK_ERR_INTERNAL, "prover: the gate set has %u constraints, expected %d",
+                          zp_gate_total_constraints(), NUM_GATE_TERMS);
+    apow[0] = kb4_one();
+    for (int i = 1; i < NUM_TERMS; i++)
+        apow[i] = kb4_mul(apow[i - 1], p->alpha);
+    kb *out = malloc(nq * 4 * sizeof *out);
+    if (!out)
+        return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
+    int rc = p->dev ? zpg_quotient(p->dev, apow, p->beta, p->gamma, p->pi_hash, out)
+                    : quotient_values(p, apow, out);
     if (rc) {
         free(out);
         return rc;
@@ -307,8 +332,7 @@ static int quotient(prover *p)
         }
     }
     p->q_coeffs = calloc(p->nl * ZP_NUM_QUOTIENT_COLS, sizeof(kb));
-    p->q_lde = malloc(p->nl * ZP_NUM_QUOTIENT_COLS * sizeof(kb));
-    if (!p->q_coeffs || !p->q_lde) {
+    if (!p->q_coeffs) {
         free(out);
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
     }
@@ -317,6 +341,11 @@ static int quotient(prover *p)
             for (unsigned cc = 0; cc < 4; cc++)
                 p->q_coeffs[r * ZP_NUM_QUOTIENT_COLS + 4 * ch + cc] = out[(ch * n + r) * 4 + cc];
     free(out);
+    if (p->dev) /* evaluated on the device as it is committed */
+        return ZK_OK;
+    p->q_lde = malloc(p->nl * ZP_NUM_QUOTIENT_COLS * sizeof(kb));
+    if (!p->q_lde)
+        return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
     memcpy(p->q_lde, p->q_coeffs, p->nl * ZP_NUM_QUOTIENT_COLS * sizeof(kb));
     return ntt_coset_forward(p->c->plan, p->q_lde, p->log_lde, ZP_NUM_QUOTIENT_COLS, NTT_ROW_MAJOR,
                              p->g, NTT_NATURAL);
@@ -364,20 +393,12 @@ static void bary(kb4 *out, const kb *m, size_t n, size_t width, const kb4 *wt)
     zk_par_for(width, 1, bary_range, &b);
 }
 
+/* The openings at zeta (and Z's at zeta_next); the quotient chunks' by Horner on
+ * their coefficients, the rest by barycentric sums on H (the device path's
+ * zpg_open computes the same sums). */
 static int openings(prover *p)
 {
-    kb4 *wt = malloc(p->n * sizeof *wt);
-    if (!wt)
-        return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (openings)");
-    int rc = bary_weights(wt, p, p->zeta);
-    if (rc) {
-        free(wt);
-        return rc;
-    }
     kb4 *o = p->open;
-    bary(o, p->c->pre_h, p->n, ZP_NUM_PREPROCESSED, wt);
-    bary(o + ZP_NUM_PREPROCESSED, p->trace, p->n, ZP_WIRES, wt);
-    bary(o + ZP_NUM_PREPROCESSED + ZP_WIRES, p->perm_h, p->n, ZP_NUM_PERM_COLS, wt);
     kb4 *oq = o + ZP_NUM_PREPROCESSED + ZP_WIRES + ZP_NUM_PERM_COLS;
     for (unsigned col = 0; col < ZP_NUM_QUOTIENT_COLS; col++) {
         kb4 acc = kb4_zero();
@@ -386,6 +407,19 @@ static int openings(prover *p)
                           kb4_from_base(p->q_coeffs[r * ZP_NUM_QUOTIENT_COLS + col]));
         oq[col] = acc;
     }
+    if (p->dev)
+        return zpg_open(p->dev, p->zeta, p->zeta_next, o);
+    kb4 *wt = malloc(p->n * sizeof *wt);
+    if (!wt)
+        return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (openings)");
+    int rc = bary_weights(wt, p, p->zeta);
+    if (rc) {
+        free(wt);
+        return rc;
+    }
+    bary(o, p->c->pre_h, p->n, ZP_NUM_PREPROCESSED, wt);
+    bary(o + ZP_NUM_PREPROCESSED, p->trace, p->n, ZP_WIRES, wt);
+    bary(o + ZP_NUM_PREPROCESSED + ZP_WIRES, p->perm_h, p->n, ZP_NUM_PERM_COLS, wt);
     rc = bary_weights(wt, p, p->zeta_next);
     if (!rc) {
         /* Z's four columns are the first four of the permutation matrix */
@@ -441,6 +475,23 @@ static int deep(prover *p, kb4 **out)
     apow[0] = kb4_one();
     for (int i = 1; i < ZP_NUM_OPENINGS + 4; i++)
         apow[i] = kb4_mul(apow[i - 1], p->deep);
+    kb4 s1 = kb4_zero(), s2 = kb4_zero();
+    for (unsigned t = 0; t < ZP_NUM_OPENINGS; t++)
+        s1 = kb4_add(s1, kb4_mul(apow[t], p->open[t]));
+    for (unsigned k = 0; k < 4; k++)
+        s2 = kb4_add(s2, kb4_mul(apow[ZP_NUM_OPENINGS + k], p->open[ZP_NUM_OPENINGS + k]));
+    if (p->dev) {
+        kb4 *f = malloc(nl * sizeof *f);
+        if (!f)
+            return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (DEEP)");
+        int rc = zpg_deep(p->dev, apow, s1, s2, p->zeta, p->zeta_next, f);
+        if (rc) {
+            free(f);
+            return rc;
+        }
+        *out = f;
+        return ZK_OK;
+    }
     kb4 *pair = malloc(2 * nl * sizeof *pair), *den = malloc(2 * nl * sizeof *den);
     kb4 *scr = malloc(2 * nl * sizeof *scr), *f = malloc(nl * sizeof *f);
     if (!pair || !den || !scr || !f) {
@@ -452,13 +503,8 @@ static int deep(prover *p, kb4 **out)
     }
     const kb *mats[4] = {p->c->pre_lde, p->wires_lde, p->perm_lde, p->q_lde};
     size_t widths[4] = {ZP_NUM_PREPROCESSED, ZP_WIRES, ZP_NUM_PERM_COLS, ZP_NUM_QUOTIENT_COLS};
-    deep_ctx d = {.p = p, .apow = apow, .f = pair, .mats = mats, .widths = widths};
-    d.s1 = kb4_zero();
-    for (unsigned t = 0; t < ZP_NUM_OPENINGS; t++)
-        d.s1 = kb4_add(d.s1, kb4_mul(apow[t], p->open[t]));
-    d.s2 = kb4_zero();
-    for (unsigned k = 0; k < 4; k++)
-        d.s2 = kb4_add(d.s2, kb4_mul(apow[ZP_NUM_OPENINGS + k], p->open[ZP_NUM_OPENINGS + k]));
+    deep_ctx d = {
+        .p = p, .apow = apow, .s1 = s1, .s2 = s2, .f = pair, .mats = mats, .widths = widths};
     zk_par_for(nl, 1024, deep_range, &d);
     kb wN = kb_root_of_unity(p->log_lde), x = p->g;
     for (size_t L = 0; L < nl; L++, x = kb_mul(x, wN)) {
@@ -530,7 +576,8 @@ static void prover_free(prover *p)
         free(p->salt[i]);
     }
     for (int i = 1; i < 4; i++)
-        mt_free(p->tree[i]);
+        mt_free(p->tree[i]); /* before zpg_free: adopted trees read rows from its buffers */
+    zpg_free(p->dev);
 }
 
 /* Random rows for zero knowledge: no-op rows with random wires, and pairs of
@@ -569,13 +616,16 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
     fri_prover *fp = NULL;
     fri_proof fproof;
     memset(&fproof, 0, sizeof fproof);
+    gpu_ctx *gpu = opts ? zp_backend_gpu(opts->backend) : NULL;
     p.trace = malloc(p.n * ZP_WIRES * sizeof(kb));
-    p.wires_lde = malloc(p.nl * ZP_WIRES * sizeof(kb));
+    p.wires_lde = gpu ? NULL : malloc(p.nl * ZP_WIRES * sizeof(kb));
     int rc = ZK_OK;
-    if (!pi || !p.trace || !p.wires_lde) {
+    if (!pi || !p.trace || (!gpu && !p.wires_lde)) {
         rc = zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (%zu-row trace)", p.n);
         goto done;
     }
+    if (gpu && (rc = zpg_new(&p.dev, gpu, c)))
+        goto done;
     rc = cb_witness_solve(w, p.trace, pi);
     if (!rc && c->zk)
         rc = zk_rows(&p, opts);
@@ -596,11 +646,17 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
     tr_observe_digest(&tr, &h);
 
     t = now();
-    rc = ntt_lde(c->plan, p.wires_lde, p.trace, p.log_n, p.b, ZP_WIRES, NTT_ROW_MAJOR, p.g);
-    st.lde += now() - t;
-    t = now();
-    if (!rc)
-        rc = build_tree(&p, 1, p.wires_lde, ZP_WIRES, opts);
+    if (p.dev) {
+        rc = make_salt(&p, 1, opts);
+        if (!rc)
+            rc = zpg_commit_wires(p.dev, p.trace, p.salt[0], cap_log_of(&p), &p.tree[1]);
+    } else {
+        rc = ntt_lde(c->plan, p.wires_lde, p.trace, p.log_n, p.b, ZP_WIRES, NTT_ROW_MAJOR, p.g);
+        st.lde += now() - t;
+        t = now();
+        if (!rc)
+            rc = build_tree(&p, 1, p.wires_lde, ZP_WIRES, opts);
+    }
     st.commit += now() - t;
     if (rc)
         goto done;
@@ -609,21 +665,36 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
     p.gamma = tr_sample_ext(&tr);
 
     t = now();
-    rc = permutation(&p);
+    if (p.dev) {
+        kb4 zf;
+        rc = zpg_permutation(p.dev, p.beta, p.gamma, &zf);
+        if (!rc && !kb4_eq(zf, kb4_one()) && !p.cheat)
+            rc = zk_err_set(ZK_ERR_INTERNAL,
+                            "prover: the permutation product is not 1 (copy constraints broken)");
+    } else {
+        rc = permutation(&p);
+    }
     st.perm = now() - t;
     if (rc)
         goto done;
     t = now();
-    p.perm_lde = malloc(p.nl * ZP_NUM_PERM_COLS * sizeof(kb));
-    if (!p.perm_lde) {
-        rc = zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (permutation LDE)");
-        goto done;
+    if (p.dev) {
+        rc = make_salt(&p, 2, opts);
+        if (!rc)
+            rc = zpg_commit_perm(p.dev, p.salt[1], cap_log_of(&p), &p.tree[2]);
+    } else {
+        p.perm_lde = malloc(p.nl * ZP_NUM_PERM_COLS * sizeof(kb));
+        if (!p.perm_lde) {
+            rc = zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (permutation LDE)");
+            goto done;
+        }
+        rc = ntt_lde(c->plan, p.perm_lde, p.perm_h, p.log_n, p.b, ZP_NUM_PERM_COLS, NTT_ROW_MAJOR,
+                     p.g);
+        st.lde += now() - t;
+        t = now();
+        if (!rc)
+            rc = build_tree(&p, 2, p.perm_lde, ZP_NUM_PERM_COLS, opts);
     }
-    rc = ntt_lde(c->plan, p.perm_lde, p.perm_h, p.log_n, p.b, ZP_NUM_PERM_COLS, NTT_ROW_MAJOR, p.g);
-    st.lde += now() - t;
-    t = now();
-    if (!rc)
-        rc = build_tree(&p, 2, p.perm_lde, ZP_NUM_PERM_COLS, opts);
     st.commit += now() - t;
     if (rc)
         goto done;
@@ -634,8 +705,13 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
     rc = quotient(&p);
     st.quotient = now() - t;
     t = now();
-    if (!rc)
+    if (!rc && p.dev) {
+        rc = make_salt(&p, 3, opts);
+        if (!rc)
+            rc = zpg_commit_quotient(p.dev, p.q_coeffs, p.salt[2], cap_log_of(&p), &p.tree[3]);
+    } else if (!rc) {
         rc = build_tree(&p, 3, p.q_lde, ZP_NUM_QUOTIENT_COLS, opts);
+    }
     st.commit += now() - t;
     if (rc)
         goto done;

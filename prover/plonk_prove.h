@@ -2,10 +2,11 @@
  * permutation argument, the quotient, openings at zeta, the DEEP composition and
  * FRI. The verifier is verifier/plonk.h.
  *
- * Each phase works on whole columns through prover/ntt.h, prover/mtree.h and
- * prover/fri_prove.h, so a GPU backend replaces those calls without touching the
- * circuit code. Apart from the zero-knowledge randomness (rand, injectable for
- * tests), the same circuit and witness give the same proof bytes.
+ * Each phase works on whole columns; with a CUDA backend (opts->backend) the LDEs,
+ * Merkle hashing, permutation products, quotient, openings and DEEP composition
+ * run on the device (prover/plonk_gpu.h) and the data stays there between them.
+ * Apart from the zero-knowledge randomness (rand, injectable for tests), the same
+ * circuit and witness give the same proof bytes on either backend.
  */
 #ifndef ZKGATE_PROVER_PLONK_PROVE_H
 #define ZKGATE_PROVER_PLONK_PROVE_H
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "common/bytes.h"
+#include "prover/backend.h"
 #include "prover/circuit.h"
 
 #define ZP_MAX_PROOF_BYTES (64u << 20)
@@ -45,12 +47,15 @@ typedef struct zp_prove_opts {
     zp_tamper_fn tamper;   /* tests only, NULL in real use: when set, the prover also skips
                               its quotient-degree check so that the verifier rejects */
     void *tamper_ctx;      /* passed to tamper */
+    zp_backend *backend;   /* NULL: the CPU; a CUDA backend runs the passes on its device */
 } zp_prove_opts;
 
 /* Proves that w (a partial witness of c, completed here) satisfies c.
  * Returns ZK_OK, the errors of cb_witness_solve (a missing value, a conflict or
- * an unsatisfied constraint, named), ZK_ERR_CRYPTO (no randomness), ZK_ERR_NOMEM,
- * ZK_ERR_TOO_LARGE (the proof exceeds ZP_MAX_PROOF_BYTES).
+ * an unsatisfied constraint, named), ZK_ERR_CRYPTO (no randomness), ZK_ERR_NOMEM
+ * (on a device: the memory the circuit needs and what the arena has),
+ * ZK_ERR_DEVICE (a CUDA call failed, named), ZK_ERR_TOO_LARGE (the proof exceeds
+ * ZP_MAX_PROOF_BYTES).
  * Out: proof (appended; its cap must allow the proof), public_inputs
  * (cb_circuit_num_public_inputs values; may be NULL when there are none). */
 int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_buf *proof,

@@ -132,6 +132,14 @@ extern "C" int zkc_to_host(void *dst, const void *src, size_t bytes)
     return ZK_OK;
 }
 
+extern "C" int zkc_zero_dev(void *dst, size_t bytes)
+{
+    if (bytes == 0)
+        return ZK_OK;
+    ZKC_CHECK(cudaMemset(dst, 0, bytes));
+    return ZK_OK;
+}
+
 extern "C" int zkc_sync(void)
 {
     ZKC_CHECK(cudaDeviceSynchronize());

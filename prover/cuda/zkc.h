@@ -65,6 +65,8 @@ void zkc_host_free(void *p);
 /* Copies between host and device (either may be pinned or pageable). */
 int zkc_to_device(void *dst, const void *src, size_t bytes);
 int zkc_to_host(void *dst, const void *src, size_t bytes);
+/* Sets `bytes` bytes of device memory to zero. */
+int zkc_zero_dev(void *dst, size_t bytes);
 /* Waits for the device. */
 int zkc_sync(void);
 

@@ -430,9 +430,96 @@ static void test_errors(void)
     mt_free(NULL);
 }
 
+/* mt_adopt: a tree made from another's digests, with the rows of some matrices
+ * read through a callback, opens exactly as the built tree does. */
+typedef struct reader_ctx {
+    const fixture *f;
+    size_t calls;
+    int fail; /* answer ZK_ERR_DEVICE from now on */
+} reader_ctx;
+
+static int read_rows(void *vctx, size_t mat, size_t row, kb *out, size_t width)
+{
+    reader_ctx *r = vctx;
+    r->calls++;
+    if (r->fail)
+        return zk_err_set(ZK_ERR_DEVICE, "test reader: device gone");
+    memcpy(out, r->f->data[mat] + row * width, width * sizeof(kb));
+    return ZK_OK;
+}
+
+static void test_adopt(void)
+{
+    for (size_t ci = 0; ci < N_CASES; ci++) {
+        const shape_case *sc = &k_cases[ci];
+        fixture f;
+        CHECK_OK(fixture_new(&f, sc));
+        size_t len = 0;
+        const p2_digest *nodes = mt_nodes(f.tree, &len);
+        CHECK_EQ(len, ((size_t)2 << mt_log_height(f.tree)) - ((size_t)1 << sc->cap_log));
+        mt_matrix mm[4];
+        memcpy(mm, f.mats, sizeof mm);
+        for (size_t k = 0; k < sc->nmats; k += 2) /* every other matrix behind the reader */
+            mm[k].data = NULL;
+        reader_ctx rc = {.f = &f};
+        p2_digest *copy = malloc(len * sizeof *copy);
+        CHECK(copy != NULL);
+        memcpy(copy, nodes, len * sizeof *copy);
+        mt_tree *t = NULL;
+        CHECK_OK(mt_adopt(&t, mm, sc->nmats, sc->cap_log, copy, len, read_rows, &rc));
+        size_t cl1, cl2;
+        const p2_digest *cap1 = mt_cap(t, &cl1), *cap2 = mt_cap(f.tree, &cl2);
+        CHECK_EQ(cl1, cl2);
+        CHECK_MEM(cap1, cap2, cl2 * sizeof(p2_digest));
+        size_t h = (size_t)1 << mt_log_height(t), rl = mt_row_len(t), pl = mt_path_len(t);
+        size_t idx[3] = {0, h / 2, h - 1}, u = h >= 4 ? 3 : (h == 1 ? 1 : 2);
+        if (h == 2)
+            idx[1] = 1;
+        kb rows1[3 * 64], rows2[3 * 64];
+        p2_digest s1[3 * 16], s2[3 * 16];
+        size_t n1 = 0, n2 = 0;
+        CHECK(rl <= 64 && pl <= 16);
+        CHECK_OK(mt_open_batch(t, idx, u, rows1, u * rl, s1, 48, &n1));
+        CHECK_OK(mt_open_batch(f.tree, idx, u, rows2, u * rl, s2, 48, &n2));
+        CHECK_EQ(n1, n2);
+        CHECK_MEM(rows1, rows2, u * rl * sizeof(kb));
+        CHECK_MEM(s1, s2, n1 * sizeof(p2_digest));
+        CHECK(rc.calls > 0);
+        CHECK_OK(mt_open(t, h - 1, rows1, rl, s1, pl));
+        CHECK_OK(mt_open(f.tree, h - 1, rows2, rl, s2, pl));
+        CHECK_MEM(rows1, rows2, rl * sizeof(kb));
+        CHECK_MEM(s1, s2, pl * sizeof(p2_digest));
+        /* a reader's failure is the opening's, with its detail */
+        rc.fail = 1;
+        CHECK_ERR(mt_open(t, 0, rows1, rl, s1, pl), ZK_ERR_DEVICE);
+        CHECK(strstr(zk_err_detail(), "device gone") != NULL);
+        CHECK_ERR(mt_open_batch(t, idx, u, rows1, u * rl, s1, 48, &n1), ZK_ERR_DEVICE);
+        mt_free(t);
+
+        /* wrong digest count, NULL data without a reader, NULL nodes: refused (and the
+         * digests given are freed, which the sanitizer build checks) */
+        copy = malloc(len * sizeof *copy);
+        CHECK(copy != NULL);
+        CHECK_ERR(mt_adopt(&t, mm, sc->nmats, sc->cap_log, copy, len - 1, read_rows, &rc),
+                  ZK_ERR_INVALID_ARG);
+        CHECK(t == NULL);
+        copy = malloc(len * sizeof *copy);
+        CHECK(copy != NULL);
+        CHECK_ERR(mt_adopt(&t, mm, sc->nmats, sc->cap_log, copy, len, NULL, NULL),
+                  ZK_ERR_INVALID_ARG);
+        CHECK_ERR(mt_adopt(&t, mm, sc->nmats, sc->cap_log, NULL, len, read_rows, &rc),
+                  ZK_ERR_INVALID_ARG);
+        copy = malloc(len * sizeof *copy);
+        CHECK(copy != NULL);
+        CHECK_ERR(mt_adopt(&t, mm, sc->nmats, 30, copy, len, read_rows, &rc), ZK_ERR_INVALID_ARG);
+        fixture_free(&f);
+    }
+}
+
 int main(void)
 {
     t_seed();
+    test_adopt();
     test_cap_matches_reference();
     test_single_openings();
     test_batch_openings();

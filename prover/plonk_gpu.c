@@ -1,0 +1,366 @@
+/* The prover's device path (prover/plonk_gpu.h); the passes it replaces are in
+ * plonk_prove.c, the kernels in prover/cuda/. */
+#include "prover/plonk_gpu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "prover/circuit_internal.h"
+#include "prover/gpu_internal.h"
+
+#define NOT_BUILT                                                                                  \
+    "zkgate was built without the CUDA backend (ZKGATE_CUDA=OFF or no nvcc at build time)"
+
+/* Room left in the arena for the passes' own scratch (block partial sums, argument
+ * blocks) beyond what zpg_bytes_needed counts column by column. */
+#define SCRATCH_MARGIN ((size_t)64 << 20)
+
+static size_t elems_needed(const cb_circuit *c)
+{
+    size_t n = (size_t)1 << c->log_n, N = n << c->fri.log_blowup;
+    size_t on_h = n * (ZP_NUM_PREPROCESSED + ZP_WIRES + ZP_NUM_PERM_COLS);
+    size_t on_lde = N * (ZP_NUM_PREPROCESSED + ZP_WIRES + ZP_NUM_PERM_COLS + ZP_NUM_QUOTIENT_COLS);
+    size_t salt = c->zk ? N * ZP_SALT : 0;
+    size_t quot = 4 * n * 4, deep = N * 4, weights = n * 4;
+    size_t nodes = 2 * N * 8;          /* the tree being built */
+    size_t lde_scratch = n * ZP_WIRES; /* zkc_lde_dev's copy of its input */
+    return on_h + on_lde + salt + quot + deep + weights + nodes + lde_scratch;
+}
+
+size_t zpg_bytes_needed(const cb_circuit *c)
+{
+    return c ? elems_needed(c) * sizeof(uint32_t) + SCRATCH_MARGIN : 0;
+}
+
+/* Set when the quotient and opening kernels (prover/cuda/zkc_quot.h, zkc_open.h)
+ * are in the tree. */
+#define ZPG_KERNELS 0
+
+#if !defined(ZKGATE_HAVE_CUDA) || !ZPG_KERNELS
+
+int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
+{
+    if (out)
+        *out = NULL;
+    (void)g, (void)c;
+    return zk_err_set(ZK_ERR_NO_DEVICE, NOT_BUILT);
+}
+
+void zpg_free(zpg *d)
+{
+    (void)d;
+}
+
+int zpg_commit_wires(zpg *d, const kb *trace, const kb *salt, unsigned cap_log, mt_tree **tree)
+{
+    (void)d, (void)trace, (void)salt, (void)cap_log, (void)tree;
+    return zk_err_set(ZK_ERR_NO_DEVICE, NOT_BUILT);
+}
+
+int zpg_permutation(zpg *d, kb4 beta, kb4 gamma, kb4 *z_final)
+{
+    (void)d, (void)beta, (void)gamma, (void)z_final;
+    return zk_err_set(ZK_ERR_NO_DEVICE, NOT_BUILT);
+}
+
+int zpg_commit_perm(zpg *d, const kb *salt, unsigned cap_log, mt_tree **tree)
+{
+    (void)d, (void)salt, (void)cap_log, (void)tree;
+    return zk_err_set(ZK_ERR_NO_DEVICE, NOT_BUILT);
+}
+
+int zpg_quotient(zpg *d, const kb4 *apow, kb4 beta, kb4 gamma, const kb *pi_hash, kb *out)
+{
+    (void)d, (void)apow, (void)beta, (void)gamma, (void)pi_hash, (void)out;
+    return zk_err_set(ZK_ERR_NO_DEVICE, NOT_BUILT);
+}
+
+int zpg_commit_quotient(zpg *d, const kb *q_coeffs, const kb *salt, unsigned cap_log,
+                        mt_tree **tree)
+{
+    (void)d, (void)q_coeffs, (void)salt, (void)cap_log, (void)tree;
+    return zk_err_set(ZK_ERR_NO_DEVICE, NOT_BUILT);
+}
+
+int zpg_open(zpg *d, kb4 zeta, kb4 zeta_next, kb4 *open)
+{
+    (void)d, (void)zeta, (void)zeta_next, (void)open;
+    return zk_err_set(ZK_ERR_NO_DEVICE, NOT_BUILT);
+}
+
+int zpg_deep(zpg *d, const kb4 *apow, kb4 s1, kb4 s2, kb4 zeta, kb4 zeta_next, kb4 *f)
+{
+    (void)d, (void)apow, (void)s1, (void)s2, (void)zeta, (void)zeta_next, (void)f;
+    return zk_err_set(ZK_ERR_NO_DEVICE, NOT_BUILT);
+}
+
+#else /* ZKGATE_HAVE_CUDA */
+
+#include "prover/cuda/zkc_open.h"
+#include "prover/cuda/zkc_quot.h"
+
+/* Where the rows of one adopted tree's LDE matrix are. */
+typedef struct row_src {
+    const uint32_t *dev; /* N x width, row-major, device */
+    size_t width;
+} row_src;
+
+struct zpg {
+    gpu_ctx *g;
+    size_t mark; /* the arena's mark before this proof's buffers */
+    unsigned log_n, log_lde, b;
+    size_t n, nl;
+    uint32_t shift;            /* g */
+    int zk;                    /* zero the witness's buffers when done */
+    uint32_t *pre_h, *pre_lde; /* the circuit's preprocessed columns */
+    uint32_t *trace, *wires;   /* n x 173, N x 173 */
+    uint32_t *perm_h, *perm;   /* n x 44, N x 44 */
+    uint32_t *q;               /* N x 12 */
+    uint32_t *salt;            /* N x ZP_SALT (zk) */
+    uint32_t *qout;            /* 4n x 4 */
+    uint32_t *f;               /* N x 4 */
+    uint32_t *wt;              /* n x 4 */
+    uint32_t *nodes;           /* the digests of the tree being built */
+    row_src rows[4];           /* trees 1..3 */
+};
+
+static int take(zpg *d, size_t elems, uint32_t **out)
+{
+    return zkc_arena_alloc(d->g->arena, elems * sizeof(uint32_t), (void **)out);
+}
+
+void zpg_free(zpg *d)
+{
+    if (!d)
+        return;
+    if (d->zk) { /* the next user of the arena must not see this witness */
+        uint32_t *bufs[] = {d->trace, d->wires, d->perm_h, d->perm, d->q, d->salt, d->qout, d->f};
+        size_t lens[] = {d->n * ZP_WIRES,
+                         d->nl * ZP_WIRES,
+                         d->n * ZP_NUM_PERM_COLS,
+                         d->nl * ZP_NUM_PERM_COLS,
+                         d->nl * ZP_NUM_QUOTIENT_COLS,
+                         d->nl * ZP_SALT,
+                         4 * d->n * 4,
+                         d->nl * 4};
+        for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+            if (bufs[i] && zkc_zero_dev(bufs[i], lens[i] * sizeof(uint32_t)) != ZK_OK)
+                break; /* a failing device: nothing more to do here */
+    }
+    zkc_arena_release(d->g->arena, d->mark);
+    free(d);
+}
+
+int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
+{
+    if (!out || !g || !c)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zpg_new: NULL argument");
+    *out = NULL;
+    unsigned log_lde = c->log_n + c->fri.log_blowup;
+    if (log_lde > zkc_ntt_plan_max_log(g->plan))
+        return zk_err_set(ZK_ERR_RANGE,
+                          "GPU prover: a 2^%u-row LDE, the device context was opened for 2^%u",
+                          log_lde, zkc_ntt_plan_max_log(g->plan));
+    size_t need = zpg_bytes_needed(c), avail = zkc_arena_size(g->arena) - zkc_arena_used(g->arena);
+    if (need > avail)
+        return zk_err_set(ZK_ERR_NOMEM,
+                          "GPU prover: a 2^%u-row circuit with blowup %u needs %.1f MiB of device "
+                          "memory, the arena has %.1f MiB free (prove with --backend cpu, or give "
+                          "the device more memory)",
+                          c->log_n, 1u << c->fri.log_blowup, (double)need / (1 << 20),
+                          (double)avail / (1 << 20));
+    zpg *d = calloc(1, sizeof *d);
+    if (!d)
+        return zk_err_set(ZK_ERR_NOMEM, "GPU prover");
+    d->g = g;
+    d->mark = zkc_arena_mark(g->arena);
+    d->log_n = c->log_n;
+    d->b = c->fri.log_blowup;
+    d->log_lde = log_lde;
+    d->n = (size_t)1 << c->log_n;
+    d->nl = (size_t)1 << log_lde;
+    d->shift = kb_from_canonical(KB_GENERATOR);
+    d->zk = c->zk;
+    size_t n = d->n, N = d->nl;
+    int rc = take(d, n * ZP_NUM_PREPROCESSED, &d->pre_h);
+    if (!rc)
+        rc = take(d, N * ZP_NUM_PREPROCESSED, &d->pre_lde);
+    if (!rc)
+        rc = take(d, n * ZP_WIRES, &d->trace);
+    if (!rc)
+        rc = take(d, N * ZP_WIRES, &d->wires);
+    if (!rc)
+        rc = take(d, n * ZP_NUM_PERM_COLS, &d->perm_h);
+    if (!rc)
+        rc = take(d, N * ZP_NUM_PERM_COLS, &d->perm);
+    if (!rc)
+        rc = take(d, N * ZP_NUM_QUOTIENT_COLS, &d->q);
+    if (!rc && c->zk)
+        rc = take(d, N * ZP_SALT, &d->salt);
+    if (!rc)
+        rc = take(d, 4 * n * 4, &d->qout);
+    if (!rc)
+        rc = take(d, N * 4, &d->f);
+    if (!rc)
+        rc = take(d, n * 4, &d->wt);
+    if (!rc)
+        rc = take(d, 2 * N * 8, &d->nodes);
+    if (!rc)
+        rc = zkc_to_device(d->pre_h, c->pre_h, n * ZP_NUM_PREPROCESSED * sizeof(kb));
+    if (!rc)
+        rc = zkc_to_device(d->pre_lde, c->pre_lde, N * ZP_NUM_PREPROCESSED * sizeof(kb));
+    if (rc) {
+        zpg_free(d);
+        return zk_err_wrap(rc, "GPU prover: ");
+    }
+    *out = d;
+    return ZK_OK;
+}
+
+/* mt_row_reader for the LDE matrices: one row copied back from the device. */
+static int read_row(void *ctx, size_t mat, size_t row, kb *out, size_t width)
+{
+    const row_src *s = ctx;
+    if (mat != 0 || width != s->width)
+        return zk_err_set(ZK_ERR_INTERNAL, "GPU prover: row of matrix %zu (width %zu) asked", mat,
+                          width);
+    return zkc_to_host(out, s->dev + row * s->width, width * sizeof(kb));
+}
+
+/* Tree t (1..3) over the resident LDE (N x width) and, when zero knowledge is on,
+ * the salt: digests on the device, the tree on the host. */
+static int commit(zpg *d, int t, const uint32_t *lde, size_t width, const kb *salt,
+                  unsigned cap_log, mt_tree **tree)
+{
+    zkc_matrix zm[2] = {{.data = lde, .height = d->nl, .width = width}};
+    mt_matrix mm[2] = {{.data = NULL, .height = d->nl, .width = width}};
+    size_t nm = 1;
+    int rc;
+    if (salt) {
+        if (!d->salt)
+            return zk_err_set(ZK_ERR_INTERNAL, "GPU prover: salt without zero knowledge");
+        if ((rc = zkc_to_device(d->salt, salt, d->nl * ZP_SALT * sizeof(kb))))
+            return rc;
+        zm[1] = (zkc_matrix){.data = d->salt, .height = d->nl, .width = ZP_SALT};
+        mm[1] = (mt_matrix){.data = salt, .height = d->nl, .width = ZP_SALT};
+        nm = 2;
+    }
+    size_t len = zkc_mt_nodes_len(d->log_lde, cap_log);
+    if (len == 0)
+        return zk_err_set(ZK_ERR_INTERNAL, "GPU prover: cap of 2^%u on 2^%u rows", cap_log,
+                          d->log_lde);
+    if ((rc = zkc_mt_digests_dev(d->g->arena, d->nodes, len, zm, nm, cap_log)))
+        return rc;
+    p2_digest *nodes = malloc(len * sizeof *nodes);
+    if (!nodes)
+        return zk_err_set(ZK_ERR_NOMEM, "GPU prover: %zu digests", len);
+    if ((rc = zkc_to_host(nodes, d->nodes, len * sizeof *nodes))) {
+        free(nodes);
+        return rc;
+    }
+    d->rows[t] = (row_src){.dev = lde, .width = width};
+    return mt_adopt(tree, mm, nm, cap_log, nodes, len, read_row, &d->rows[t]);
+}
+
+int zpg_commit_wires(zpg *d, const kb *trace, const kb *salt, unsigned cap_log, mt_tree **tree)
+{
+    int rc = zkc_to_device(d->trace, trace, d->n * ZP_WIRES * sizeof(kb));
+    if (!rc)
+        rc = zkc_lde_dev(d->g->plan, d->g->arena, d->wires, d->trace, d->log_n, d->b, ZP_WIRES,
+                         ZKC_ROW_MAJOR, d->shift);
+    if (!rc)
+        rc = commit(d, 1, d->wires, ZP_WIRES, salt, cap_log, tree);
+    return rc ? zk_err_wrap(rc, "GPU prover (wires): ") : ZK_OK;
+}
+
+int zpg_permutation(zpg *d, kb4 beta, kb4 gamma, kb4 *z_final)
+{
+    int rc = zkc_perm_products_dev(d->g->arena, d->trace, d->pre_h, d->log_n, d->shift, beta.c,
+                                   gamma.c, d->perm_h, z_final->c);
+    return rc ? zk_err_wrap(rc, "GPU prover (permutation): ") : ZK_OK;
+}
+
+int zpg_commit_perm(zpg *d, const kb *salt, unsigned cap_log, mt_tree **tree)
+{
+    int rc = zkc_lde_dev(d->g->plan, d->g->arena, d->perm, d->perm_h, d->log_n, d->b,
+                         ZP_NUM_PERM_COLS, ZKC_ROW_MAJOR, d->shift);
+    if (!rc)
+        rc = commit(d, 2, d->perm, ZP_NUM_PERM_COLS, salt, cap_log, tree);
+    return rc ? zk_err_wrap(rc, "GPU prover (permutation commitment): ") : ZK_OK;
+}
+
+int zpg_quotient(zpg *d, const kb4 *apow, kb4 beta, kb4 gamma, const kb *pi_hash, kb *out)
+{
+    zkc_quot_args a;
+    memset(&a, 0, sizeof a);
+    a.wires = d->wires;
+    a.pre = d->pre_lde;
+    a.perm = d->perm;
+    a.log_n = d->log_n;
+    a.log_blowup = d->b;
+    a.shift = d->shift;
+    memcpy(a.pi_hash, pi_hash, sizeof a.pi_hash);
+    memcpy(a.beta, beta.c, sizeof a.beta);
+    memcpy(a.gamma, gamma.c, sizeof a.gamma);
+    memcpy(a.alpha_pows, apow, sizeof a.alpha_pows);
+    size_t nq = 4 * d->n;
+    int rc = zkc_quotient_dev(d->g->arena, &a, d->qout);
+    if (!rc)
+        rc = zkc_ntt_coset_dev(d->g->plan, d->g->arena, d->qout, d->log_n + 2, 4, ZKC_ROW_MAJOR,
+                               d->shift, ZKC_NATURAL, 1);
+    if (!rc)
+        rc = zkc_to_host(out, d->qout, nq * 4 * sizeof(kb));
+    return rc ? zk_err_wrap(rc, "GPU prover (quotient): ") : ZK_OK;
+}
+
+int zpg_commit_quotient(zpg *d, const kb *q_coeffs, const kb *salt, unsigned cap_log,
+                        mt_tree **tree)
+{
+    size_t w = ZP_NUM_QUOTIENT_COLS, head = d->n * w;
+    int rc = zkc_to_device(d->q, q_coeffs, head * sizeof(kb));
+    if (!rc)
+        rc = zkc_zero_dev(d->q + head, (d->nl - d->n) * w * sizeof(kb));
+    if (!rc)
+        rc = zkc_ntt_coset_dev(d->g->plan, d->g->arena, d->q, d->log_lde, w, ZKC_ROW_MAJOR,
+                               d->shift, ZKC_NATURAL, 0);
+    if (!rc)
+        rc = commit(d, 3, d->q, w, salt, cap_log, tree);
+    return rc ? zk_err_wrap(rc, "GPU prover (quotient commitment): ") : ZK_OK;
+}
+
+int zpg_open(zpg *d, kb4 zeta, kb4 zeta_next, kb4 *open)
+{
+    zkc_arena *a = d->g->arena;
+    kb4 next[ZP_NUM_PERM_COLS];
+    int rc = zkc_bary_weights_dev(d->wt, d->log_n, zeta.c);
+    if (!rc)
+        rc = zkc_col_sums_dev(a, open->c, d->pre_h, d->n, ZP_NUM_PREPROCESSED, d->wt);
+    if (!rc)
+        rc = zkc_col_sums_dev(a, open[ZP_NUM_PREPROCESSED].c, d->trace, d->n, ZP_WIRES, d->wt);
+    if (!rc)
+        rc = zkc_col_sums_dev(a, open[ZP_NUM_PREPROCESSED + ZP_WIRES].c, d->perm_h, d->n,
+                              ZP_NUM_PERM_COLS, d->wt);
+    /* Z's four columns (the first four of the permutation matrix) at w zeta */
+    if (!rc)
+        rc = zkc_bary_weights_dev(d->wt, d->log_n, zeta_next.c);
+    if (!rc)
+        rc = zkc_col_sums_dev(a, next[0].c, d->perm_h, d->n, ZP_NUM_PERM_COLS, d->wt);
+    if (!rc)
+        memcpy(&open[ZP_NUM_OPENINGS], next, 4 * sizeof next[0]);
+    return rc ? zk_err_wrap(rc, "GPU prover (openings): ") : ZK_OK;
+}
+
+int zpg_deep(zpg *d, const kb4 *apow, kb4 s1, kb4 s2, kb4 zeta, kb4 zeta_next, kb4 *f)
+{
+    const uint32_t *const mats[4] = {d->pre_lde, d->wires, d->perm, d->q};
+    const size_t widths[4] = {ZP_NUM_PREPROCESSED, ZP_WIRES, ZP_NUM_PERM_COLS,
+                              ZP_NUM_QUOTIENT_COLS};
+    int rc = zkc_deep_dev(d->g->arena, d->f, mats, widths, d->log_lde, d->shift, apow->c, s1.c,
+                          s2.c, zeta.c, zeta_next.c);
+    if (!rc)
+        rc = zkc_to_host(f, d->f, d->nl * sizeof *f);
+    return rc ? zk_err_wrap(rc, "GPU prover (DEEP): ") : ZK_OK;
+}
+
+#endif /* ZKGATE_HAVE_CUDA */
