@@ -1,0 +1,105 @@
+// The quotient evaluation on the device: one thread per point of g H_{4n} runs
+// quot.cuh's zkc_quot_point, the function tests/prover/test_cuda_quot.c checks as
+// C against a reference built from verifier/ (docs/PROOF.md, "Quotient").
+//
+// The argument block (alpha powers, challenges, Poseidon2 constants, coset
+// identifiers: about 5 KiB) goes to __constant__ memory once per call. Every
+// thread of a warp reads the same constant at the same time (the loops over
+// gates, constraints and chunks do not depend on the point), which constant
+// memory serves in one transaction.
+//
+// Memory: each thread reads its own LDE rows (173 wires, 44 preprocessed, 44 + 4
+// permutation values), rows 2^(b-2) apart, so a warp's loads are 32 separate
+// runs; this relies on L1/L2 to keep a row's lines between the gates' reads.
+// Next step once it can be measured on a device: a block stages its wire rows in
+// shared memory with coalesced loads (64 rows x 173 words = 44 KiB; the odd row
+// length keeps a warp's reads of one column on 32 distinct banks) and calls
+// zkc_quot_eval with the shared row; and, for the arithmetic (the 236 alpha
+// products, 4 each, cost more than the Poseidon2 gate), accumulate the
+// alpha-weighted constraints with one Montgomery reduction per few terms.
+#include "prover/cuda/internal.cuh"
+#include "prover/cuda/quot.cuh"
+#include "prover/cuda/zkc_quot.h"
+
+static __constant__ zkc_quot_args c_quot;
+
+#define QUOT_THREADS 128
+
+static __global__ void __launch_bounds__(QUOT_THREADS) quot_kernel(uint32_t *out, size_t nq)
+{
+    size_t stride = (size_t)gridDim.x * blockDim.x;
+    for (size_t j = (size_t)blockIdx.x * blockDim.x + threadIdx.x; j < nq; j += stride) {
+        uint32_t v[4];
+        zkc_quot_point(&c_quot, j, v);
+        reinterpret_cast<uint4 *>(out)[j] = make_uint4(v[0], v[1], v[2], v[3]);
+    }
+}
+
+// The checks both forms make on the argument block.
+static int quot_args_check(const zkc_quot_args *a, const void *out, const char *fn)
+{
+    if (!a || !out)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: NULL %s", fn, a ? "out" : "args");
+    if (!a->wires || !a->pre || !a->perm)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: NULL %s", fn,
+                          !a->wires ? "wires"
+                          : !a->pre ? "pre"
+                                    : "perm");
+    if (a->log_n < 2 || a->log_blowup < 2 || a->log_blowup > ZKC_TWO_ADIC ||
+        a->log_n + a->log_blowup > ZKC_TWO_ADIC)
+        return zk_err_set(ZK_ERR_INVALID_ARG,
+                          "%s: log_n %u, log_blowup %u (want log_n >= 2, log_blowup >= 2, "
+                          "log_n + log_blowup <= %d)",
+                          fn, a->log_n, a->log_blowup, ZKC_TWO_ADIC);
+    if (a->shift == 0 || a->shift >= ZKC_P)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: the coset shift is %s", fn,
+                          a->shift == 0 ? "zero" : "not reduced");
+    // p2_diag[1] is 1 and no round constant of the first round is 0: a block whose
+    // constants were never filled is caught here rather than giving wrong values.
+    if (a->p2.diag[1] != ZKC_ONE || a->p2.ext_init[0][0] == 0)
+        return zk_err_set(ZK_ERR_STATE,
+                          "%s: the Poseidon2 constants are not in the arguments "
+                          "(fill them with zkc_quot_args_init)",
+                          fn);
+    return ZK_OK;
+}
+
+extern "C" int zkc_quotient_dev(zkc_arena *arena, const zkc_quot_args *a, uint32_t *out)
+{
+    (void)arena;
+    ZKC_TRY(quot_args_check(a, out, "zkc_quotient_dev"));
+    if ((uintptr_t)out % 16 != 0)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_quotient_dev: out not 16-byte aligned");
+    zkc_quot_args h = *a;
+    if (zkc_quot_args_init(&h, &h.p2) != 0) // cannot fail after the checks
+        return zk_err_set(ZK_ERR_INTERNAL, "zkc_quotient_dev: zkc_quot_args_init refused");
+    ZKC_CHECK(cudaMemcpyToSymbol(c_quot, &h, sizeof h));
+    size_t nq = (size_t)4 << h.log_n;
+    quot_kernel<<<zkc_blocks(nq, QUOT_THREADS), QUOT_THREADS>>>(out, nq);
+    ZKC_LAUNCHED("quot_kernel");
+    ZKC_CHECK(cudaDeviceSynchronize());
+    return ZK_OK;
+}
+
+extern "C" int zkc_quotient(zkc_arena *arena, const zkc_quot_args *a, uint32_t *out)
+{
+    ZKC_TRY(quot_args_check(a, out, "zkc_quotient"));
+    if (!arena)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_quotient: NULL arena");
+    size_t rows = (size_t)1 << (a->log_n + a->log_blowup), nq = (size_t)4 << a->log_n;
+    zkc_scope scope(arena);
+    uint32_t *w = nullptr, *pre = nullptr, *perm = nullptr, *o = nullptr;
+    ZKC_TRY(zkc_alloc(arena, rows * ZKC_WIRES, &w));
+    ZKC_TRY(zkc_alloc(arena, rows * ZKC_NUM_PREPROCESSED, &pre));
+    ZKC_TRY(zkc_alloc(arena, rows * ZKC_NUM_PERM_COLS, &perm));
+    ZKC_TRY(zkc_alloc(arena, 4 * nq, &o));
+    ZKC_TRY(zkc_to_device(w, a->wires, rows * ZKC_WIRES * 4));
+    ZKC_TRY(zkc_to_device(pre, a->pre, rows * ZKC_NUM_PREPROCESSED * 4));
+    ZKC_TRY(zkc_to_device(perm, a->perm, rows * ZKC_NUM_PERM_COLS * 4));
+    zkc_quot_args d = *a;
+    d.wires = w;
+    d.pre = pre;
+    d.perm = perm;
+    ZKC_TRY(zkc_quotient_dev(arena, &d, o));
+    return zkc_to_host(out, o, 4 * nq * 4);
+}

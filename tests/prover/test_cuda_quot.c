@@ -1,0 +1,347 @@
+/* The quotient's device math, compiled as C on the host: prover/cuda/gates.cuh and
+ * quot.cuh hold the very functions the quotient kernel runs (ZKC_HD), so checking
+ * them here checks the device's values on machines without a GPU.
+ *
+ *  - every gate type on random rows, rows of small values (0, 1, 2, p - 1) and
+ *    rows that satisfy the gate (filled by prover/gate_fill.h): the .cuh
+ *    evaluation equals verifier/'s zp_gate_eval_base bit for bit, same count;
+ *  - zkc_quot_point at every point j of g H_{4n}, for n = 2^4, 2^5 and blowups 4
+ *    and 8 (and one random coset shift), equals a reference written here from
+ *    verifier/ (kb4, zp_gate_eval_base) the way prover/plonk_prove.c's quotient()
+ *    computes it (batch inverse of n (x - 1), 1 / (x^n - 1) from 4 values);
+ *  - the layout constants equal their verifier/ twins, and zkc_quot_args_init
+ *    refuses sizes out of range.
+ *
+ * Inputs are drawn with a printed seed (ZK_TEST_SEED=... replays a run). */
+#include "common/error.h"
+#include "prover/cuda/gates.cuh"
+#include "prover/cuda/quot.cuh"
+#include "prover/gate_fill.h"
+#include "tests/test.h"
+#include "verifier/kb.h"
+#include "verifier/kb4.h"
+#include "verifier/kb_simd.h" /* the Poseidon2 round constants */
+#include "verifier/plonk.h"
+#include "verifier/plonk_gates.h"
+
+#define GATE_ROWS 3000
+
+static zkc_p2_consts g_k;
+
+static void load_consts(void)
+{
+    memcpy(g_k.ext_init, p2_rc_ext_init, sizeof g_k.ext_init);
+    memcpy(g_k.internal, p2_rc_int, sizeof g_k.internal);
+    memcpy(g_k.ext_final, p2_rc_ext_final, sizeof g_k.ext_final);
+    memcpy(g_k.diag, p2_diag, sizeof g_k.diag);
+}
+
+static kb rand_kb(void)
+{
+    return (kb)(t_rand() % KB_P);
+}
+
+static void *xmalloc(size_t bytes)
+{
+    void *p = malloc(bytes ? bytes : 1);
+    if (!p) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+static kb *rand_vec(size_t n)
+{
+    kb *x = xmalloc(n * sizeof(kb));
+    for (size_t i = 0; i < n; i++)
+        x[i] = rand_kb();
+    return x;
+}
+
+static kb4 rand_kb4(void)
+{
+    return (kb4){{rand_kb(), rand_kb(), rand_kb(), rand_kb()}};
+}
+
+static void test_constants(void)
+{
+    CHECK_EQ(ZKC_WIRES, ZP_WIRES);
+    CHECK_EQ(ZKC_ROUTED, ZP_ROUTED);
+    CHECK_EQ(ZKC_CONSTS, ZP_CONSTS);
+    CHECK_EQ(ZKC_PI_HASH_LEN, ZP_PI_HASH_LEN);
+    CHECK_EQ(ZKC_NGATES, ZP_NGATES);
+    CHECK_EQ(ZKC_MAX_CONSTRAINTS, ZP_MAX_GATE_CONSTRAINTS);
+    CHECK_EQ(ZKC_GATE_TERMS, zp_gate_total_constraints());
+    CHECK_EQ(ZKC_GATE_ARITH, ZP_GATE_ARITH);
+    CHECK_EQ(ZKC_GATE_ARITH_EXT, ZP_GATE_ARITH_EXT);
+    CHECK_EQ(ZKC_GATE_POSEIDON2, ZP_GATE_POSEIDON2);
+    CHECK_EQ(ZKC_GATE_CONSTANT, ZP_GATE_CONSTANT);
+    CHECK_EQ(ZKC_GATE_PUBLIC_INPUT, ZP_GATE_PUBLIC_INPUT);
+    CHECK_EQ(ZKC_GATE_BITS, ZP_GATE_BITS);
+    CHECK_EQ(ZKC_GATE_RANDOM_ACCESS, ZP_GATE_RANDOM_ACCESS);
+    CHECK_EQ(ZKC_ARITH_OPS, ZP_ARITH_OPS);
+    CHECK_EQ(ZKC_ARITH_EXT_OPS, ZP_ARITH_EXT_OPS);
+    CHECK_EQ(ZKC_BITS, ZP_BITS);
+    CHECK_EQ(ZKC_RA_BITS, ZP_RA_BITS);
+    CHECK_EQ(ZKC_P2_IN, ZP_P2_IN);
+    CHECK_EQ(ZKC_P2_OUT, ZP_P2_OUT);
+    CHECK_EQ(ZKC_P2_SWAP, ZP_P2_SWAP);
+    CHECK_EQ(ZKC_P2_DELTA, ZP_P2_DELTA);
+    CHECK_EQ(ZKC_P2_FULL1, ZP_P2_FULL1);
+    CHECK_EQ(ZKC_P2_PARTIAL, ZP_P2_PARTIAL);
+    CHECK_EQ(ZKC_P2_FULL2, ZP_P2_FULL2);
+    CHECK_EQ(ZKC_BITS_VALUE, ZP_BITS_VALUE);
+    CHECK_EQ(ZKC_BITS_FIRST, ZP_BITS_FIRST);
+    CHECK_EQ(ZKC_RA_INDEX, ZP_RA_INDEX);
+    CHECK_EQ(ZKC_RA_OUT, ZP_RA_OUT);
+    CHECK_EQ(ZKC_RA_VALUES, ZP_RA_VALUES);
+    CHECK_EQ(ZKC_RA_BIT, ZP_RA_BIT_WIRE);
+    CHECK_EQ(ZKC_RA_LEVEL1, ZP_RA_LEVEL1);
+    CHECK_EQ(ZKC_RA_LEVEL2, ZP_RA_LEVEL2);
+    CHECK_EQ(ZKC_RA_LEVEL3, ZP_RA_LEVEL3);
+    CHECK_EQ(ZKC_NUM_SELECTORS, ZP_NUM_SELECTORS);
+    CHECK_EQ(ZKC_NUM_PREPROCESSED, ZP_NUM_PREPROCESSED);
+    CHECK_EQ(ZKC_NUM_SELECTORS + ZKC_CONSTS + ZKC_ROUTED, ZP_NUM_PREPROCESSED);
+    CHECK_EQ(ZKC_PERM_CHUNK, ZP_PERM_CHUNK);
+    CHECK_EQ(ZKC_PERM_CHUNKS, ZP_PERM_CHUNKS);
+    CHECK_EQ(ZKC_NUM_PERM_COLS, ZP_NUM_PERM_COLS);
+    CHECK_EQ(ZKC_QUOT_TERMS, zp_gate_total_constraints() + 1 + ZP_PERM_CHUNKS);
+    for (unsigned g = 0; g <= ZP_GATE_NOOP + 1; g++)
+        CHECK_EQ(zkc_gate_num_constraints(g), zp_gate_num_constraints(g));
+}
+
+/* Row kinds for the gate comparison. */
+enum { ROW_RANDOM, ROW_SMALL, ROW_SATISFIED, ROW_KINDS };
+
+static kb small_kb(void)
+{
+    static const uint32_t canon[] = {0, 1, 2, KB_P - 1};
+    return kb_from_canonical(canon[t_rand() % 4]);
+}
+
+/* A row that satisfies gate g (the gate fillers), with random inputs. */
+static void satisfy(unsigned g, kb *w, const kb *c, const kb *pi)
+{
+    int rc = ZK_OK;
+    switch (g) {
+    case ZP_GATE_ARITH:
+        for (unsigned op = 0; op < ZP_ARITH_OPS && !rc; op++)
+            rc = zp_fill_arith_op(w, c, op);
+        break;
+    case ZP_GATE_ARITH_EXT:
+        for (unsigned op = 0; op < ZP_ARITH_EXT_OPS && !rc; op++)
+            rc = zp_fill_arith_ext_op(w, c, op);
+        break;
+    case ZP_GATE_POSEIDON2:
+        w[ZP_P2_SWAP] = kb_from_canonical((uint32_t)(t_rand() & 1));
+        zp_fill_poseidon2(w);
+        break;
+    case ZP_GATE_CONSTANT: zp_fill_constant(w, c); break;
+    case ZP_GATE_PUBLIC_INPUT: zp_fill_public_input(w, pi); break;
+    case ZP_GATE_BITS:
+        w[0] = kb_from_canonical((uint32_t)(t_rand() & ((1u << ZP_BITS) - 1)));
+        rc = zp_fill_bits(w);
+        break;
+    case ZP_GATE_RANDOM_ACCESS:
+        w[0] = kb_from_canonical((uint32_t)(t_rand() % 16));
+        rc = zp_fill_random_access(w);
+        break;
+    default: break;
+    }
+    CHECK_OK(rc);
+}
+
+static void test_gates(void)
+{
+    kb w[ZP_WIRES], c[ZP_CONSTS], pi[ZP_PI_HASH_LEN];
+    kb want[ZP_MAX_GATE_CONSTRAINTS + 1];
+    uint32_t got[ZP_MAX_GATE_CONSTRAINTS + 1];
+    for (unsigned g = 0; g <= ZP_GATE_NOOP; g++) {
+        size_t bad = 0, nonzero_satisfied = 0;
+        unsigned nc = zp_gate_num_constraints(g);
+        for (int r = 0; r < GATE_ROWS; r++) {
+            int kind = r % ROW_KINDS;
+            for (int i = 0; i < ZP_WIRES; i++)
+                w[i] = kind == ROW_SMALL ? small_kb() : rand_kb();
+            for (int i = 0; i < ZP_CONSTS; i++)
+                c[i] = kind == ROW_SMALL ? small_kb() : rand_kb();
+            for (int i = 0; i < ZP_PI_HASH_LEN; i++)
+                pi[i] = kind == ROW_SMALL ? small_kb() : rand_kb();
+            if (kind == ROW_SATISFIED)
+                satisfy(g, w, c, pi);
+            /* a sentinel past the last constraint: neither side may write there */
+            memset(want, 0xa5, sizeof want);
+            memset(got, 0xa5, sizeof got);
+            zp_gate_eval_base(g, w, c, pi, want);
+            unsigned n = zkc_gate_eval_base(g, w, c, pi, &g_k, got);
+            if (n != nc || memcmp(want, got, sizeof want) != 0)
+                bad++;
+            if (kind == ROW_SATISFIED)
+                for (unsigned i = 0; i < nc; i++)
+                    nonzero_satisfied += got[i] != 0;
+        }
+        CHECK_MSG(bad == 0, "gate %s: %zu of %d rows differ from zp_gate_eval_base",
+                  zp_gate_name(g), bad, GATE_ROWS);
+        CHECK_MSG(nonzero_satisfied == 0, "gate %s: %zu constraints non-zero on satisfied rows",
+                  zp_gate_name(g), nonzero_satisfied);
+    }
+}
+
+/* ---- the quotient -------------------------------------------------------------- */
+
+/* The reference: prover/plonk_prove.c's quotient() up to the interpolation,
+ * written from verifier/ functions: q(x_j) for every j < 4n into out (4n x 4). */
+static void ref_quotient(kb *out, const kb *wires, const kb *pre, const kb *perm, unsigned log_n,
+                         unsigned b, kb g, const kb *pi_hash, kb4 beta, kb4 gamma, const kb4 *apow)
+{
+    size_t n = (size_t)1 << log_n, nq = 4 * n, stride = (size_t)1 << (b - 2);
+    kb *xs = xmalloc(nq * sizeof *xs);
+    kb4 *l0 = xmalloc(nq * sizeof *l0);
+    kb wq = kb_root_of_unity(log_n + 2), x = g;
+    for (size_t j = 0; j < nq; j++, x = kb_mul(x, wq))
+        xs[j] = x;
+    /* L_0(x) = (x^n - 1) / (n (x - 1)), with the inverse computed as an
+     * extension inverse, one by one */
+    kb nn = kb_from_u64(n);
+    kb4 zh_inv[4];
+    for (int i = 0; i < 4; i++)
+        zh_inv[i] = kb4_from_base(kb_inv(kb_sub(kb_pow(xs[i], n), KB_ONE)));
+    for (size_t j = 0; j < nq; j++) {
+        l0[j] = kb4_inv(kb4_from_base(kb_mul(nn, kb_sub(xs[j], KB_ONE))));
+        l0[j] = kb4_mul_base(l0[j], kb_sub(kb_pow(xs[j % 4], n), KB_ONE));
+    }
+    kb k[ZP_ROUTED];
+    k[0] = KB_ONE;
+    for (int i = 1; i < ZP_ROUTED; i++)
+        k[i] = kb_mul(k[i - 1], g);
+    kb cons[ZP_MAX_GATE_CONSTRAINTS];
+    for (size_t j = 0; j < nq; j++) {
+        size_t L = j * stride, Ln = ((j + 4) % nq) * stride;
+        const kb *w = &wires[L * ZP_WIRES], *pr = &pre[L * ZP_NUM_PREPROCESSED];
+        const kb *pm = &perm[L * ZP_NUM_PERM_COLS], *pmn = &perm[Ln * ZP_NUM_PERM_COLS];
+        kb4 acc = kb4_zero();
+        unsigned t = 0;
+        for (unsigned gt = 0; gt < ZP_NGATES; gt++) {
+            unsigned nc = zp_gate_num_constraints(gt);
+            zp_gate_eval_base(gt, w, pr + ZP_NUM_SELECTORS, pi_hash, cons);
+            kb4 s = kb4_zero();
+            for (unsigned i = 0; i < nc; i++)
+                s = kb4_add(s, kb4_mul_base(apow[t + i], cons[i]));
+            acc = kb4_add(acc, kb4_mul_base(s, pr[gt]));
+            t += nc;
+        }
+        kb4 z = {{pm[0], pm[1], pm[2], pm[3]}};
+        acc = kb4_add(acc, kb4_mul(apow[t++], kb4_mul(l0[j], kb4_sub(z, kb4_one()))));
+        const kb *sig = pr + ZP_NUM_SELECTORS + ZP_CONSTS;
+        for (unsigned ch = 0; ch < ZP_PERM_CHUNKS; ch++) {
+            kb4 nu = kb4_one(), de = kb4_one();
+            for (unsigned i = ZP_PERM_CHUNK * ch; i < ZP_PERM_CHUNK * (ch + 1) && i < ZP_ROUTED;
+                 i++) {
+                kb4 base = kb4_add(gamma, kb4_from_base(w[i]));
+                nu = kb4_mul(nu, kb4_add(base, kb4_mul_base(beta, kb_mul(k[i], xs[j]))));
+                de = kb4_mul(de, kb4_add(base, kb4_mul_base(beta, sig[i])));
+            }
+            const kb *c = pm + 4 * ch, *nx = ch + 1 < ZP_PERM_CHUNKS ? pm + 4 * (ch + 1) : pmn;
+            kb4 cur = {{c[0], c[1], c[2], c[3]}}, nxt = {{nx[0], nx[1], nx[2], nx[3]}};
+            kb4 term = kb4_sub(kb4_mul(nxt, de), kb4_mul(cur, nu));
+            acc = kb4_add(acc, kb4_mul(apow[t++], term));
+        }
+        kb4 qv = kb4_mul(acc, zh_inv[j % 4]);
+        memcpy(&out[j * 4], qv.c, sizeof qv.c);
+    }
+    free(xs);
+    free(l0);
+}
+
+static void quot_case(unsigned log_n, unsigned b, kb shift)
+{
+    size_t n = (size_t)1 << log_n, nq = 4 * n, N = (size_t)1 << (log_n + b);
+    kb *wires = rand_vec(N * ZP_WIRES), *pre = rand_vec(N * ZP_NUM_PREPROCESSED);
+    kb *perm = rand_vec(N * ZP_NUM_PERM_COLS);
+    kb pi[ZP_PI_HASH_LEN];
+    for (int i = 0; i < ZP_PI_HASH_LEN; i++)
+        pi[i] = rand_kb();
+    kb4 beta = rand_kb4(), gamma = rand_kb4(), alpha = rand_kb4();
+    kb4 apow[ZKC_QUOT_TERMS];
+    apow[0] = kb4_one();
+    for (int i = 1; i < ZKC_QUOT_TERMS; i++)
+        apow[i] = kb4_mul(apow[i - 1], alpha);
+
+    zkc_quot_args *a = xmalloc(sizeof *a);
+    memset(a, 0, sizeof *a);
+    a->wires = wires;
+    a->pre = pre;
+    a->perm = perm;
+    a->log_n = log_n;
+    a->log_blowup = b;
+    a->shift = shift;
+    memcpy(a->pi_hash, pi, sizeof pi);
+    memcpy(a->beta, beta.c, sizeof beta.c);
+    memcpy(a->gamma, gamma.c, sizeof gamma.c);
+    zkc_quot_alpha_pows(a, alpha.c);
+    CHECK_MEM(a->alpha_pows, apow, sizeof apow);
+    CHECK_EQ(zkc_quot_args_init(a, &g_k), 0);
+
+    kb *want = xmalloc(nq * 4 * sizeof(kb));
+    ref_quotient(want, wires, pre, perm, log_n, b, shift, pi, beta, gamma, apow);
+    size_t bad = 0;
+    for (size_t j = 0; j < nq; j++) {
+        uint32_t got[4];
+        zkc_quot_point(a, j, got);
+        bad += memcmp(got, &want[4 * j], sizeof got) != 0;
+    }
+    CHECK_MSG(bad == 0, "n = 2^%u, blowup 2^%u: %zu of %zu points differ", log_n, b, bad, nq);
+    free(want);
+    free(a);
+    free(wires);
+    free(pre);
+    free(perm);
+}
+
+static void test_quot(void)
+{
+    kb g = kb_from_canonical(KB_GENERATOR);
+    for (unsigned log_n = 4; log_n <= 5; log_n++)
+        for (unsigned b = 2; b <= 3; b++)
+            quot_case(log_n, b, g);
+    quot_case(2, 2, g);         /* the smallest size the function accepts */
+    quot_case(4, 4, g);         /* blowup 16: every fourth LDE row */
+    quot_case(4, 2, rand_kb()); /* another coset */
+}
+
+static void test_args(void)
+{
+    zkc_quot_args *a = xmalloc(sizeof *a);
+    static const unsigned bad[][2] = {{1, 2}, {4, 1}, {0, 3}, {22, 3}, {4, 21}, {2, 100}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(a, 0, sizeof *a);
+        a->log_n = bad[i][0];
+        a->log_blowup = bad[i][1];
+        a->shift = KB_ONE;
+        CHECK_EQ(zkc_quot_args_init(a, &g_k), -1);
+        CHECK_EQ(a->root, 0u); /* untouched */
+    }
+    memset(a, 0, sizeof *a);
+    a->log_n = 20;
+    a->log_blowup = 4;
+    a->shift = kb_from_canonical(KB_GENERATOR);
+    CHECK_EQ(zkc_quot_args_init(a, &g_k), 0);
+    CHECK_EQ(a->root, kb_root_of_unity(22));
+    CHECK_EQ(a->n_elem, kb_from_u64(1u << 20));
+    CHECK_MEM(&a->p2, &g_k, sizeof g_k);
+    CHECK_EQ(zkc_quot_args_init(a, &a->p2), 0); /* its own constants */
+    CHECK_MEM(&a->p2, &g_k, sizeof g_k);
+    free(a);
+}
+
+int main(void)
+{
+    t_seed();
+    load_consts();
+    test_constants();
+    test_gates();
+    test_args();
+    test_quot();
+    return t_report("test_cuda_quot");
+}
