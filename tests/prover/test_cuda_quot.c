@@ -9,14 +9,21 @@
  *    and 8 (and one random coset shift), equals a reference written here from
  *    verifier/ (kb4, zp_gate_eval_base) the way prover/plonk_prove.c's quotient()
  *    computes it (batch inverse of n (x - 1), 1 / (x^n - 1) from 4 values);
+ *  - on a real circuit with every gate type and its witness (blowups 4 and 8),
+ *    the same equality, and the values interpolate to a polynomial of degree < 3n
+ *    (the constraints vanish on the trace domain), which fails once one wire of
+ *    the trace is changed: a check of the formula itself, not only of its copy;
  *  - the layout constants equal their verifier/ twins, and zkc_quot_args_init
  *    refuses sizes out of range.
  *
  * Inputs are drawn with a printed seed (ZK_TEST_SEED=... replays a run). */
 #include "common/error.h"
 #include "prover/cuda/gates.cuh"
+#include "prover/circuit.h"
+#include "prover/circuit_internal.h" /* the preprocessed LDE and the NTT plan */
 #include "prover/cuda/quot.cuh"
 #include "prover/gate_fill.h"
+#include "prover/ntt.h"
 #include "tests/test.h"
 #include "verifier/kb.h"
 #include "verifier/kb4.h"
@@ -310,6 +317,199 @@ static void test_quot(void)
     quot_case(4, 2, rand_kb()); /* another coset */
 }
 
+/* ---- a real circuit -------------------------------------------------------------- */
+
+/* Every gate type (test_plonk's mixed circuit): arithmetic, extension arithmetic, a
+ * range check, random access, constants, a hash and public inputs; then `hashes`
+ * more Poseidon2 rows to make the trace taller. */
+static int build_circuit(cb_circuit **c, const fri_params *fri, unsigned hashes, cb_witness **wit)
+{
+    cb_builder *b;
+    int rc = cb_new(&b, fri, 0);
+    if (rc)
+        return rc;
+    cb_target x = cb_virtual(b), y = cb_virtual(b), idx = cb_virtual(b), vals[5], in[16], out[16];
+    cb_target s = cb_add(b, x, y);
+    cb_target d = cb_div(b, cb_mul(b, s, x), y);
+    cb_target l = cb_lin(b, kb_from_u32(7), d, kb_from_u32(5), y);
+    cb_range_check(b, y, 20, NULL);
+    cb_ext ea = cb_ext_virtual(b), eb = cb_ext_virtual(b);
+    cb_ext e = cb_ext_add(b, cb_ext_mul(b, ea, eb), ea);
+    for (int i = 0; i < 5; i++)
+        vals[i] = cb_virtual(b);
+    cb_target sel = cb_random_access(b, idx, vals, 5);
+    for (int i = 0; i < 16; i++)
+        in[i] = i < 4    ? e.c[i]
+                : i == 4 ? l
+                : i == 5 ? sel
+                         : cb_constant(b, kb_from_u32((uint32_t)i));
+    cb_poseidon2(b, in, out);
+    for (unsigned k = 0; k < hashes; k++) { /* more rows: a chain of permutations */
+        memcpy(in, out, sizeof in);
+        cb_poseidon2(b, in, out);
+    }
+    cb_public_input(b, l);
+    for (int i = 0; i < 8; i++)
+        cb_public_input(b, out[i]);
+    rc = cb_build(b, c);
+    if (!rc)
+        rc = cb_witness_new(wit, *c);
+    kb4 a4 = {{kb_from_u32(3), kb_from_u32(1), kb_from_u32(4), kb_from_u32(1)}};
+    kb4 b4 = {{kb_from_u32(5), kb_from_u32(9), kb_from_u32(2), kb_from_u32(6)}};
+    if (!rc)
+        rc = cb_witness_set(*wit, x, kb_from_u32(11));
+    if (!rc)
+        rc = cb_witness_set(*wit, y, kb_from_u32(77));
+    if (!rc)
+        rc = cb_witness_set(*wit, idx, kb_from_u32(3));
+    if (!rc)
+        rc = cb_witness_set_ext(*wit, ea, a4);
+    if (!rc)
+        rc = cb_witness_set_ext(*wit, eb, b4);
+    for (int i = 0; i < 5 && !rc; i++)
+        rc = cb_witness_set(*wit, vals[i], kb_from_u32(100 + (uint32_t)i));
+    return rc;
+}
+
+/* Z and the partial products on H (docs/PROOF.md, "Copy constraints"): n rows of
+ * ZP_NUM_PERM_COLS. Returns: 1 when the product closes (Z(w^n) = 1). */
+static int perm_columns(kb *perm_h, const kb *trace, const kb *pre_h, unsigned log_n, kb g,
+                        kb4 beta, kb4 gamma)
+{
+    size_t n = (size_t)1 << log_n;
+    kb k[ZP_ROUTED], w = kb_root_of_unity(log_n), x = KB_ONE;
+    k[0] = KB_ONE;
+    for (int i = 1; i < ZP_ROUTED; i++)
+        k[i] = kb_mul(k[i - 1], g);
+    kb4 z = kb4_one();
+    for (size_t r = 0; r < n; r++, x = kb_mul(x, w)) {
+        const kb *wr = &trace[r * ZP_WIRES];
+        const kb *sig = &pre_h[r * ZP_NUM_PREPROCESSED + ZP_NUM_SELECTORS + ZP_CONSTS];
+        for (unsigned ch = 0; ch < ZP_PERM_CHUNKS; ch++) {
+            memcpy(&perm_h[r * ZP_NUM_PERM_COLS + 4 * ch], z.c, sizeof z.c);
+            for (unsigned i = ZP_PERM_CHUNK * ch; i < ZP_PERM_CHUNK * (ch + 1) && i < ZP_ROUTED;
+                 i++) {
+                kb4 base = kb4_add(gamma, kb4_from_base(wr[i]));
+                kb4 nu = kb4_add(base, kb4_mul_base(beta, kb_mul(k[i], x)));
+                kb4 de = kb4_add(base, kb4_mul_base(beta, sig[i]));
+                z = kb4_mul(z, kb4_mul(nu, kb4_inv(de)));
+            }
+        }
+    }
+    return kb4_eq(z, kb4_one());
+}
+
+/* Every point of the circuit's quotient: zkc_quot_point, equal to the reference;
+ * then interpolated in place (4n coefficients x 4, natural order). */
+static void circuit_quotient(kb *q, const cb_circuit *c, const kb *wires_lde, const kb *perm_lde,
+                             const kb *pi_hash, kb4 beta, kb4 gamma, kb4 alpha)
+{
+    unsigned log_n = c->log_n, b = c->fri.log_blowup;
+    size_t nq = (size_t)4 << log_n;
+    kb g = kb_from_canonical(KB_GENERATOR);
+    kb4 apow[ZKC_QUOT_TERMS];
+    apow[0] = kb4_one();
+    for (int i = 1; i < ZKC_QUOT_TERMS; i++)
+        apow[i] = kb4_mul(apow[i - 1], alpha);
+    zkc_quot_args *a = xmalloc(sizeof *a);
+    memset(a, 0, sizeof *a);
+    a->wires = wires_lde;
+    a->pre = c->pre_lde;
+    a->perm = perm_lde;
+    a->log_n = log_n;
+    a->log_blowup = b;
+    a->shift = g;
+    memcpy(a->pi_hash, pi_hash, sizeof a->pi_hash);
+    memcpy(a->beta, beta.c, sizeof beta.c);
+    memcpy(a->gamma, gamma.c, sizeof gamma.c);
+    zkc_quot_alpha_pows(a, alpha.c);
+    CHECK_EQ(zkc_quot_args_init(a, &g_k), 0);
+    kb *want = xmalloc(nq * 4 * sizeof(kb));
+    ref_quotient(want, wires_lde, c->pre_lde, perm_lde, log_n, b, g, pi_hash, beta, gamma, apow);
+    for (size_t j = 0; j < nq; j++)
+        zkc_quot_point(a, j, &q[4 * j]);
+    CHECK_MSG(memcmp(q, want, nq * 4 * sizeof(kb)) == 0, "circuit n = 2^%u, blowup 2^%u", log_n, b);
+    CHECK_OK(ntt_coset_inverse(c->plan, q, log_n + 2, 4, NTT_ROW_MAJOR, g, NTT_NATURAL));
+    free(want);
+    free(a);
+}
+
+/* Returns: 1 when the coefficients of degree >= 3n are all zero. */
+static int low_degree(const kb *q, unsigned log_n)
+{
+    size_t n = (size_t)1 << log_n;
+    for (size_t i = 3 * n * 4; i < 4 * n * 4; i++)
+        if (q[i] != 0)
+            return 0;
+    return 1;
+}
+
+static void circuit_case(unsigned b, unsigned hashes)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset("test", &fri));
+    fri.log_blowup = b;
+    cb_circuit *c = NULL;
+    cb_witness *wit = NULL;
+    CHECK_OK(build_circuit(&c, &fri, hashes, &wit));
+    if (!c || !wit) {
+        cb_witness_free(wit);
+        cb_circuit_free(c);
+        return;
+    }
+    unsigned log_n = c->log_n;
+    size_t n = (size_t)1 << log_n, N = n << b;
+    kb *trace = xmalloc(n * ZP_WIRES * sizeof(kb)), pi[16];
+    kb *perm_h = xmalloc(n * ZP_NUM_PERM_COLS * sizeof(kb));
+    kb *wires_lde = xmalloc(N * ZP_WIRES * sizeof(kb));
+    kb *perm_lde = xmalloc(N * ZP_NUM_PERM_COLS * sizeof(kb));
+    kb *q = xmalloc(4 * n * 4 * sizeof(kb));
+    CHECK(cb_circuit_num_public_inputs(c) <= 16);
+    unsigned seen = 0;
+    for (size_t r = 0; r < n; r++)
+        seen |= c->row_gate[r] < ZP_NGATES ? 1u << c->row_gate[r] : 0;
+    CHECK_MSG(seen == (1u << ZP_NGATES) - 1, "the circuit lacks a gate type (mask %#x)", seen);
+    printf("circuit: n = 2^%u, blowup 2^%u, %zu gate rows\n", log_n, b, c->gate_rows);
+    CHECK_OK(cb_witness_solve(wit, trace, pi));
+    p2_digest h;
+    zp_public_input_hash(&h, pi, cb_circuit_num_public_inputs(c));
+    kb g = kb_from_canonical(KB_GENERATOR);
+    kb4 beta = rand_kb4(), gamma = rand_kb4(), alpha = rand_kb4();
+    CHECK(perm_columns(perm_h, trace, c->pre_h, log_n, g, beta, gamma));
+    CHECK_OK(ntt_lde(c->plan, wires_lde, trace, log_n, b, ZP_WIRES, NTT_ROW_MAJOR, g));
+    CHECK_OK(ntt_lde(c->plan, perm_lde, perm_h, log_n, b, ZP_NUM_PERM_COLS, NTT_ROW_MAJOR, g));
+    circuit_quotient(q, c, wires_lde, perm_lde, h.v, beta, gamma, alpha);
+    CHECK_MSG(low_degree(q, log_n), "circuit n = 2^%u, blowup 2^%u: the quotient has degree >= 3n",
+              log_n, b);
+    /* one advice wire of the Poseidon2 row changed: a gate constraint fails there */
+    size_t row = 0;
+    while (row < n && c->row_gate[row] != ZP_GATE_POSEIDON2)
+        row++;
+    CHECK(row < n);
+    if (row < n) {
+        trace[row * ZP_WIRES + ZP_P2_PARTIAL + 7] =
+            kb_add(trace[row * ZP_WIRES + ZP_P2_PARTIAL + 7], KB_ONE);
+        CHECK_OK(ntt_lde(c->plan, wires_lde, trace, log_n, b, ZP_WIRES, NTT_ROW_MAJOR, g));
+        circuit_quotient(q, c, wires_lde, perm_lde, h.v, beta, gamma, alpha);
+        CHECK_MSG(!low_degree(q, log_n), "a broken trace gave a low-degree quotient");
+    }
+    free(trace);
+    free(perm_h);
+    free(wires_lde);
+    free(perm_lde);
+    free(q);
+    cb_witness_free(wit);
+    cb_circuit_free(c);
+}
+
+static void test_circuit(void)
+{
+    circuit_case(2, 0); /* n = 2^4 */
+    circuit_case(3, 0);
+    circuit_case(2, 10); /* n = 2^5 */
+    circuit_case(3, 10);
+}
+
 static void test_args(void)
 {
     zkc_quot_args *a = xmalloc(sizeof *a);
@@ -343,5 +543,6 @@ int main(void)
     test_gates();
     test_args();
     test_quot();
+    test_circuit();
     return t_report("test_cuda_quot");
 }
