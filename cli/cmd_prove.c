@@ -8,6 +8,7 @@
 #include "cli/proof_file.h"
 #include "common/bytes.h"
 #include "common/error.h"
+#include "prover/backend.h"
 #include "prover/examples.h"
 #include "verifier/plonk.h"
 
@@ -15,7 +16,8 @@
 
 static void help(void)
 {
-    printf("usage: zkgate prove --circuit NAME --size N [--zk] [--preset P] --out FILE\n\n"
+    printf("usage: zkgate prove --circuit NAME --size N [--zk] [--preset P]\n"
+           "                    [--backend auto|cpu|cuda] [--gpu-memory MIB] --out FILE\n\n"
            "Proves a built-in circuit with its fixed witness and writes a proof file\n"
            "(format version, circuit and parameters, verification-key digest, public\n"
            "inputs, proof). Check it with `zkgate verify FILE`.\n\n"
@@ -27,8 +29,12 @@ static void help(void)
            "                  aggregate (100 bits, smaller proofs), settle (123 bits),\n"
            "                  test (8 bits: in-process tests only; verify rejects it\n"
            "                  unless given --min-bits 0)\n"
+           "  --backend B     auto (default; or $%s): the GPU when the CUDA backend is\n"
+           "                  built and a device is present, else the CPU; cpu; cuda\n"
+           "                  (fails when there is no usable device). Same proof bytes.\n"
+           "  --gpu-memory M  MiB of device memory to reserve (default: 90%% of free)\n"
            "  --out FILE      where to write the proof file\n",
-           EX_MERKLE_DEPTH, EX_MAX_SIZE, 1u << EX_MERKLE_DEPTH);
+           EX_MERKLE_DEPTH, EX_MAX_SIZE, 1u << EX_MERKLE_DEPTH, ZP_BACKEND_ENV);
 }
 
 static int parse_u32(const char *s, uint32_t *out)
@@ -66,7 +72,8 @@ int cmd_prove(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     const char *circuit = NULL, *out = NULL, *preset = "batch";
-    uint32_t size = 0;
+    const char *backend = getenv(ZP_BACKEND_ENV);
+    uint32_t size = 0, gpu_mib = 0;
     int zk = 0, have_size = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -83,7 +90,12 @@ int cmd_prove(int argc, char **argv)
             out = v;
         else if (strcmp(a, "--preset") == 0)
             preset = v;
-        else if (strcmp(a, "--size") == 0) {
+        else if (strcmp(a, "--backend") == 0)
+            backend = v;
+        else if (strcmp(a, "--gpu-memory") == 0) {
+            if (parse_u32(v, &gpu_mib) || gpu_mib == 0)
+                return cli_usage(CMD, "--gpu-memory %s is not a positive number of MiB", v);
+        } else if (strcmp(a, "--size") == 0) {
             if (parse_u32(v, &size))
                 return cli_usage(CMD, "--size %s is not a number", v);
             have_size = 1;
@@ -92,6 +104,10 @@ int cmd_prove(int argc, char **argv)
     }
     if (!circuit || !have_size || !out)
         return cli_usage(CMD, "--circuit, --size and --out are required");
+    zp_backend_kind kind = ZP_BACKEND_AUTO;
+    if (backend && *backend && zp_backend_parse(backend, &kind) != ZK_OK)
+        return cli_usage(CMD, "%s%s", zk_err_detail(),
+                         backend == getenv(ZP_BACKEND_ENV) ? " (from $" ZP_BACKEND_ENV ")" : "");
     fri_params fri;
     int rc = fri_preset(preset, &fri);
     if (rc)
@@ -102,14 +118,21 @@ int cmd_prove(int argc, char **argv)
         return cli_usage(CMD, "%s", zk_err_detail());
     if (rc)
         return cli_fail(CMD, rc);
+    const zp_vk *vk = cb_circuit_vk(ex_circuit(e));
+    zp_backend *be = NULL;
+    rc = zp_backend_open(&be, kind, vk->log_n + fri.log_blowup, (size_t)gpu_mib << 20);
+    if (rc) {
+        ex_free(e);
+        return cli_fail(CMD, rc);
+    }
+    fprintf(stderr, "backend: %s\n", zp_backend_describe(be));
     zk_buf proof, file;
     zk_buf_init(&proof, ZP_MAX_PROOF_BYTES);
     zk_buf_init(&file, ZP_MAX_PROOF_BYTES + 4096);
     kb pi[16];
     zp_prove_stats st;
-    zp_prove_opts o = {.stats = &st};
+    zp_prove_opts o = {.stats = &st, .backend = be};
     rc = ex_prove(e, &o, &proof, pi);
-    const zp_vk *vk = cb_circuit_vk(ex_circuit(e));
     pf_file pf = {.size = size, .zk = zk, .fri = fri, .vk_digest = vk->digest};
     snprintf(pf.circuit, sizeof pf.circuit, "%s", circuit);
     if (!rc)
@@ -118,11 +141,12 @@ int cmd_prove(int argc, char **argv)
         rc = write_file(out, &file);
     if (!rc)
         printf("proved %s size %u%s: 2^%u rows, %zu-byte proof, %.1f conjectured bits, %.3f s "
-               "-> %s\n",
+               "on %s -> %s\n",
                circuit, size, zk ? " (zk)" : "", vk->log_n, proof.len, fri_conjectured_bits(&fri),
-               st.total, out);
+               st.total, zp_backend_kind_name(zp_backend_used(be)), out);
     zk_buf_free(&proof);
     zk_buf_free(&file);
+    zp_backend_free(be);
     ex_free(e);
     return rc ? cli_fail(CMD, rc) : CLI_EXIT_OK;
 }

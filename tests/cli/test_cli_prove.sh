@@ -71,4 +71,31 @@ expect_fail "unknown circuit" "no built-in circuit" "$ZKGATE" prove --circuit no
 expect_fail "size 0" "out of range" "$ZKGATE" prove --circuit hashchain --size 0 --out "$tmp/x"
 expect_fail "unknown preset" "preset" "$ZKGATE" prove --circuit hashchain --size 4 --preset nosuch --out "$tmp/x"
 expect_fail "no out" "required" "$ZKGATE" prove --circuit hashchain --size 4
+
+# backends: the command says which it used; cpu and auto give the same bytes as
+# cuda would (checked by test_prove_emu / test_gpu_prove); cuda without a usable
+# device fails and says why; unknown names are refused, also from the environment
+expect_ok "prove --backend cpu" "$ZKGATE" prove --circuit hashchain --size 16 --backend cpu --out "$tmp/cpu.bin"
+grep -q " on cpu -> " "$tmp/out" && pass "says cpu" || fail "no backend in: $(cat "$tmp/out")"
+grep -q "^backend: cpu (as asked)" "$tmp/err" && pass "says why cpu" || fail "stderr: $(cat "$tmp/err")"
+expect_exit "cpu proof verifies" 0 "$ZKGATE" verify "$tmp/cpu.bin"
+expect_ok "prove --backend auto" "$ZKGATE" prove --circuit hashchain --size 16 --backend auto --out "$tmp/auto.bin"
+if grep -q " on cpu -> " "$tmp/out"; then
+  grep -q "^backend: cpu (auto: " "$tmp/err" && pass "auto says why it fell back" \
+    || fail "stderr: $(cat "$tmp/err")"
+  expect_fail "cuda without a device" "--backend cuda: .*(no CUDA device|without the CUDA backend|no usable|driver)" \
+    "$ZKGATE" prove --circuit hashchain --size 16 --backend cuda --out "$tmp/cuda.bin"
+  [ ! -e "$tmp/cuda.bin" ] && pass "no file from a refused backend" || fail "cuda.bin written"
+else
+  grep -q " on cuda -> " "$tmp/out" && pass "auto chose the GPU" || fail "out: $(cat "$tmp/out")"
+  expect_ok "prove --backend cuda" "$ZKGATE" prove --circuit hashchain --size 16 --backend cuda --out "$tmp/cuda.bin"
+  expect_exit "cuda proof verifies" 0 "$ZKGATE" verify "$tmp/cuda.bin"
+fi
+expect_exit "auto proof verifies" 0 "$ZKGATE" verify "$tmp/auto.bin"
+expect_fail "unknown backend" "unknown backend 'gpu'" "$ZKGATE" prove --circuit hashchain --size 4 --backend gpu --out "$tmp/x"
+expect_fail "unknown backend from the environment" "ZKGATE_BACKEND" \
+  env ZKGATE_BACKEND=fast "$ZKGATE" prove --circuit hashchain --size 4 --out "$tmp/x"
+expect_ok "backend from the environment" env ZKGATE_BACKEND=cpu "$ZKGATE" prove --circuit hashchain --size 4 --out "$tmp/env.bin"
+grep -q " on cpu -> " "$tmp/out" && pass "environment honoured" || fail "out: $(cat "$tmp/out")"
+expect_fail "bad --gpu-memory" "gpu-memory" "$ZKGATE" prove --circuit hashchain --size 4 --gpu-memory 0 --out "$tmp/x"
 finish
