@@ -272,6 +272,8 @@ ZKC_HD zkc_kb4 zkc_deep_row(const zkc_deep_args *d, const zkc_kb4 *apow, size_t 
     zkc_kb4 a1 = zkc_open_zero(), a2 = zkc_open_zero();
     unsigned t = 0;
     for (int m = 0; m < 4; m++) {
+        if (d->width[m] == 0)
+            continue; /* its matrix may be NULL */
         const uint32_t *row = d->mat[m] + L * d->width[m];
         for (uint32_t i = 0; i < d->width[m]; i++, t++)
             a1 = zkc4_add(a1, zkc4_mul_base(apow[t], row[i]));

@@ -33,8 +33,8 @@ extern "C" {
  * that satisfies the copy constraints; the caller checks it).
  * Args: trace: n x 173; pre: n x 44 (sigmas at column 11); n = 2^log_n, log_n <= 24;
  * shift: g (k_i = g^i); beta, gamma: the challenges.
- * Arena: about n / 255 * 16 bytes (block totals); the host variant also the trace,
- * pre and perm.
+ * Arena: 16 n bytes (the row ratios) and about 16 n / 255 more (the block totals
+ * of every level); the host variant also the trace, pre and perm.
  * Host emulation: zkc_perm_args_init(&pa, log_n, shift, beta, gamma); for r < n:
  * R[r] = zkc_perm_row(perm + 44 r, trace + 173 r, pre + 44 r, &pa, r); then a
  * running product z = 1, for r < n: zkc_perm_finish_row(perm + 44 r, z),
