@@ -354,36 +354,118 @@ T __attribute__((noinline)) static void permute_block16(kb *states, const rcm_ta
         _mm512_storeu_si512((void *)(states + P2_WIDTH * i), v[i]);
 }
 
-/* Blocks of 32 states: the full rounds of each 16-state block on their own (they
- * have enough independent work), the partial rounds of both together. */
+/* Blocks of 32 states. A full round is 16 S-boxes, which are bound by the
+ * multipliers (12 products and 11 other instructions each), then the external
+ * layer, which is bound by the adders (about 216 additions, subtractions and
+ * minima, no products): one block's round runs one kind of work after the
+ * other, and its external layer cannot start before its last S-box. Two blocks
+ * one half-round apart give each step a partner of the other kind: the S-boxes
+ * of one block run beside the external layer of the other (sb_ext), so the
+ * multipliers and the adders work at once. The states live in memory between
+ * steps (restrict: the two blocks never alias), the block whose external layer
+ * runs is loaded into registers, the S-boxes read and write memory. */
 
-/* The first half of a block, up to the partial rounds: load, transpose, the
- * initial linear layer and 4 full rounds; the result goes to buf. */
-T __attribute__((noinline)) static void block_head(const kb *states, __m512i buf[P2_WIDTH],
-                                                   const rcm_tab *rc)
+/* x = sbox(x + rc) for x = X[i]. */
+TI static inline void sb_one(__m512i *restrict x, int i, const kb rcm[P2_WIDTH])
+{
+    x[i] = sbox16(x[i], _mm512_set1_epi32((int)rcm[i]));
+}
+
+/* The S-boxes of X (with the round constants minus p in rcm) and the external
+ * layer of Y, interleaved in the source so that both kinds are in flight. */
+T __attribute__((noinline)) static void sb_ext(__m512i *restrict x, const kb *rcm,
+                                               __m512i *restrict y)
+{
+    __m512i v[P2_WIDTH];
+#pragma GCC unroll 16
+    for (int i = 0; i < P2_WIDTH; i++)
+        v[i] = y[i];
+#pragma GCC unroll 4
+    for (int c = 0; c < 16; c += 4) {
+        sb_one(x, (c / 4) * 3, rcm);
+        sb_one(x, (c / 4) * 3 + 1, rcm);
+        sb_one(x, (c / 4) * 3 + 2, rcm);
+        __m512i x0 = v[c], x1 = v[c + 1], x2 = v[c + 2], x3 = v[c + 3];
+        __m512i s01 = kb16_add(x0, x1), s23 = kb16_add(x2, x3);
+        __m512i t = kb16_add(s01, s23);
+        __m512i u = kb16_add(t, x1), w = kb16_add(t, x3);
+        v[c] = kb16_add(u, s01);
+        v[c + 1] = kb16_add(u, dbl16(x2));
+        v[c + 2] = kb16_add(w, s23);
+        v[c + 3] = kb16_add(w, dbl16(x0));
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        sb_one(x, 12 + i, rcm);
+        __m512i sum = kb16_add(kb16_add(v[i], v[i + 4]), kb16_add(v[i + 8], v[i + 12]));
+        y[i] = kb16_add(v[i], sum);
+        y[i + 4] = kb16_add(v[i + 4], sum);
+        y[i + 8] = kb16_add(v[i + 8], sum);
+        y[i + 12] = kb16_add(v[i + 12], sum);
+    }
+}
+
+/* The S-boxes of X alone (the first step of a pipelined pair). */
+T __attribute__((noinline)) static void sb_only(__m512i *restrict x, const kb *rcm)
+{
+#pragma GCC unroll 16
+    for (int i = 0; i < P2_WIDTH; i++)
+        sb_one(x, i, rcm);
+}
+
+/* The external layer of Y alone (the last step of a pipelined pair). */
+T __attribute__((noinline)) static void ext_only(__m512i *restrict y)
+{
+    __m512i v[P2_WIDTH];
+#pragma GCC unroll 16
+    for (int i = 0; i < P2_WIDTH; i++)
+        v[i] = y[i];
+    ext16(v);
+#pragma GCC unroll 16
+    for (int i = 0; i < P2_WIDTH; i++)
+        y[i] = v[i];
+}
+
+/* Four full rounds (constants rcm[0..3]) of blocks a and b, b half a round
+ * behind a. With pre_b, b has yet to get the initial external layer, which then
+ * runs beside a's first S-boxes. */
+T static void full4_pair(__m512i *restrict a, __m512i *restrict b, const kb rcm[4][P2_WIDTH],
+                         int pre_b)
+{
+    if (pre_b)
+        sb_ext(a, rcm[0], b);
+    else
+        sb_only(a, rcm[0]);
+    for (int r = 0; r < 4; r++) {
+        sb_ext(b, rcm[r], a);
+        if (r + 1 < 4)
+            sb_ext(a, rcm[r + 1], b);
+    }
+    ext_only(b);
+}
+
+/* Load and transpose 16 states into buf; with ext, apply the initial external
+ * layer too. */
+T __attribute__((noinline)) static void load_block(const kb *states, __m512i buf[P2_WIDTH], int ext)
 {
     __m512i v[P2_WIDTH];
 #pragma GCC unroll 16
     for (int i = 0; i < 16; i++)
         v[i] = _mm512_loadu_si512((const void *)(states + P2_WIDTH * i));
     transpose16(v);
-    ext16(v);
-    for (int r = 0; r < 4; r++)
-        full16(v, rc->init[r]);
+    if (ext)
+        ext16(v);
 #pragma GCC unroll 16
     for (int i = 0; i < 16; i++)
         buf[i] = v[i];
 }
 
-T __attribute__((noinline)) static void block_tail(kb *states, const __m512i buf[P2_WIDTH],
-                                                   const rcm_tab *rc)
+T __attribute__((noinline)) static void store_block(kb *states, const __m512i buf[P2_WIDTH])
 {
     __m512i v[P2_WIDTH];
 #pragma GCC unroll 16
     for (int i = 0; i < 16; i++)
         v[i] = buf[i];
-    for (int r = 0; r < 4; r++)
-        full16(v, rc->fin[r]);
     transpose16(v);
 #pragma GCC unroll 16
     for (int i = 0; i < 16; i++)
@@ -421,11 +503,13 @@ T __attribute__((noinline)) static void partial_pair(__m512i va[P2_WIDTH], __m51
 T __attribute__((noinline)) static void permute_block32(kb *states, const rcm_tab *rc)
 {
     __m512i a[P2_WIDTH], b[P2_WIDTH];
-    block_head(states, a, rc);
-    block_head(states + 256, b, rc);
+    load_block(states, a, 1);
+    load_block(states + 256, b, 0);
+    full4_pair(a, b, rc->init, 1);
     partial_pair(a, b, rc);
-    block_tail(states, a, rc);
-    block_tail(states + 256, b, rc);
+    full4_pair(a, b, rc->fin, 0);
+    store_block(states, a);
+    store_block(states + 256, b);
 }
 
 T void p2_avx512_permute_many(kb *states, size_t n)
