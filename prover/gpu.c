@@ -151,6 +151,14 @@ static int no_ctx(const char *fn)
     return zk_err_set(ZK_ERR_INVALID_ARG, "%s: NULL context", fn);
 }
 
+void gpu_p2_consts(zkc_p2_consts *k)
+{
+    memcpy(k->ext_init, p2_rc_ext_init, sizeof k->ext_init);
+    memcpy(k->internal, p2_rc_int, sizeof k->internal);
+    memcpy(k->ext_final, p2_rc_ext_final, sizeof k->ext_final);
+    memcpy(k->diag, p2_diag, sizeof k->diag);
+}
+
 int gpu_ctx_new(gpu_ctx **out, size_t arena_bytes, unsigned max_log_n)
 {
     if (out)
@@ -167,10 +175,7 @@ int gpu_ctx_new(gpu_ctx **out, size_t arena_bytes, unsigned max_log_n)
         return zk_err_set(ZK_ERR_RANGE, "gpu_ctx_new: log size %u exceeds %d", max_log_n,
                           KB_TWO_ADICITY);
     zkc_p2_consts k;
-    memcpy(k.ext_init, p2_rc_ext_init, sizeof k.ext_init);
-    memcpy(k.internal, p2_rc_int, sizeof k.internal);
-    memcpy(k.ext_final, p2_rc_ext_final, sizeof k.ext_final);
-    memcpy(k.diag, p2_diag, sizeof k.diag);
+    gpu_p2_consts(&k);
     rc = zkc_p2_init(&k);
     if (rc)
         return rc;

@@ -11,6 +11,9 @@ struct gpu_ctx {
     zkc_arena *arena;   /* every call's device buffers */
     zkc_ntt_plan *plan; /* twiddle tables */
 };
+
+/* The Poseidon2 round constants in the device's layout (verifier/'s tables). */
+void gpu_p2_consts(zkc_p2_consts *k);
 #endif
 
 #endif

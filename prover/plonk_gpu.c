@@ -33,11 +33,7 @@ size_t zpg_bytes_needed(const cb_circuit *c)
     return c ? elems_needed(c) * sizeof(uint32_t) + SCRATCH_MARGIN : 0;
 }
 
-/* Set when the quotient and opening kernels (prover/cuda/zkc_quot.h, zkc_open.h)
- * are in the tree. */
-#define ZPG_KERNELS 0
-
-#if !defined(ZKGATE_HAVE_CUDA) || !ZPG_KERNELS
+#ifndef ZKGATE_HAVE_CUDA
 
 int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
 {
@@ -166,8 +162,8 @@ int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
     if (need > avail)
         return zk_err_set(ZK_ERR_NOMEM,
                           "GPU prover: a 2^%u-row circuit with blowup %u needs %.1f MiB of device "
-                          "memory, the arena has %.1f MiB free (prove with --backend cpu, or give "
-                          "the device more memory)",
+                          "memory, the arena has %.1f MiB free (reserve more with --gpu-memory, or "
+                          "prove with --backend cpu)",
                           c->log_n, 1u << c->fri.log_blowup, (double)need / (1 << 20),
                           (double)avail / (1 << 20));
     zpg *d = calloc(1, sizeof *d);
@@ -292,20 +288,23 @@ int zpg_commit_perm(zpg *d, const kb *salt, unsigned cap_log, mt_tree **tree)
 
 int zpg_quotient(zpg *d, const kb4 *apow, kb4 beta, kb4 gamma, const kb *pi_hash, kb *out)
 {
-    zkc_quot_args a;
-    memset(&a, 0, sizeof a);
-    a.wires = d->wires;
-    a.pre = d->pre_lde;
-    a.perm = d->perm;
-    a.log_n = d->log_n;
-    a.log_blowup = d->b;
-    a.shift = d->shift;
-    memcpy(a.pi_hash, pi_hash, sizeof a.pi_hash);
-    memcpy(a.beta, beta.c, sizeof a.beta);
-    memcpy(a.gamma, gamma.c, sizeof a.gamma);
-    memcpy(a.alpha_pows, apow, sizeof a.alpha_pows);
+    zkc_quot_args *a = calloc(1, sizeof *a); /* 5 KB: not on the stack */
+    if (!a)
+        return zk_err_set(ZK_ERR_NOMEM, "GPU prover (quotient)");
+    a->wires = d->wires;
+    a->pre = d->pre_lde;
+    a->perm = d->perm;
+    a->log_n = d->log_n;
+    a->log_blowup = d->b;
+    a->shift = d->shift;
+    memcpy(a->pi_hash, pi_hash, sizeof a->pi_hash);
+    memcpy(a->beta, beta.c, sizeof a->beta);
+    memcpy(a->gamma, gamma.c, sizeof a->gamma);
+    memcpy(a->alpha_pows, apow, sizeof a->alpha_pows);
+    gpu_p2_consts(&a->p2);
     size_t nq = 4 * d->n;
-    int rc = zkc_quotient_dev(d->g->arena, &a, d->qout);
+    int rc = zkc_quotient_dev(d->g->arena, a, d->qout);
+    free(a);
     if (!rc)
         rc = zkc_ntt_coset_dev(d->g->plan, d->g->arena, d->qout, d->log_n + 2, 4, ZKC_ROW_MAJOR,
                                d->shift, ZKC_NATURAL, 1);

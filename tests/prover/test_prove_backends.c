@@ -1,0 +1,234 @@
+/* The two backends give the same proof bytes: every gate type, the example
+ * circuits, with and without zero knowledge, several FRI presets; the CPU
+ * verifier accepts the device's proofs; a circuit that does not fit in the
+ * device arena is refused with the memory it needs.
+ *
+ * Built twice (tests/prover/CMakeLists.txt): as test_prove_emu (label unit)
+ * against zk_prover_emu, where the device path runs on the host emulation of
+ * tests/prover/zkc_emu.c, so CI checks the prover's device path and the kernels'
+ * per-item functions without a GPU; and as test_gpu_prove (label gpu) against
+ * the real CUDA backend, which skips when no device is present. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../test.h"
+#include "common/error.h"
+#include "prover/backend.h"
+#include "prover/circuit.h"
+#include "prover/examples.h"
+#include "prover/plonk_prove.h"
+#include "verifier/plonk.h"
+
+#define MAX_PI 32
+
+/* One gate of every type: arithmetic, extension arithmetic, Poseidon2, constants,
+ * a range check (bits), random access and public inputs. `salt` varies the
+ * witness so that circuits of several sizes come out of `rounds`. */
+static int build_all_gates(cb_circuit **out, cb_witness **w, const fri_params *fri, int zk,
+                           unsigned rounds)
+{
+    cb_builder *b;
+    int rc = cb_new(&b, fri, zk);
+    if (rc)
+        return rc;
+    cb_target in[4];
+    for (int i = 0; i < 4; i++)
+        in[i] = cb_virtual(b);
+    cb_target acc = in[0];
+    for (unsigned r = 0; r < rounds; r++) {
+        cb_target x = cb_arith(b, kb_from_u32(3 + r), kb_from_u32(5), acc, in[1], in[2]);
+        cb_ext e1 = {{x, in[1], in[2], in[3]}}, e2 = {{in[3], x, acc, in[0]}};
+        cb_ext e = cb_ext_mul(b, e1, e2);
+        cb_target st[16], o[16];
+        for (int i = 0; i < 16; i++)
+            st[i] = i < 4 ? e.c[i] : (i < 8 ? in[i - 4] : cb_constant(b, kb_from_u32(r * 16 + i)));
+        cb_poseidon2(b, st, o);
+        cb_target small = cb_constant(b, kb_from_u32(1000 + r));
+        cb_range_check(b, small, 12, NULL);
+        cb_target vals[6] = {o[0], o[1], o[2], o[3], o[4], x};
+        acc = cb_random_access(b, cb_constant(b, kb_from_u32(r % 6)), vals, 6);
+    }
+    cb_public_input(b, acc);
+    cb_public_input(b, in[0]);
+    if ((rc = cb_build(b, out)))
+        return rc;
+    if ((rc = cb_witness_new(w, *out)))
+        return rc;
+    for (int i = 0; i < 4 && !rc; i++)
+        rc = cb_witness_set(*w, in[i], kb_from_u32(7 + 11 * (uint32_t)i));
+    return rc;
+}
+
+typedef struct proved {
+    zk_buf proof;
+    kb pi[MAX_PI];
+} proved;
+
+static int prove_with(const cb_circuit *c, cb_witness *w, zp_backend *be, uint64_t seed, proved *p)
+{
+    zk_buf_init(&p->proof, ZP_MAX_PROOF_BYTES);
+    zp_prove_opts o = {.rand = t_rand_source, .rand_ctx = &seed, .backend = be};
+    return zp_prove(c, w, &o, &p->proof, p->pi);
+}
+
+/* Proves c on both backends with the same randomness and compares. */
+static void same_bytes(const char *what, const cb_circuit *c, cb_witness *w, zp_backend *be)
+{
+    uint64_t seed = t_rand();
+    proved cpu, dev, again;
+    CHECK_OK(prove_with(c, w, NULL, seed, &cpu));
+    int rc = prove_with(c, w, be, seed, &dev);
+    CHECK_MSG(rc == ZK_OK, "%s: device proof: %s", what, zk_err_detail());
+    CHECK_EQ(cpu.proof.len, dev.proof.len);
+    int same = cpu.proof.len == dev.proof.len &&
+               memcmp(cpu.proof.data, dev.proof.data, cpu.proof.len) == 0;
+    CHECK_MSG(same, "%s: the backends' proofs differ", what);
+    size_t npi = cb_circuit_num_public_inputs(c);
+    CHECK(npi <= MAX_PI);
+    CHECK_MEM(cpu.pi, dev.pi, npi * sizeof(kb));
+    CHECK_OK(zp_verify(cb_circuit_vk(c), dev.pi, npi, dev.proof.data, dev.proof.len, 0, NULL));
+    /* the arena is reused by the next proof: the same bytes again */
+    CHECK_OK(prove_with(c, w, be, seed, &again));
+    CHECK(again.proof.len == dev.proof.len &&
+          memcmp(again.proof.data, dev.proof.data, dev.proof.len) == 0);
+    printf("%s: 2^%u rows, %zu-byte proofs %s\n", what, cb_circuit_log_rows(c), dev.proof.len,
+           same ? "identical" : "DIFFER");
+    zk_buf_free(&cpu.proof);
+    zk_buf_free(&dev.proof);
+    zk_buf_free(&again.proof);
+}
+
+static void test_all_gates(zp_backend *be)
+{
+    static const char *presets[] = {"test", "batch", "aggregate"};
+    for (size_t pi = 0; pi < 3; pi++) {
+        for (int zk = 0; zk < 2; zk++) {
+            fri_params fri;
+            CHECK_OK(fri_preset(presets[pi], &fri));
+            cb_circuit *c = NULL;
+            cb_witness *w = NULL;
+            unsigned rounds = 1 + (unsigned)(t_rand() % 6);
+            CHECK_OK(build_all_gates(&c, &w, &fri, zk, rounds));
+            char what[96];
+            snprintf(what, sizeof what, "all gates x%u, %s%s", rounds, presets[pi],
+                     zk ? ", zk" : "");
+            if (c && w)
+                same_bytes(what, c, w, be);
+            cb_witness_free(w);
+            cb_circuit_free(c);
+        }
+    }
+}
+
+static void test_examples(zp_backend *be)
+{
+    static const struct {
+        const char *name;
+        uint32_t size;
+        int zk;
+    } k[] = {{"hashchain", 64, 0}, {"hashchain", 200, 1}, {"merkle", 4, 0}, {"merkle", 8, 1}};
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+        fri_params fri;
+        CHECK_OK(fri_preset("batch", &fri));
+        ex_instance *e;
+        CHECK_OK(ex_build(&e, k[i].name, k[i].size, &fri, k[i].zk));
+        uint64_t seed = t_rand();
+        zk_buf a, b;
+        zk_buf_init(&a, ZP_MAX_PROOF_BYTES);
+        zk_buf_init(&b, ZP_MAX_PROOF_BYTES);
+        kb pa[MAX_PI], pb[MAX_PI];
+        uint64_t s1 = seed, s2 = seed;
+        zp_prove_opts oc = {.rand = t_rand_source, .rand_ctx = &s1};
+        zp_prove_opts od = {.rand = t_rand_source, .rand_ctx = &s2, .backend = be};
+        CHECK_OK(ex_prove(e, &oc, &a, pa));
+        CHECK_OK(ex_prove(e, &od, &b, pb));
+        CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+        size_t npi = ex_num_public_inputs(e);
+        CHECK_OK(zp_verify(cb_circuit_vk(ex_circuit(e)), pb, npi, b.data, b.len, 0, NULL));
+        printf("%s %u%s: %zu-byte proofs %s\n", k[i].name, k[i].size, k[i].zk ? " zk" : "", b.len,
+               a.len == b.len && memcmp(a.data, b.data, a.len) == 0 ? "identical" : "DIFFER");
+        zk_buf_free(&a);
+        zk_buf_free(&b);
+        ex_free(e);
+    }
+}
+
+/* A circuit larger than the arena: refused before any work, with the figures. */
+static void test_too_small(void)
+{
+    zp_backend *be = NULL;
+    CHECK_OK(zp_backend_open(&be, ZP_BACKEND_CUDA, 16, (size_t)1 << 20));
+    fri_params fri;
+    CHECK_OK(fri_preset("batch", &fri));
+    ex_instance *e;
+    CHECK_OK(ex_build(&e, "hashchain", 300, &fri, 0));
+    zk_buf a;
+    zk_buf_init(&a, ZP_MAX_PROOF_BYTES);
+    kb pa[MAX_PI];
+    zp_prove_opts o = {.backend = be};
+    CHECK_ERR(ex_prove(e, &o, &a, pa), ZK_ERR_NOMEM);
+    CHECK(strstr(zk_err_detail(), "needs") != NULL && strstr(zk_err_detail(), "MiB") != NULL);
+    printf("too small an arena: %s\n", zk_err_detail());
+    CHECK_EQ(a.len, 0);
+    zk_buf_free(&a);
+    ex_free(e);
+    zp_backend_free(be);
+}
+
+static void test_choice(void)
+{
+    zp_backend_kind k;
+    CHECK_OK(zp_backend_parse("auto", &k));
+    CHECK_EQ(k, ZP_BACKEND_AUTO);
+    CHECK_OK(zp_backend_parse("cpu", &k));
+    CHECK_EQ(k, ZP_BACKEND_CPU);
+    CHECK_OK(zp_backend_parse("cuda", &k));
+    CHECK_EQ(k, ZP_BACKEND_CUDA);
+    CHECK_ERR(zp_backend_parse("gpu", &k), ZK_ERR_INVALID_ARG);
+    CHECK(strstr(zk_err_detail(), "'gpu'") != NULL);
+    CHECK_ERR(zp_backend_parse(NULL, &k), ZK_ERR_INVALID_ARG);
+    zp_backend *b = NULL;
+    CHECK_OK(zp_backend_open(&b, ZP_BACKEND_CPU, 20, 0));
+    CHECK_EQ(zp_backend_used(b), ZP_BACKEND_CPU);
+    CHECK(zp_backend_gpu(b) == NULL);
+    zp_backend_free(b);
+    CHECK_OK(zp_backend_open(&b, ZP_BACKEND_AUTO, 20, (size_t)64 << 20));
+    CHECK_EQ(zp_backend_used(b), ZP_BACKEND_CUDA);
+    CHECK(strncmp(zp_backend_describe(b), "cuda: ", 6) == 0);
+    zp_backend_free(b);
+#ifdef ZKGATE_TEST_EMU
+    /* no device: auto falls back and says why, cuda refuses with the reason */
+    setenv("ZKC_EMU_NO_DEVICE", "1", 1);
+    CHECK_OK(zp_backend_open(&b, ZP_BACKEND_AUTO, 20, 0));
+    CHECK_EQ(zp_backend_used(b), ZP_BACKEND_CPU);
+    CHECK(strstr(zp_backend_describe(b), "cpu (auto: ") != NULL);
+    CHECK(strstr(zp_backend_describe(b), "no CUDA device") != NULL);
+    zp_backend_free(b);
+    b = NULL;
+    CHECK_ERR(zp_backend_open(&b, ZP_BACKEND_CUDA, 20, 0), ZK_ERR_NO_DEVICE);
+    CHECK(b == NULL);
+    CHECK(strstr(zk_err_detail(), "--backend cuda") != NULL);
+    unsetenv("ZKC_EMU_NO_DEVICE");
+#endif
+}
+
+int main(void)
+{
+    t_seed();
+    zp_backend *be = NULL;
+    int rc = zp_backend_open(&be, ZP_BACKEND_CUDA, 22, (size_t)512 << 20);
+    if (rc == ZK_ERR_NO_DEVICE) {
+        printf("SKIPPED: %s\n", zk_err_detail());
+        return TEST_SKIP;
+    }
+    CHECK_OK(rc);
+    if (rc)
+        return t_report("test_prove_backends");
+    printf("device: %s\n", zp_backend_describe(be));
+    test_choice();
+    test_all_gates(be);
+    test_examples(be);
+    test_too_small();
+    zp_backend_free(be);
+    return t_report("test_prove_backends");
+}
