@@ -72,5 +72,6 @@ int bench_recursion(const bench_ctx *ctx);
 int bench_ntt_cuda(const bench_ctx *ctx);
 int bench_poseidon2_cuda(const bench_ctx *ctx);
 int bench_merkle_cuda(const bench_ctx *ctx);
+int bench_prove_cuda(const bench_ctx *ctx);
 
 #endif

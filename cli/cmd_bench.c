@@ -19,7 +19,7 @@ static const struct {
     {"merkle", bench_merkle, bench_merkle_cuda},
     {"smt", bench_smt, NULL},
     {"chain", bench_chain, NULL},
-    {"prove", bench_prove, NULL},
+    {"prove", bench_prove, bench_prove_cuda},
     {"recursion", bench_recursion, NULL},
 };
 #define N_GROUPS (sizeof k_groups / sizeof k_groups[0])
@@ -88,8 +88,8 @@ int cmd_bench(int argc, char **argv)
                 named |= strcmp(groups[k], k_groups[g].name) == 0;
             if (named && !k_groups[g].run_cuda)
                 return cli_usage("bench",
-                                 "group '%s' has no cuda benchmark (ntt, poseidon2 and "
-                                 "merkle have)",
+                                 "group '%s' has no cuda benchmark (ntt, poseidon2, "
+                                 "merkle and prove have)",
                                  k_groups[g].name);
         }
         gpu_info gi;
