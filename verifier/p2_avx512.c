@@ -11,6 +11,7 @@
 
 #include "verifier/p2.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "verifier/kb_simd.h"
@@ -512,7 +513,13 @@ T __attribute__((noinline)) static void permute_block32(kb *states, const rcm_ta
     store_block(states + 256, b);
 }
 
-T void p2_avx512_permute_many(kb *states, size_t n)
+/* The constants, computed once: building them takes 12 field inversions
+ * (several microseconds), as long as the permutations of a 32-state call
+ * (Merkle trees hash 32 states per call). */
+static rcm_tab g_rc;
+static pthread_once_t g_rc_once = PTHREAD_ONCE_INIT;
+
+static void rc_init(void)
 {
     rcm_tab rc;
     for (int r = 0; r < 4; r++)
@@ -538,17 +545,24 @@ T void p2_avx512_permute_many(kb *states, size_t n)
         rc.from_d[k] = a;
         rc.to_d[k] = kb_inv(a);
     }
+    g_rc = rc;
+}
+
+T void p2_avx512_permute_many(kb *states, size_t n)
+{
+    pthread_once(&g_rc_once, rc_init);
+    const rcm_tab *rc = &g_rc;
     size_t i = 0;
     for (; i + 32 <= n; i += 32)
-        permute_block32(states + P2_WIDTH * i, &rc);
+        permute_block32(states + P2_WIDTH * i, rc);
     for (; i + 16 <= n; i += 16)
-        permute_block16(states + P2_WIDTH * i, &rc);
+        permute_block16(states + P2_WIDTH * i, rc);
     if (i < n) {
         kb tmp[16 * P2_WIDTH];
         size_t rest = n - i;
         memset(tmp, 0, sizeof tmp);
         memcpy(tmp, states + P2_WIDTH * i, rest * P2_WIDTH * sizeof(kb));
-        permute_block16(tmp, &rc);
+        permute_block16(tmp, rc);
         memcpy(states + P2_WIDTH * i, tmp, rest * P2_WIDTH * sizeof(kb));
     }
 }
