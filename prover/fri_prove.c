@@ -14,7 +14,7 @@
 struct fri_prover {
     fri_params prm;                    /* the parameters */
     fri_schedule s;                    /* their schedule for log_degree */
-    kb4 *mats[FRI_MAX_LAYERS];         /* layer i's matrix, M_i values (owned) */
+    void *mats[FRI_MAX_LAYERS];        /* layer i's matrix when in host memory (owned) */
     mt_tree *trees[FRI_MAX_LAYERS];    /* layer i's tree over mats[i] */
     kb4 *final_poly;                   /* 2^final_log coefficients (owned) */
     uint32_t nonce;                    /* the proof-of-work nonce */
@@ -103,10 +103,72 @@ out:
     return rc;
 }
 
+/* The CPU's layers: matrices in host memory, owned by the prover. */
+typedef struct cpu_layers {
+    const kb4 *cur; /* the values being folded (F, then owned) */
+    kb4 *owned;     /* cur when it is ours (a folded layer) */
+    const kb4 *mat; /* the last committed layer's matrix (the prover owns it) */
+} cpu_layers;
+
+static int cpu_commit(void *vctx, unsigned i, size_t rows, unsigned a, unsigned cap_log,
+                      mt_tree **tree, void **owned)
+{
+    cpu_layers *c = vctx;
+    size_t m = rows << a;
+    kb4 *mat = malloc(m * sizeof *mat);
+    if (!mat)
+        return zk_err_set(ZK_ERR_NOMEM, "FRI prover: layer %u of %zu values", i, m);
+    *owned = mat;
+    c->mat = mat;
+    permute_ctx pc = {.src = c->cur, .dst = mat, .rows = rows, .a = a};
+    zk_par_for(rows, PAR_MIN_ROWS, permute_rows, &pc);
+    mt_matrix mm = {.data = (const kb *)mat, .height = rows, .width = (size_t)KB4_DEGREE << a};
+    return mt_build(tree, &mm, 1, cap_log);
+}
+
+static int cpu_fold(void *vctx, unsigned i, size_t rows, unsigned a, kb sinv, kb winv, kb4 beta)
+{
+    cpu_layers *c = vctx;
+    kb4 *next = malloc(rows * sizeof *next);
+    if (!next)
+        return zk_err_set(ZK_ERR_NOMEM, "FRI prover: layer %u folded, %zu values", i, rows);
+    fold_ctx fc = {.mat = c->mat, .dst = next, .a = a, .sinv = sinv, .winv = winv, .beta = beta};
+    zk_par_for(rows, PAR_MIN_ROWS, fold_rows, &fc);
+    free(c->owned);
+    c->owned = next;
+    c->cur = next;
+    return ZK_OK;
+}
+
+static int cpu_values(void *vctx, kb4 *out, size_t m)
+{
+    cpu_layers *c = vctx;
+    memcpy(out, c->cur, m * sizeof *out);
+    return ZK_OK;
+}
+
+static int cpu_grind(void *vctx, tr_state *t, unsigned bits, uint32_t *nonce)
+{
+    (void)vctx;
+    return tr_grind(t, bits, nonce);
+}
+
 int fri_prove_commit(fri_prover **out, tr_state *t, const fri_params *p, unsigned log_degree,
                      const kb4 *evals, uint32_t *queries)
 {
-    if (!out || !t || !p || !evals || !queries)
+    if (!evals)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "fri_prove_commit: NULL argument");
+    static const fri_layer_ops ops = {cpu_commit, cpu_fold, cpu_values, cpu_grind};
+    cpu_layers c = {.cur = evals};
+    int rc = fri_prove_commit_with(out, t, p, log_degree, &ops, &c, queries);
+    free(c.owned);
+    return rc;
+}
+
+int fri_prove_commit_with(fri_prover **out, tr_state *t, const fri_params *p, unsigned log_degree,
+                          const fri_layer_ops *ops, void *ctx, uint32_t *queries)
+{
+    if (!out || !t || !p || !ops || !queries)
         return zk_err_set(ZK_ERR_INVALID_ARG, "fri_prove_commit: NULL argument");
     *out = NULL;
     fri_schedule s;
@@ -119,25 +181,12 @@ int fri_prove_commit(fri_prover **out, tr_state *t, const fri_params *p, unsigne
     fp->prm = *p;
     fp->s = s;
 
-    const kb4 *cur = evals;
-    kb4 *owned = NULL; /* cur when it is ours (a folded layer) */
     kb shift = kb_from_canonical(FRI_DOMAIN_SHIFT);
+    kb4 *last = NULL;
     for (unsigned i = 0; i < s.nlayers; i++) {
         unsigned a = s.arity_bits[i], rows_log = s.log_size[i] - a;
-        size_t m = (size_t)1 << s.log_size[i], rows = (size_t)1 << rows_log;
-        fp->mats[i] = malloc(m * sizeof(kb4));
-        kb4 *next = malloc(rows * sizeof(kb4));
-        if (!fp->mats[i] || !next) {
-            free(next);
-            rc = zk_err_set(ZK_ERR_NOMEM, "FRI prover: layer %u of 2^%u values", i, s.log_size[i]);
-            goto fail;
-        }
-        permute_ctx pc = {.src = cur, .dst = fp->mats[i], .rows = rows, .a = a};
-        zk_par_for(rows, PAR_MIN_ROWS, permute_rows, &pc);
-        mt_matrix mat = {
-            .data = (const kb *)fp->mats[i], .height = rows, .width = (size_t)KB4_DEGREE << a};
-        if ((rc = mt_build(&fp->trees[i], &mat, 1, s.cap_log[i]))) {
-            free(next);
+        size_t rows = (size_t)1 << rows_log;
+        if ((rc = ops->commit(ctx, i, rows, a, s.cap_log[i], &fp->trees[i], &fp->mats[i]))) {
             zk_err_wrap(rc, "FRI layer %u: ", i);
             goto fail;
         }
@@ -145,23 +194,22 @@ int fri_prove_commit(fri_prover **out, tr_state *t, const fri_params *p, unsigne
         const p2_digest *cap = mt_cap(fp->trees[i], &ncap);
         for (size_t c = 0; c < ncap; c++)
             tr_observe_digest(t, &cap[c]);
-        fold_ctx fc = {.mat = fp->mats[i],
-                       .dst = next,
-                       .a = a,
-                       .sinv = kb_inv(shift),
-                       .winv = kb_inv(kb_root_of_unity(s.log_size[i])),
-                       .beta = tr_sample_ext(t)};
-        zk_par_for(rows, PAR_MIN_ROWS, fold_rows, &fc);
-        free(owned);
-        owned = next;
-        cur = next;
+        kb4 beta = tr_sample_ext(t);
+        if ((rc = ops->fold(ctx, i, rows, a, kb_inv(shift), kb_inv(kb_root_of_unity(s.log_size[i])),
+                            beta)))
+            goto fail;
         shift = kb_pow(shift, (uint64_t)1 << a);
     }
-    if ((rc = final_poly(fp, t, cur, shift)))
+    size_t m = (size_t)1 << s.log_size[s.nlayers];
+    if (!(last = malloc(m * sizeof *last))) {
+        rc = zk_err_set(ZK_ERR_NOMEM, "FRI prover: last layer of %zu values", m);
         goto fail;
-    free(owned);
-    owned = NULL;
-    if ((rc = tr_grind(t, p->pow_bits, &fp->nonce)))
+    }
+    if ((rc = ops->values(ctx, last, m)) || (rc = final_poly(fp, t, last, shift)))
+        goto fail;
+    free(last);
+    last = NULL;
+    if ((rc = ops->grind(ctx, t, p->pow_bits, &fp->nonce)))
         goto fail;
     for (unsigned k = 0; k < p->num_queries; k++) {
         if ((rc = tr_sample_bits(t, s.log_lde, &fp->queries[k])))
@@ -171,7 +219,7 @@ int fri_prove_commit(fri_prover **out, tr_state *t, const fri_params *p, unsigne
     *out = fp;
     return ZK_OK;
 fail:
-    free(owned);
+    free(last);
     fri_prover_free(fp);
     return rc;
 }

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "prover/mtree.h"
 #include "verifier/fri.h"
 #include "verifier/kb4.h"
 #include "verifier/transcript.h"
@@ -29,6 +30,33 @@ typedef struct fri_prover fri_prover;
  * Out: *out, to free with fri_prover_free; queries[0..p->num_queries) as sampled. */
 int fri_prove_commit(fri_prover **out, tr_state *t, const fri_params *p, unsigned log_degree,
                      const kb4 *evals, uint32_t *queries) __attribute__((warn_unused_result));
+
+/* Where the layers are kept: the commit phase's work on the layers' values,
+ * supplied by a backend (the CUDA one keeps them on the device,
+ * prover/plonk_gpu.h). fri_prove_commit uses the CPU's. Layer i has `rows` rows
+ * of 2^a extension values; the values being folded start as F. */
+typedef struct fri_layer_ops {
+    /* Lays the current values (natural order, rows 2^a of them) out as layer i's
+     * matrix (row r = the values at r + k rows, k < 2^a) and builds its tree with a
+     * cap of 2^cap_log; *tree is freed by fri_prover_free, and must stay openable
+     * until then; *owned (host memory from malloc, or NULL) likewise. */
+    int (*commit)(void *ctx, unsigned i, size_t rows, unsigned a, unsigned cap_log, mt_tree **tree,
+                  void **owned);
+    /* Folds layer i's matrix with beta (fri_fold_row on every row; row r's x0 has
+     * inverse sinv winv^r) into the next values. */
+    int (*fold)(void *ctx, unsigned i, size_t rows, unsigned a, kb sinv, kb winv, kb4 beta);
+    /* Copies the current values (m of them, natural order) to out. */
+    int (*values)(void *ctx, kb4 *out, size_t m);
+    /* The proof of work: tr_grind's nonce (the smallest), t advanced as it does. */
+    int (*grind)(void *ctx, tr_state *t, unsigned bits, uint32_t *nonce);
+} fri_layer_ops;
+
+/* fri_prove_commit with the layers kept by ops (ctx is passed to them); the
+ * values start as F wherever ops keeps it. Gives exactly fri_prove_commit's
+ * transcript, trees and final polynomial. */
+int fri_prove_commit_with(fri_prover **out, tr_state *t, const fri_params *p, unsigned log_degree,
+                          const fri_layer_ops *ops, void *ctx, uint32_t *queries)
+    __attribute__((warn_unused_result));
 
 /* Fills proof: caps, final polynomial, nonce and the layer openings for the
  * sampled queries. proof is then the caller's (fri_proof_free), also on failure.

@@ -25,7 +25,10 @@ static size_t elems_needed(const cb_circuit *c)
     size_t quot = 4 * n * 4, deep = N * 4, weights = n * 4;
     size_t nodes = 2 * N * 8;          /* the tree being built */
     size_t lde_scratch = n * ZP_WIRES; /* zkc_lde_dev's copy of its input */
-    return on_h + on_lde + salt + quot + deep + weights + nodes + lde_scratch;
+    /* FRI: every layer's matrix and folded values, at most 4N (1 + 1/2 + ...) for
+     * arity 2 and less for larger arities */
+    size_t fri = 2 * N * 4;
+    return on_h + on_lde + salt + quot + deep + weights + nodes + lde_scratch + fri;
 }
 
 size_t zpg_bytes_needed(const cb_circuit *c)
@@ -91,6 +94,12 @@ int zpg_deep(zpg *d, const kb4 *apow, kb4 s1, kb4 s2, kb4 zeta, kb4 zeta_next, k
     return zk_err_set(ZK_ERR_NO_DEVICE, NOT_BUILT);
 }
 
+int zpg_fri(zpg *d, tr_state *t, const fri_params *p, fri_prover **out, uint32_t *queries)
+{
+    (void)d, (void)t, (void)p, (void)out, (void)queries;
+    return zk_err_set(ZK_ERR_NO_DEVICE, NOT_BUILT);
+}
+
 #else /* ZKGATE_HAVE_CUDA */
 
 #include "prover/cuda/zkc_open.h"
@@ -107,18 +116,19 @@ struct zpg {
     size_t mark; /* the arena's mark before this proof's buffers */
     unsigned log_n, log_lde, b;
     size_t n, nl;
-    uint32_t shift;            /* g */
-    int zk;                    /* zero the witness's buffers when done */
-    uint32_t *pre_h, *pre_lde; /* the circuit's preprocessed columns */
-    uint32_t *trace, *wires;   /* n x 173, N x 173 */
-    uint32_t *perm_h, *perm;   /* n x 44, N x 44 */
-    uint32_t *q;               /* N x 12 */
-    uint32_t *salt;            /* N x ZP_SALT (zk) */
-    uint32_t *qout;            /* 4n x 4 */
-    uint32_t *f;               /* N x 4 */
-    uint32_t *wt;              /* n x 4 */
-    uint32_t *nodes;           /* the digests of the tree being built */
-    row_src rows[4];           /* trees 1..3 */
+    uint32_t shift;                   /* g */
+    int zk;                           /* zero the witness's buffers when done */
+    uint32_t *pre_h, *pre_lde;        /* the circuit's preprocessed columns */
+    uint32_t *trace, *wires;          /* n x 173, N x 173 */
+    uint32_t *perm_h, *perm;          /* n x 44, N x 44 */
+    uint32_t *q;                      /* N x 12 */
+    uint32_t *salt;                   /* N x ZP_SALT (zk) */
+    uint32_t *qout;                   /* 4n x 4 */
+    uint32_t *f;                      /* N x 4 */
+    uint32_t *wt;                     /* n x 4 */
+    uint32_t *nodes;                  /* the digests of the tree being built */
+    row_src rows[4];                  /* trees 1..3 */
+    row_src fri_rows[FRI_MAX_LAYERS]; /* the FRI layers' trees */
 };
 
 static int take(zpg *d, size_t elems, uint32_t **out)
@@ -357,9 +367,84 @@ int zpg_deep(zpg *d, const kb4 *apow, kb4 s1, kb4 s2, kb4 zeta, kb4 zeta_next, k
                               ZP_NUM_QUOTIENT_COLS};
     int rc = zkc_deep_dev(d->g->arena, d->f, mats, widths, d->log_lde, d->shift, apow->c, s1.c,
                           s2.c, zeta.c, zeta_next.c);
-    if (!rc)
+    if (!rc && f)
         rc = zkc_to_host(f, d->f, d->nl * sizeof *f);
     return rc ? zk_err_wrap(rc, "GPU prover (DEEP): ") : ZK_OK;
+}
+
+/* ---- FRI ------------------------------------------------------------------------ */
+
+/* The layers on the device: cur holds the values being folded (F first). */
+typedef struct dev_layers {
+    zpg *d;
+    const uint32_t *cur; /* natural order, kb4 each */
+    uint32_t *mat;       /* the last committed layer's matrix */
+} dev_layers;
+
+static int dev_commit(void *vctx, unsigned i, size_t rows, unsigned a, unsigned cap_log,
+                      mt_tree **tree, void **owned)
+{
+    dev_layers *L = vctx;
+    zpg *d = L->d;
+    size_t width = (size_t)4 << a, m = rows << a;
+    *owned = NULL;
+    if (i >= FRI_MAX_LAYERS)
+        return zk_err_set(ZK_ERR_INTERNAL, "GPU prover: FRI layer %u", i);
+    int rc = take(d, m * 4, &L->mat);
+    if (!rc)
+        rc = zkc_fri_permute_dev(L->mat, L->cur, rows, a);
+    unsigned d_log = (unsigned)__builtin_ctzll((unsigned long long)rows);
+    size_t len = zkc_mt_nodes_len(d_log, cap_log);
+    if (!rc && len == 0)
+        rc = zk_err_set(ZK_ERR_INTERNAL, "GPU prover: FRI cap 2^%u on 2^%u rows", cap_log, d_log);
+    zkc_matrix zm = {.data = L->mat, .height = rows, .width = width};
+    if (!rc) /* d->nodes has room for the largest tree, the LDE's */
+        rc = zkc_mt_digests_dev(d->g->arena, d->nodes, len, &zm, 1, cap_log);
+    p2_digest *nodes = NULL;
+    if (!rc && !(nodes = malloc(len * sizeof *nodes)))
+        rc = zk_err_set(ZK_ERR_NOMEM, "GPU prover: %zu digests", len);
+    if (!rc)
+        rc = zkc_to_host(nodes, d->nodes, len * sizeof *nodes);
+    if (rc) {
+        free(nodes);
+        return rc;
+    }
+    d->fri_rows[i] = (row_src){.dev = L->mat, .width = width};
+    mt_matrix mm = {.data = NULL, .height = rows, .width = width};
+    return mt_adopt(tree, &mm, 1, cap_log, nodes, len, read_row, &d->fri_rows[i]);
+}
+
+static int dev_fold(void *vctx, unsigned i, size_t rows, unsigned a, kb sinv, kb winv, kb4 beta)
+{
+    dev_layers *L = vctx;
+    uint32_t *next;
+    (void)i;
+    int rc = take(L->d, rows * 4, &next);
+    if (!rc)
+        rc = zkc_fri_fold_dev(next, L->mat, rows, a, sinv, winv, beta.c);
+    if (!rc)
+        L->cur = next;
+    return rc;
+}
+
+static int dev_values(void *vctx, kb4 *out, size_t m)
+{
+    dev_layers *L = vctx;
+    return zkc_to_host(out, L->cur, m * sizeof *out);
+}
+
+static int dev_grind(void *vctx, tr_state *t, unsigned bits, uint32_t *nonce)
+{
+    dev_layers *L = vctx;
+    return gpu_pow_search(L->d->g, t, bits, nonce);
+}
+
+int zpg_fri(zpg *d, tr_state *t, const fri_params *p, fri_prover **out, uint32_t *queries)
+{
+    static const fri_layer_ops ops = {dev_commit, dev_fold, dev_values, dev_grind};
+    dev_layers L = {.d = d, .cur = d->f};
+    int rc = fri_prove_commit_with(out, t, p, d->log_n, &ops, &L, queries);
+    return rc ? zk_err_wrap(rc, "GPU prover (FRI): ") : ZK_OK;
 }
 
 #endif /* ZKGATE_HAVE_CUDA */

@@ -21,6 +21,7 @@
 #include <stddef.h>
 
 #include "prover/circuit.h"
+#include "prover/fri_prove.h"
 #include "prover/gpu.h"
 #include "prover/mtree.h"
 #include "verifier/kb4.h"
@@ -73,9 +74,17 @@ int zpg_commit_quotient(zpg *d, const kb *q_coeffs, const kb *salt, unsigned cap
  * coefficients). */
 int zpg_open(zpg *d, kb4 zeta, kb4 zeta_next, kb4 *open) __attribute__((warn_unused_result));
 
-/* The DEEP composition F on g H_N (plonk_prove.c's deep()): apow: 277 powers of the
- * DEEP challenge; s1, s2 its two combined openings. Out: f: N values (host). */
+/* The DEEP composition F on g H_N (plonk_prove.c's deep()), kept on the device for
+ * zpg_fri: apow: 277 powers of the DEEP challenge; s1, s2 its two combined
+ * openings. Out: f: when not NULL, F's N values copied to the host. */
 int zpg_deep(zpg *d, const kb4 *apow, kb4 s1, kb4 s2, kb4 zeta, kb4 zeta_next, kb4 *f)
+    __attribute__((warn_unused_result));
+
+/* FRI's commit phase on the resident F (fri_prove_commit_with): each layer laid out
+ * and folded on the device, its tree from the device's digests (rows read back
+ * when opened), the proof of work searched on the device. The layers stay in the
+ * arena until zpg_free, so *out must be freed before. */
+int zpg_fri(zpg *d, tr_state *t, const fri_params *p, fri_prover **out, uint32_t *queries)
     __attribute__((warn_unused_result));
 
 #endif

@@ -481,16 +481,8 @@ static int deep(prover *p, kb4 **out)
     for (unsigned k = 0; k < 4; k++)
         s2 = kb4_add(s2, kb4_mul(apow[ZP_NUM_OPENINGS + k], p->open[ZP_NUM_OPENINGS + k]));
     if (p->dev) {
-        kb4 *f = malloc(nl * sizeof *f);
-        if (!f)
-            return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (DEEP)");
-        int rc = zpg_deep(p->dev, apow, s1, s2, p->zeta, p->zeta_next, f);
-        if (rc) {
-            free(f);
-            return rc;
-        }
-        *out = f;
-        return ZK_OK;
+        *out = NULL; /* F stays on the device for zpg_fri */
+        return zpg_deep(p->dev, apow, s1, s2, p->zeta, p->zeta_next, NULL);
     }
     kb4 *pair = malloc(2 * nl * sizeof *pair), *den = malloc(2 * nl * sizeof *den);
     kb4 *scr = malloc(2 * nl * sizeof *scr), *f = malloc(nl * sizeof *f);
@@ -735,7 +727,8 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
 
     t = now();
     uint32_t queries[FRI_MAX_QUERIES];
-    rc = fri_prove_commit(&fp, &tr, &c->fri, p.log_n, f, queries);
+    rc = p.dev ? zpg_fri(p.dev, &tr, &c->fri, &fp, queries)
+               : fri_prove_commit(&fp, &tr, &c->fri, p.log_n, f, queries);
     if (!rc)
         rc = fri_prove_finish(fp, &fproof);
     st.fri = now() - t;

@@ -469,3 +469,24 @@ int zkc_deep_dev(zkc_arena *a, uint32_t *f, const uint32_t *const mats[4], const
     free(apow);
     return ZK_OK;
 }
+
+int zkc_fri_permute_dev(uint32_t *mat, const uint32_t *src, size_t rows, unsigned a)
+{
+    if (!mat || !src || a > 24)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_fri_permute: bad arguments");
+    for (size_t i = 0; i < rows << a; i++)
+        memcpy(mat + 4 * i, src + 4 * zkc_fri_permute_src(i, rows, a), 4 * sizeof(uint32_t));
+    return ZK_OK;
+}
+
+int zkc_fri_fold_dev(uint32_t *dst, const uint32_t *mat, size_t rows, unsigned a, uint32_t sinv,
+                     uint32_t winv, const uint32_t beta[4])
+{
+    if (!dst || !mat || !beta || a > 4)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_fri_fold: bad arguments");
+    zkc_kb4 b = zkc_open_load(beta);
+    for (size_t r = 0; r < rows; r++)
+        zkc_open_store(dst + 4 * r,
+                       zkc_fri_fold_row(mat + 4 * (r << a), a, zkc_fri_x0_inv(sinv, winv, r), b));
+    return ZK_OK;
+}
