@@ -3,6 +3,7 @@
  * reductions, so results are bit-identical to p2_permute. */
 #include "verifier/p2.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "verifier/kb_simd.h"
@@ -253,7 +254,12 @@ T static void permute_block8(kb *states, const rcm_tab8 *rc)
             states[P2_WIDTH * j + i] = t[i][j];
 }
 
-T void p2_avx2_permute_many(kb *states, size_t n)
+/* The constants, computed once: building them takes 12 field inversions, as long
+ * as the permutations of a small call (Merkle trees hash 32 states per call). */
+static rcm_tab8 g_rc;
+static pthread_once_t g_rc_once = PTHREAD_ONCE_INIT;
+
+static void rc_init(void)
 {
     rcm_tab8 rc;
     for (int r = 0; r < 4; r++)
@@ -274,15 +280,22 @@ T void p2_avx2_permute_many(kb *states, size_t n)
         rc.from_d[k] = a;
         rc.to_d[k] = kb_inv(a);
     }
+    g_rc = rc;
+}
+
+T void p2_avx2_permute_many(kb *states, size_t n)
+{
+    pthread_once(&g_rc_once, rc_init);
+    const rcm_tab8 *rc = &g_rc;
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
-        permute_block8(states + P2_WIDTH * i, &rc);
+        permute_block8(states + P2_WIDTH * i, rc);
     if (i < n) {
         kb tmp[8 * P2_WIDTH];
         size_t rest = n - i;
         memset(tmp, 0, sizeof tmp);
         memcpy(tmp, states + P2_WIDTH * i, rest * P2_WIDTH * sizeof(kb));
-        permute_block8(tmp, &rc);
+        permute_block8(tmp, rc);
         memcpy(states + P2_WIDTH * i, tmp, rest * P2_WIDTH * sizeof(kb));
     }
 }
