@@ -6,10 +6,18 @@
 
 #ifdef ZKGATE_HAVE_CUDA
 #include "prover/cuda/zkc.h"
+#include "verifier/p2.h"
 
 struct gpu_ctx {
     zkc_arena *arena;   /* every call's device buffers */
     zkc_ntt_plan *plan; /* twiddle tables */
+    /* The preprocessed columns (on H and their LDE) of the last circuit proven,
+     * kept at the bottom of the arena between proofs (plonk_gpu.c): a circuit
+     * proven again does not upload them again. Valid when pre_end > 0; the arena
+     * holds nothing else below pre_end. */
+    p2_digest pre_key; /* the circuit's verification-key digest */
+    size_t pre_end;    /* the arena's mark just above them */
+    uint32_t *pre_h, *pre_lde;
 };
 
 /* The Poseidon2 round constants in the device's layout (verifier/'s tables). */

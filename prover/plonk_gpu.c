@@ -158,6 +158,44 @@ void zpg_free(zpg *d)
     free(d);
 }
 
+/* The circuit's preprocessed columns: reused from the bottom of the arena when the
+ * last proof was of the same circuit, else uploaded there (when the arena holds
+ * nothing else) or, failing that, among this proof's buffers. Sets d->mark, where
+ * zpg_free gives the arena back to: above the columns when they are kept. */
+static int preprocessed(zpg *d, const cb_circuit *c)
+{
+    gpu_ctx *g = d->g;
+    size_t n = d->n, N = d->nl, used = zkc_arena_used(g->arena);
+    if (g->pre_end && used == g->pre_end &&
+        memcmp(&g->pre_key, &c->vk.digest, sizeof g->pre_key) == 0) {
+        d->pre_h = g->pre_h;
+        d->pre_lde = g->pre_lde;
+        d->mark = g->pre_end;
+        return ZK_OK;
+    }
+    int cache = used == g->pre_end; /* nothing above the old cache: start the arena over */
+    if (cache) {
+        zkc_arena_release(g->arena, 0);
+        g->pre_end = 0;
+    }
+    d->mark = zkc_arena_mark(g->arena);
+    int rc = take(d, n * ZP_NUM_PREPROCESSED, &d->pre_h);
+    if (!rc)
+        rc = take(d, N * ZP_NUM_PREPROCESSED, &d->pre_lde);
+    if (!rc)
+        rc = zkc_to_device(d->pre_h, c->pre_h, n * ZP_NUM_PREPROCESSED * sizeof(kb));
+    if (!rc)
+        rc = zkc_to_device(d->pre_lde, c->pre_lde, N * ZP_NUM_PREPROCESSED * sizeof(kb));
+    if (!rc && cache) {
+        g->pre_key = c->vk.digest;
+        g->pre_h = d->pre_h;
+        g->pre_lde = d->pre_lde;
+        g->pre_end = zkc_arena_used(g->arena);
+        d->mark = g->pre_end;
+    }
+    return rc;
+}
+
 int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
 {
     if (!out || !g || !c)
@@ -168,7 +206,10 @@ int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
         return zk_err_set(ZK_ERR_RANGE,
                           "GPU prover: a 2^%u-row LDE, the device context was opened for 2^%u",
                           log_lde, zkc_ntt_plan_max_log(g->plan));
-    size_t need = zpg_bytes_needed(c), avail = zkc_arena_size(g->arena) - zkc_arena_used(g->arena);
+    /* free: everything but what other callers hold (the cached columns are this
+     * proof's to reuse or to drop) */
+    size_t used = zkc_arena_used(g->arena), held = used == g->pre_end ? 0 : used;
+    size_t need = zpg_bytes_needed(c), avail = zkc_arena_size(g->arena) - held;
     if (need > avail)
         return zk_err_set(ZK_ERR_NOMEM,
                           "GPU prover: a 2^%u-row circuit with blowup %u needs %.1f MiB of device "
@@ -180,7 +221,6 @@ int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
     if (!d)
         return zk_err_set(ZK_ERR_NOMEM, "GPU prover");
     d->g = g;
-    d->mark = zkc_arena_mark(g->arena);
     d->log_n = c->log_n;
     d->b = c->fri.log_blowup;
     d->log_lde = log_lde;
@@ -188,10 +228,8 @@ int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
     d->nl = (size_t)1 << log_lde;
     d->shift = kb_from_canonical(KB_GENERATOR);
     d->zk = c->zk;
+    int rc = preprocessed(d, c);
     size_t n = d->n, N = d->nl;
-    int rc = take(d, n * ZP_NUM_PREPROCESSED, &d->pre_h);
-    if (!rc)
-        rc = take(d, N * ZP_NUM_PREPROCESSED, &d->pre_lde);
     if (!rc)
         rc = take(d, n * ZP_WIRES, &d->trace);
     if (!rc)
@@ -212,10 +250,6 @@ int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
         rc = take(d, n * 4, &d->wt);
     if (!rc)
         rc = take(d, 2 * N * 8, &d->nodes);
-    if (!rc)
-        rc = zkc_to_device(d->pre_h, c->pre_h, n * ZP_NUM_PREPROCESSED * sizeof(kb));
-    if (!rc)
-        rc = zkc_to_device(d->pre_lde, c->pre_lde, N * ZP_NUM_PREPROCESSED * sizeof(kb));
     if (rc) {
         zpg_free(d);
         return zk_err_wrap(rc, "GPU prover: ");

@@ -21,6 +21,13 @@
 
 #define MAX_PI 32
 
+#ifdef ZKGATE_TEST_EMU
+extern size_t zkc_emu_bytes_to_device; /* zkc_emu.c */
+#define BYTES_UP() zkc_emu_bytes_to_device
+#else
+#define BYTES_UP() ((size_t)0)
+#endif
+
 /* One gate of every type: arithmetic, extension arithmetic, Poseidon2, constants,
  * a range check (bits), random access and public inputs. `salt` varies the
  * witness so that circuits of several sizes come out of `rounds`. */
@@ -77,7 +84,9 @@ static void same_bytes(const char *what, const cb_circuit *c, cb_witness *w, zp_
     uint64_t seed = t_rand();
     proved cpu, dev, again;
     CHECK_OK(prove_with(c, w, NULL, seed, &cpu));
+    size_t up0 = BYTES_UP();
     int rc = prove_with(c, w, be, seed, &dev);
+    size_t up1 = BYTES_UP();
     CHECK_MSG(rc == ZK_OK, "%s: device proof: %s", what, zk_err_detail());
     CHECK_EQ(cpu.proof.len, dev.proof.len);
     int same = cpu.proof.len == dev.proof.len &&
@@ -87,8 +96,15 @@ static void same_bytes(const char *what, const cb_circuit *c, cb_witness *w, zp_
     CHECK(npi <= MAX_PI);
     CHECK_MEM(cpu.pi, dev.pi, npi * sizeof(kb));
     CHECK_OK(zp_verify(cb_circuit_vk(c), dev.pi, npi, dev.proof.data, dev.proof.len, 0, NULL));
-    /* the arena is reused by the next proof: the same bytes again */
+    /* the arena is reused by the next proof: the same bytes again, and the circuit's
+     * preprocessed columns (n + N rows of 44) are not uploaded again */
     CHECK_OK(prove_with(c, w, be, seed, &again));
+#ifdef ZKGATE_TEST_EMU
+    size_t n = (size_t)1 << cb_circuit_log_rows(c), nl = n << cb_circuit_vk(c)->fri.log_blowup;
+    CHECK_EQ((up1 - up0) - (BYTES_UP() - up1), (n + nl) * ZP_NUM_PREPROCESSED * sizeof(kb));
+#else
+    (void)up0, (void)up1;
+#endif
     CHECK(again.proof.len == dev.proof.len &&
           memcmp(again.proof.data, dev.proof.data, dev.proof.len) == 0);
     printf("%s: 2^%u rows, %zu-byte proofs %s\n", what, cb_circuit_log_rows(c), dev.proof.len,

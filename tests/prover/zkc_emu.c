@@ -142,8 +142,12 @@ void zkc_host_free(void *p)
     free(p);
 }
 
+/* Bytes copied to the "device" so far: tests check what crosses PCIe. */
+size_t zkc_emu_bytes_to_device;
+
 int zkc_to_device(void *dst, const void *src, size_t bytes)
 {
+    zkc_emu_bytes_to_device += bytes;
     if (bytes)
         memmove(dst, src, bytes);
     return ZK_OK;
