@@ -9,6 +9,7 @@
 #include "cli/chain_config.h"
 #include "cli/cli.h"
 #include "cli/devnet.h"
+#include "cli/prover_config.h"
 #include "common/bytes.h"
 #include "common/error.h"
 
@@ -19,7 +20,7 @@ static void usage(void)
            "wrong type, a value out of range or a missing required key is an error naming\n"
            "the key path. On success prints the effective configuration (defaults filled\n"
            "in; secrets shown only by length).\n\n"
-           "kinds: devnet, chain (the gateway's configuration arrives with it)\n");
+           "kinds: devnet, chain, prover (the gateway's configuration arrives with it)\n");
 }
 
 /* Reads only the "kind" key, so the right schema can be chosen. */
@@ -43,7 +44,7 @@ static int read_kind(const char *path, char *kind, size_t cap)
         json_decref(root);
         return zk_err_set(ZK_ERR_CONFIG,
                           "%s: key 'kind' is required and must be a string "
-                          "(devnet, chain)",
+                          "(devnet, chain, prover)",
                           path);
     }
     snprintf(kind, cap, "%s", json_string_value(k));
@@ -84,9 +85,14 @@ int cmd_config(int argc, char **argv)
             dump = cfg_dump(chain_config_spec, &c);
         n_alloc = c.n_alloc;
         chain_config_free(&c);
+    } else if (strcmp(kind, "prover") == 0) {
+        prover_config c;
+        rc = prover_config_load(&c, path);
+        if (!rc && !quiet)
+            dump = cfg_dump(prover_config_spec, &c);
     } else {
-        zk_err_set(ZK_ERR_UNSUPPORTED, "%s: kind '%s' is not known to this build (devnet, chain)",
-                   path, kind);
+        zk_err_set(ZK_ERR_UNSUPPORTED,
+                   "%s: kind '%s' is not known to this build (devnet, chain, prover)", path, kind);
         return cli_fail("config", ZK_ERR_UNSUPPORTED);
     }
     if (rc)

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "cli/proof_file.h"
+#include "cli/prover_config.h"
 #include "common/bytes.h"
 #include "common/error.h"
 #include "prover/backend.h"
@@ -17,7 +18,8 @@
 static void help(void)
 {
     printf("usage: zkgate prove --circuit NAME --size N [--zk] [--preset P]\n"
-           "                    [--backend auto|cpu|cuda] [--gpu-memory MIB] --out FILE\n\n"
+           "                    [--backend auto|cpu|cuda] [--gpu-memory MIB] [--config FILE]\n"
+           "                    --out FILE\n\n"
            "Proves a built-in circuit with its fixed witness and writes a proof file\n"
            "(format version, circuit and parameters, verification-key digest, public\n"
            "inputs, proof). Check it with `zkgate verify FILE`.\n\n"
@@ -33,8 +35,11 @@ static void help(void)
            "                  built and a device is present, else the CPU; cpu; cuda\n"
            "                  (fails when there is no usable device). Same proof bytes.\n"
            "  --gpu-memory M  MiB of device memory to reserve (default: 90%% of free)\n"
+           "  --config FILE   a prover configuration (kind \"prover\": backend,\n"
+           "                  gpu_memory_mib); the options above override it, and it\n"
+           "                  overrides $%s\n"
            "  --out FILE      where to write the proof file\n",
-           EX_MERKLE_DEPTH, EX_MAX_SIZE, 1u << EX_MERKLE_DEPTH, ZP_BACKEND_ENV);
+           EX_MERKLE_DEPTH, EX_MAX_SIZE, 1u << EX_MERKLE_DEPTH, ZP_BACKEND_ENV, ZP_BACKEND_ENV);
 }
 
 static int parse_u32(const char *s, uint32_t *out)
@@ -72,7 +77,7 @@ int cmd_prove(int argc, char **argv)
         return CLI_EXIT_OK;
     }
     const char *circuit = NULL, *out = NULL, *preset = "batch";
-    const char *backend = getenv(ZP_BACKEND_ENV);
+    const char *backend = NULL, *config = NULL;
     uint32_t size = 0, gpu_mib = 0;
     int zk = 0, have_size = 0;
     for (int i = 1; i < argc; i++) {
@@ -92,6 +97,8 @@ int cmd_prove(int argc, char **argv)
             preset = v;
         else if (strcmp(a, "--backend") == 0)
             backend = v;
+        else if (strcmp(a, "--config") == 0)
+            config = v;
         else if (strcmp(a, "--gpu-memory") == 0) {
             if (parse_u32(v, &gpu_mib) || gpu_mib == 0)
                 return cli_usage(CMD, "--gpu-memory %s is not a positive number of MiB", v);
@@ -104,10 +111,26 @@ int cmd_prove(int argc, char **argv)
     }
     if (!circuit || !have_size || !out)
         return cli_usage(CMD, "--circuit, --size and --out are required");
+    /* --backend, else the configuration, else $ZKGATE_BACKEND, else auto */
+    const char *from = "--backend";
+    prover_config pc;
+    prover_config_defaults(&pc);
+    if (config) {
+        int crc = prover_config_load(&pc, config);
+        if (crc)
+            return cli_fail(CMD, crc);
+        if (!gpu_mib)
+            gpu_mib = (uint32_t)pc.gpu_memory_mib;
+    }
+    if (!backend && config) {
+        backend = pc.backend;
+        from = config;
+    }
+    if (!backend && (backend = getenv(ZP_BACKEND_ENV)) != NULL)
+        from = "$" ZP_BACKEND_ENV;
     zp_backend_kind kind = ZP_BACKEND_AUTO;
     if (backend && *backend && zp_backend_parse(backend, &kind) != ZK_OK)
-        return cli_usage(CMD, "%s%s", zk_err_detail(),
-                         backend == getenv(ZP_BACKEND_ENV) ? " (from $" ZP_BACKEND_ENV ")" : "");
+        return cli_usage(CMD, "%s (from %s)", zk_err_detail(), from);
     fri_params fri;
     int rc = fri_preset(preset, &fri);
     if (rc)

@@ -98,4 +98,19 @@ expect_fail "unknown backend from the environment" "ZKGATE_BACKEND" \
 expect_ok "backend from the environment" env ZKGATE_BACKEND=cpu "$ZKGATE" prove --circuit hashchain --size 4 --out "$tmp/env.bin"
 grep -q " on cpu -> " "$tmp/out" && pass "environment honoured" || fail "out: $(cat "$tmp/out")"
 expect_fail "bad --gpu-memory" "gpu-memory" "$ZKGATE" prove --circuit hashchain --size 4 --gpu-memory 0 --out "$tmp/x"
+
+# the prover configuration (kind "prover"): --backend > --config > $ZKGATE_BACKEND
+printf '{"kind": "prover", "backend": "cpu", "gpu_memory_mib": 512}\n' >"$tmp/cpu.json"
+expect_ok "config check prover" "$ZKGATE" config check "$tmp/cpu.json"
+expect_ok "config check shipped prover.json" "$ZKGATE" config check "$(dirname "$0")/../../config/prover.json"
+expect_ok "config over the environment" env ZKGATE_BACKEND=cuda "$ZKGATE" prove --circuit hashchain --size 4 --config "$tmp/cpu.json" --out "$tmp/cfg.bin"
+grep -q " on cpu -> " "$tmp/out" && pass "config's backend used" || fail "out: $(cat "$tmp/out")"
+expect_fail "flag over the config" "(--backend|--backend cuda: )" \
+  "$ZKGATE" prove --circuit hashchain --size 4 --config "$tmp/cpu.json" --backend gpu --out "$tmp/x"
+printf '{"kind": "prover", "backend": "gpu"}\n' >"$tmp/bad.json"
+expect_fail "unknown backend in the config" "backend: 'gpu'" "$ZKGATE" prove --circuit hashchain --size 4 --config "$tmp/bad.json" --out "$tmp/x"
+expect_fail "config check refuses it" "backend: 'gpu'" "$ZKGATE" config check "$tmp/bad.json"
+printf '{"kind": "prover", "backend": "cpu", "threads": 4}\n' >"$tmp/extra.json"
+expect_fail "unknown key in the config" "threads" "$ZKGATE" prove --circuit hashchain --size 4 --config "$tmp/extra.json" --out "$tmp/x"
+expect_fail "missing config" "nosuch" "$ZKGATE" prove --circuit hashchain --size 4 --config "$tmp/nosuch.json" --out "$tmp/x"
 finish
