@@ -68,6 +68,36 @@ static int seeded(void *vctx, uint8_t *buf, size_t n)
     return ZK_OK;
 }
 
+/* Emits one case: the case's own JSON fields (extra), then the prover's phases. The
+ * rate counts the permutations the statement proves (the merkle example: one leaf
+ * hash and EX_MERKLE_DEPTH compressions per leaf). */
+static void emit_case(const bench_ctx *ctx, const char *name, uint32_t size, int zk,
+                      const zp_prove_stats *st, double bound, const char *bound_what,
+                      const char *extra)
+{
+    double perms = (double)size * (name[0] == 'm' ? 1 + EX_MERKLE_DEPTH : 1);
+    char sz[48], cname[48], all[1024];
+    snprintf(sz, sizeof sz, "%u", size);
+    snprintf(cname, sizeof cname, "%s%s", name, zk ? "_zk" : "");
+    snprintf(all, sizeof all,
+             "%s,\"phase_witness_s\":%.4g,\"phase_lde_s\":%.4g,\"phase_commit_s\":%.4g,"
+             "\"phase_perm_s\":%.4g,\"phase_quotient_s\":%.4g,\"phase_open_s\":%.4g,"
+             "\"phase_fri_s\":%.4g,\"phase_queries_s\":%.4g",
+             extra, st->witness, st->lde, st->commit, st->perm, st->quotient, st->open, st->fri,
+             st->queries);
+    bench_result r = {.group = "prove",
+                      .name = cname,
+                      .size = sz,
+                      .items = (uint64_t)perms,
+                      .threads = zk_par_threads(),
+                      .seconds = st->total,
+                      .throughput = perms / st->total,
+                      .unit = "perm/s",
+                      .bound = bound,
+                      .bound_what = bound_what};
+    bench_emit_extra(ctx, &r, all);
+}
+
 static int run_case(const bench_ctx *ctx, const char *name, uint32_t size, int zk)
 {
     fri_params fri;
@@ -98,33 +128,15 @@ static int run_case(const bench_ctx *ctx, const char *name, uint32_t size, int z
     }
     if (!rc) {
         const cb_circuit *c = ex_circuit(e);
-        /* permutations the statement proves (the merkle example: one leaf hash
-         * and EX_MERKLE_DEPTH compressions per leaf) */
-        double perms = (double)size * (name[0] == 'm' ? 1 + EX_MERKLE_DEPTH : 1);
-        char sz[48], extra[640], cname[48];
-        snprintf(sz, sizeof sz, "%u", size);
-        snprintf(cname, sizeof cname, "%s%s", name, zk ? "_zk" : "");
+        char extra[512];
         snprintf(extra, sizeof extra,
                  "\"log_rows\":%u,\"gate_rows\":%zu,\"columns\":%d,\"verify_s\":%.6g,"
-                 "\"proof_bytes\":%zu,\"peak_rss_kib\":%ld,\"conjectured_bits\":%.1f,"
-                 "\"phase_witness_s\":%.4g,\"phase_lde_s\":%.4g,\"phase_commit_s\":%.4g,"
-                 "\"phase_perm_s\":%.4g,\"phase_quotient_s\":%.4g,\"phase_open_s\":%.4g,"
-                 "\"phase_fri_s\":%.4g,\"phase_queries_s\":%.4g",
+                 "\"proof_bytes\":%zu,\"peak_rss_kib\":%ld,\"conjectured_bits\":%.1f",
                  cb_circuit_log_rows(c), cb_circuit_gate_rows(c),
                  ZP_WIRES + ZP_NUM_PERM_COLS + ZP_NUM_QUOTIENT_COLS + ZP_NUM_PREPROCESSED, vt,
-                 proof.len, peak_rss_kib(), fri_conjectured_bits(&fri), st.witness, st.lde,
-                 st.commit, st.perm, st.quotient, st.open, st.fri, st.queries);
-        bench_result r = {.group = "prove",
-                          .name = cname,
-                          .size = sz,
-                          .items = (uint64_t)perms,
-                          .threads = zk_par_threads(),
-                          .seconds = st.total,
-                          .throughput = perms / st.total,
-                          .unit = "perm/s",
-                          .bound = GOAL_PERMS_PER_S,
-                          .bound_what = "goal: 2^14 Poseidon2 permutations proven in 5 s"};
-        bench_emit_extra(ctx, &r, extra);
+                 proof.len, peak_rss_kib(), fri_conjectured_bits(&fri));
+        emit_case(ctx, name, size, zk, &st, GOAL_PERMS_PER_S,
+                  "goal: 2^14 Poseidon2 permutations proven in 5 s", extra);
     }
     zk_buf_free(&proof);
     ex_free(e);
@@ -170,30 +182,15 @@ static int run_case_cuda(const bench_ctx *ctx, zp_backend *be, const char *name,
                         name, size);
     if (!rc) {
         const cb_circuit *c = ex_circuit(e);
-        double perms = (double)size * (name[0] == 'm' ? 1 + EX_MERKLE_DEPTH : 1);
-        char sz[48], extra[768], cname[48];
-        snprintf(sz, sizeof sz, "%u", size);
-        snprintf(cname, sizeof cname, "%s%s", name, zk ? "_zk" : "");
+        char extra[512];
         snprintf(extra, sizeof extra,
                  "\"log_rows\":%u,\"proof_bytes\":%zu,\"device_bytes\":%zu,"
                  "\"warmup_s\":%.4g,\"cpu_s\":%.4g,\"speedup_vs_cpu\":%.4g,"
-                 "\"identical_to_cpu\":%s,\"phase_witness_s\":%.4g,\"phase_lde_s\":%.4g,"
-                 "\"phase_commit_s\":%.4g,\"phase_perm_s\":%.4g,\"phase_quotient_s\":%.4g,"
-                 "\"phase_open_s\":%.4g,\"phase_fri_s\":%.4g,\"phase_queries_s\":%.4g",
+                 "\"identical_to_cpu\":%s",
                  cb_circuit_log_rows(c), proof.len, zpg_bytes_needed(c), warm.total, cpu_s,
-                 compared ? cpu_s / st.total : 0.0, compared ? "true" : "null", st.witness, st.lde,
-                 st.commit, st.perm, st.quotient, st.open, st.fri, st.queries);
-        bench_result r = {.group = "prove",
-                          .name = cname,
-                          .size = sz,
-                          .items = (uint64_t)perms,
-                          .threads = zk_par_threads(),
-                          .seconds = st.total,
-                          .throughput = perms / st.total,
-                          .unit = "perm/s",
-                          .bound = GOAL_GPU_PERMS_PER_S,
-                          .bound_what = "goal: 2^16 Poseidon2 steps proven in under 1 s on a GPU"};
-        bench_emit_extra(ctx, &r, extra);
+                 compared ? cpu_s / st.total : 0.0, compared ? "true" : "null");
+        emit_case(ctx, name, size, zk, &st, GOAL_GPU_PERMS_PER_S,
+                  "goal: 2^16 Poseidon2 steps proven in under 1 s on a GPU", extra);
     }
     zk_buf_free(&proof);
     zk_buf_free(&cpu_proof);
