@@ -164,24 +164,46 @@ extern "C" int zkc_mem_bandwidth(zkc_arena *arena, size_t bytes, double *bytes_p
     ZKC_TRY(zkc_alloc(arena, n, &a));
     ZKC_TRY(zkc_alloc(arena, n, &b));
     ZKC_CHECK(cudaMemset(a, 0, n * sizeof(uint4)));
-    int sms = 0;
-    ZKC_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
+    int sms = 0, dev = 0; // the device zkc_probe selected, not necessarily device 0
+    ZKC_CHECK(cudaGetDevice(&dev));
+    ZKC_CHECK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev));
     cudaEvent_t t0, t1;
     ZKC_CHECK(cudaEventCreate(&t0));
-    ZKC_CHECK(cudaEventCreate(&t1));
+    cudaError_t e = cudaEventCreate(&t1);
+    if (e != cudaSuccess) {
+        cudaEventDestroy(t0);
+        return zkc_cuda_fail(e, "cudaEventCreate(&t1)");
+    }
     float best = 0;
     int rc = ZK_OK;
-    for (int run = 0; run < 6 && rc == ZK_OK; run++) {
-        cudaEventRecord(t0);
-        copy_kernel<<<(unsigned)sms * 8, 512>>>(b, a, n);
-        cudaEventRecord(t1);
-        cudaError_t e = cudaEventSynchronize(t1);
-        if (e != cudaSuccess) {
-            rc = zkc_cuda_fail(e, "copy_kernel");
-            break;
+    for (int run = 0; run < 6; run++) {
+        // Every step checked: an unchecked failed launch would time an empty
+        // interval (a bogus bandwidth) and leave its error to be reported by the
+        // next ZKC_LAUNCHED, in some other function.
+        const char *what = "cudaEventRecord(t0)";
+        e = cudaEventRecord(t0);
+        if (e == cudaSuccess) {
+            copy_kernel<<<(unsigned)sms * 8, 512>>>(b, a, n);
+            what = "launch of copy_kernel";
+            e = cudaGetLastError();
+        }
+        if (e == cudaSuccess) {
+            what = "cudaEventRecord(t1)";
+            e = cudaEventRecord(t1);
+        }
+        if (e == cudaSuccess) {
+            what = "copy_kernel";
+            e = cudaEventSynchronize(t1);
         }
         float ms = 0;
-        cudaEventElapsedTime(&ms, t0, t1);
+        if (e == cudaSuccess) {
+            what = "cudaEventElapsedTime";
+            e = cudaEventElapsedTime(&ms, t0, t1);
+        }
+        if (e != cudaSuccess) {
+            rc = zkc_cuda_fail(e, what);
+            break;
+        }
         if (run > 0 && (best == 0 || ms < best)) // the first run warms up
             best = ms;
     }
