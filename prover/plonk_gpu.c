@@ -25,9 +25,10 @@ static size_t elems_needed(const cb_circuit *c)
     size_t quot = 4 * n * 4, deep = N * 4, weights = n * 4;
     size_t nodes = 2 * N * 8;          /* the tree being built */
     size_t lde_scratch = n * ZP_WIRES; /* zkc_lde_dev's copy of its input */
-    /* FRI: every layer's matrix and folded values, at most 4N (1 + 1/2 + ...) for
-     * arity 2 and less for larger arities */
-    size_t fri = 2 * N * 4;
+    /* FRI: every layer's matrix and folded values, all held until the proof ends:
+     * for arity 2 the matrices take 4N (1 + 1/2 + ...) < 8N and the folded values
+     * 2N (1 + 1/2 + ...) < 4N; less for larger arities */
+    size_t fri = 3 * N * 4;
     return on_h + on_lde + salt + quot + deep + weights + nodes + lde_scratch + fri;
 }
 

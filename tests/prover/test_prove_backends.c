@@ -22,8 +22,14 @@
 #define MAX_PI 32
 
 #ifdef ZKGATE_TEST_EMU
+#include "prover/plonk_gpu.h"
+
 extern size_t zkc_emu_bytes_to_device; /* zkc_emu.c */
+extern size_t zkc_emu_arena_peak;
 #define BYTES_UP() zkc_emu_bytes_to_device
+/* plonk_gpu.c's SCRATCH_MARGIN: what zpg_bytes_needed adds for the kernels' own
+ * scratch, which the emulation does not take */
+#define EMU_SCRATCH_MARGIN ((size_t)64 << 20)
 #else
 #define BYTES_UP() ((size_t)0)
 #endif
@@ -85,9 +91,20 @@ static void same_bytes(const char *what, const cb_circuit *c, cb_witness *w, zp_
     proved cpu, dev, again;
     CHECK_OK(prove_with(c, w, NULL, seed, &cpu));
     size_t up0 = BYTES_UP();
+#ifdef ZKGATE_TEST_EMU
+    zkc_emu_arena_peak = 0;
+#endif
     int rc = prove_with(c, w, be, seed, &dev);
     size_t up1 = BYTES_UP();
     CHECK_MSG(rc == ZK_OK, "%s: device proof: %s", what, zk_err_detail());
+#ifdef ZKGATE_TEST_EMU
+    /* zpg_bytes_needed, which zpg_new checks against the arena, covers every buffer
+     * the proof holds at once (an arena of that size must not run out mid-proof);
+     * 64 KiB for the alignment of the arena's ~40 allocations */
+    CHECK_MSG(zkc_emu_arena_peak <= zpg_bytes_needed(c) - EMU_SCRATCH_MARGIN + ((size_t)64 << 10),
+              "%s: the proof held %zu arena bytes, zpg_bytes_needed counts %zu", what,
+              zkc_emu_arena_peak, zpg_bytes_needed(c) - EMU_SCRATCH_MARGIN);
+#endif
     CHECK_EQ(cpu.proof.len, dev.proof.len);
     int same = cpu.proof.len == dev.proof.len &&
                memcmp(cpu.proof.data, dev.proof.data, cpu.proof.len) == 0;
@@ -134,6 +151,26 @@ static void test_all_gates(zp_backend *be)
             cb_circuit_free(c);
         }
     }
+}
+
+/* The largest blowup with arity 2 and a short final polynomial: the most FRI
+ * layers, whose matrices and folded values the device holds until the proof ends
+ * (zpg_bytes_needed must count them all). */
+static void test_big_blowup(zp_backend *be)
+{
+    fri_params fri = {.log_blowup = 8,
+                      .arity_bits = 1,
+                      .final_log = 0,
+                      .num_queries = 4,
+                      .pow_bits = 0,
+                      .cap_log = 2};
+    cb_circuit *c = NULL;
+    cb_witness *w = NULL;
+    CHECK_OK(build_all_gates(&c, &w, &fri, 0, 6));
+    if (c && w)
+        same_bytes("all gates x6, blowup 256, arity 2", c, w, be);
+    cb_witness_free(w);
+    cb_circuit_free(c);
 }
 
 static void test_examples(zp_backend *be)
@@ -243,6 +280,7 @@ int main(void)
     printf("device: %s\n", zp_backend_describe(be));
     test_choice();
     test_all_gates(be);
+    test_big_blowup(be);
     test_examples(be);
     test_too_small();
     zp_backend_free(be);

@@ -103,6 +103,10 @@ size_t zkc_arena_used(const zkc_arena *a)
     return a ? a->used : 0;
 }
 
+/* The most arena bytes in use at once since the test last reset it: tests check
+ * that zpg_bytes_needed covers what a proof takes. */
+size_t zkc_emu_arena_peak;
+
 int zkc_arena_alloc(zkc_arena *a, size_t bytes, void **out)
 {
     if (!a || !out)
@@ -115,6 +119,8 @@ int zkc_arena_alloc(zkc_arena *a, size_t bytes, void **out)
                           start > a->size ? 0 : a->size - start, a->size);
     *out = a->base + start;
     a->used = start + bytes;
+    if (a->used > zkc_emu_arena_peak)
+        zkc_emu_arena_peak = a->used;
     return ZK_OK;
 }
 
