@@ -405,7 +405,7 @@ static void emu_layers(uint32_t *data, const uint32_t *tw, const emu_ly *ly, uns
     size_t S = (size_t)1 << (rt_log + cw_log), tiles = n >> rt_log;
     size_t chunks = (ly->cols + ((size_t)1 << cw_log) - 1) >> cw_log;
     uint32_t *sh = malloc(S * sizeof(uint32_t));
-    unsigned char *seen = malloc(total);
+    unsigned char *seen = malloc(total), *touched = malloc(S);
     for (unsigned q = 0; q < np; q++) {
         unsigned idx = dit ? q : np - 1 - q, a = pa[idx], k = pk[idx];
         uint32_t sc = q == np - 1 ? scale : ZKC_ONE;
@@ -438,6 +438,10 @@ static void emu_layers(uint32_t *data, const uint32_t *tw, const emu_ly *ly, uns
             }
             for (unsigned step = 0; step < k; step++) {
                 unsigned j = dit ? step : k - 1 - step;
+                /* On the device a step's butterflies run at once, between two
+                 * __syncthreads: they must touch every slot exactly once, or two
+                 * threads would race on a slot (which this serial loop would hide). */
+                memset(touched, 0, S);
                 for (unsigned b = 0; b < S / 2; b++) {
                     unsigned s0, s1;
                     uint64_t ti;
@@ -447,11 +451,15 @@ static void emu_layers(uint32_t *data, const uint32_t *tw, const emu_ly *ly, uns
                         (*bad)++;
                         continue;
                     }
+                    touched[s0]++;
+                    touched[s1]++;
                     if (dit)
                         zkc_bfly_dit(&sh[s0], &sh[s1], tw[ti]);
                     else
                         zkc_bfly_dif(&sh[s0], &sh[s1], tw[ti]);
                 }
+                for (size_t s2 = 0; s2 < S; s2++)
+                    *bad += touched[s2] != 1;
             }
             for (unsigned s2 = 0; s2 < S; s2++) {
                 unsigned cc;
@@ -465,6 +473,7 @@ static void emu_layers(uint32_t *data, const uint32_t *tw, const emu_ly *ly, uns
     }
     free(sh);
     free(seen);
+    free(touched);
 }
 
 static void emu_bitrev(uint32_t *x, const emu_ly *ly)
