@@ -19,6 +19,10 @@
  * guide, arithmetic instruction throughput), so the bound is
  * SMs * clock * 64 / 888 permutations per second, with clock the peak SM clock
  * cudaDevAttrClockRate reports.
+ *
+ * Beside each case the same work on the CPU of the machine (all its cores, the
+ * CPU backend's code) up to CPU_MAX_ELEMS elements: "cpu_s" and "speedup_vs_cpu"
+ * (null above the limit).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +30,11 @@
 
 #include "bench/bench.h"
 #include "common/error.h"
+#include "common/par.h"
 #include "prover/gpu.h"
+#include "prover/mtree.h"
+#include "prover/ntt.h"
+#include "verifier/p2.h"
 
 #ifdef ZKGATE_HAVE_CUDA
 #include "prover/cuda/zkc.h"
@@ -34,6 +42,7 @@
 
 #define IMAD_PER_SM_CLOCK 64.0
 #define IMAD_PER_PERM     (3.0 * 2 * (8 * 16 + 20))
+#define CPU_MAX_ELEMS     ((size_t)1 << 26) /* 256 MiB of host data per CPU case */
 
 typedef struct cuda_env {
     zkc_arena *arena;
@@ -112,6 +121,69 @@ static int fill_device(uint32_t *d, size_t n, uint64_t seed)
     return rc;
 }
 
+/* The CPU's time for the same work, and the JSON fields that report it. */
+typedef struct cpu_side {
+    double secs; /* 0: not measured */
+    char json[96];
+} cpu_side;
+
+static void cpu_fields(cpu_side *c, double gpu_secs)
+{
+    if (c->secs > 0)
+        snprintf(c->json, sizeof c->json, "\"cpu_s\":%.6g,\"speedup_vs_cpu\":%.4g", c->secs,
+                 c->secs / gpu_secs);
+    else
+        snprintf(c->json, sizeof c->json, "\"cpu_s\":null,\"speedup_vs_cpu\":null");
+}
+
+static void fill_host(uint32_t *h, size_t n, uint64_t seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        h[i] = (uint32_t)((seed >> 33) % KB_P);
+    }
+}
+
+typedef struct cpu_ntt_arg {
+    ntt_plan *plan;
+    kb *data, *out;
+    unsigned log_n, lb;
+    size_t cols;
+    int layout, lde, rc;
+} cpu_ntt_arg;
+
+static void run_cpu_ntt(void *p)
+{
+    cpu_ntt_arg *a = p;
+    if (a->lde)
+        a->rc |= ntt_lde(a->plan, a->out, a->data, a->log_n, a->lb, a->cols, (ntt_layout)a->layout,
+                         kb_from_canonical(KB_GENERATOR));
+    else
+        a->rc |= ntt_forward(a->plan, a->data, a->log_n, a->cols, (ntt_layout)a->layout,
+                             NTT_NATURAL, NTT_BITREV);
+}
+
+static void cpu_ntt(cpu_side *c, const bench_ctx *ctx, unsigned log_n, size_t cols, int layout,
+                    unsigned lb, int lde)
+{
+    size_t n = (size_t)1 << log_n, N = n << lb;
+    cpu_ntt_arg a = {NULL, NULL, NULL, log_n, lb, cols, layout, lde, 0};
+    c->secs = 0;
+    if ((lde ? N : n) * cols > CPU_MAX_ELEMS || ntt_plan_new(&a.plan, log_n + lb) != ZK_OK)
+        return;
+    a.data = malloc(n * cols * sizeof(kb));
+    a.out = lde ? malloc(N * cols * sizeof(kb)) : NULL;
+    if (a.data && (!lde || a.out)) {
+        fill_host(a.data, n * cols, n ^ cols);
+        double t = bench_time(run_cpu_ntt, &a, ctx->quick ? 2 : 3, ctx->quick ? 0.02 : 0.2);
+        if (!a.rc)
+            c->secs = t;
+    }
+    free(a.data);
+    free(a.out);
+    ntt_plan_free(a.plan);
+}
+
 typedef struct ntt_arg {
     cuda_env *e;
     uint32_t *data, *out;
@@ -162,6 +234,9 @@ static int ntt_case(const bench_ctx *ctx, cuda_env *e, const char *name, unsigne
     else
         snprintf(size, sizeof size, "2^%u x %zu", log_n, cols);
     double bytes = lde ? (double)(n + N) * cols * 4 : 2.0 * n * cols * 4;
+    cpu_side cpu;
+    cpu_ntt(&cpu, ctx, log_n, cols, layout, lb, lde);
+    cpu_fields(&cpu, secs);
     bench_result r = {.group = "ntt",
                       .name = name,
                       .size = size,
@@ -172,7 +247,7 @@ static int ntt_case(const bench_ctx *ctx, cuda_env *e, const char *name, unsigne
                       .unit = "elem/s",
                       .bound = (double)(N * cols) / (bytes / e->bw),
                       .bound_what = e->what_bw};
-    bench_emit(ctx, &r);
+    bench_emit_extra(ctx, &r, cpu.json);
     return ZK_OK;
 }
 
@@ -218,6 +293,23 @@ typedef struct perm_arg {
     int rc;
 } perm_arg;
 
+static void run_cpu_perm(void *p)
+{
+    perm_arg *a = p;
+    p2_permute_many(a->states, a->n);
+}
+
+static void cpu_perm(cpu_side *c, const bench_ctx *ctx, size_t n)
+{
+    perm_arg a = {NULL, n, 0};
+    c->secs = 0;
+    if (16 * n > CPU_MAX_ELEMS || !(a.states = malloc(n * 64)))
+        return;
+    fill_host(a.states, 16 * n, n);
+    c->secs = bench_time(run_cpu_perm, &a, 2, ctx->quick ? 0.02 : 0.2);
+    free(a.states);
+}
+
 static void run_perm(void *p)
 {
     perm_arg *a = p;
@@ -250,8 +342,13 @@ int bench_poseidon2_cuda(const bench_ctx *ctx)
         }
         char size[32];
         snprintf(size, sizeof size, "2^%u states", logs[i]);
-        bench_emit(ctx, &(bench_result){"poseidon2", "permute_many_cuda", size, n, 1, t,
-                                        (double)n / t, "perm/s", e.perm_rate, e.what_int});
+        cpu_side cpu;
+        cpu_perm(&cpu, ctx, n);
+        cpu_fields(&cpu, t);
+        bench_emit_extra(ctx,
+                         &(bench_result){"poseidon2", "permute_many_cuda", size, n, 1, t,
+                                         (double)n / t, "perm/s", e.perm_rate, e.what_int},
+                         cpu.json);
     }
     env_close(&e);
     return rc;
@@ -269,6 +366,33 @@ static void run_tree(void *p)
 {
     tree_arg *a = p;
     a->rc |= zkc_mt_digests_dev(a->e->arena, a->nodes, a->nodes_len, &a->m, 1, 0);
+}
+
+typedef struct cpu_tree_arg {
+    mt_matrix m;
+    int rc;
+} cpu_tree_arg;
+
+static void run_cpu_tree(void *p)
+{
+    cpu_tree_arg *a = p;
+    mt_tree *t = NULL;
+    a->rc |= mt_build(&t, &a->m, 1, 0);
+    mt_free(t);
+}
+
+static void cpu_tree(cpu_side *c, const bench_ctx *ctx, size_t rows, size_t w)
+{
+    c->secs = 0;
+    kb *data;
+    if (rows * w > CPU_MAX_ELEMS || !(data = malloc(rows * w * sizeof *data)))
+        return;
+    fill_host(data, rows * w, rows ^ w);
+    cpu_tree_arg a = {{data, rows, w}, 0};
+    double t = bench_time(run_cpu_tree, &a, 2, ctx->quick ? 0.02 : 0.2);
+    if (!a.rc)
+        c->secs = t;
+    free(data);
 }
 
 int bench_merkle_cuda(const bench_ctx *ctx)
@@ -304,8 +428,13 @@ int bench_merkle_cuda(const bench_ctx *ctx)
             char size[48];
             snprintf(size, sizeof size, "2^%u x %zu", lr, w);
             double perms = (double)rows * (double)(w / 8 + 1) + (double)(rows - 1);
-            bench_emit(ctx, &(bench_result){"merkle", "build_cuda", size, (uint64_t)perms, 1, secs,
-                                            perms / secs, "perm/s", e.perm_rate, e.what_int});
+            cpu_side cpu;
+            cpu_tree(&cpu, ctx, rows, w);
+            cpu_fields(&cpu, secs);
+            bench_emit_extra(ctx,
+                             &(bench_result){"merkle", "build_cuda", size, (uint64_t)perms, 1, secs,
+                                             perms / secs, "perm/s", e.perm_rate, e.what_int},
+                             cpu.json);
         }
     env_close(&e);
     return rc;
