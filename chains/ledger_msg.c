@@ -1017,7 +1017,8 @@ static int import_one(ledger *l, const ledger_import *im, ledger_tx_result *r)
         if ((e = ledger_account(l, LEDGER_ADDR_OUTBOX, &esc, NULL)) ||
             (e = queued_native(l, &queued)))
             return e;
-        (void)lg_u128_from_u256(&esc, &escrow);
+        if (!lg_u128_from_u256(&esc, &escrow))
+            escrow = ~(u128)0; /* 2^128 or more: more than any amount */
         if (escrow < queued || escrow - queued < amount)
             return rej(r, ZK_ERR_STATE, "the escrow holds less than the amount");
     }
