@@ -97,10 +97,15 @@ typedef void (*bfly_fn)(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t
  * slice). */
 typedef void (*small_fn)(kb *x, size_t len, size_t hh, size_t w, const kb *tw);
 typedef void (*scale_fn)(kb *x, size_t len, kb c);
+/* The last five layers of a column (w = 1, len a multiple of 32) in one pass,
+ * skipping layers with h < min_h, with the factor c applied after a DIF or before
+ * a DIT (KB_ONE: none); tw is the whole table. */
+typedef void (*tail_fn)(kb *x, size_t len, const kb *tw, int dit, size_t min_h, kb c);
 
 typedef struct kernels {
     bfly_fn dif, dit;
     small_fn dif_small, dit_small; /* NULL: the layer falls back to dif/dit */
+    tail_fn tail;                  /* NULL: layer by layer */
     scale_fn scale;
     size_t lanes; /* vector width; the bfly kernels are used when h*w >= lanes */
     const char *name;
@@ -112,7 +117,7 @@ static void s_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
         for (size_t k = 0; k < len; k++) {
             kb x = a[k], y = b[k];
             a[k] = kb_add(x, y);
-            b[k] = kb_mul(kb_sub(x, y), tw[t0 + k]);
+            b[k] = kb_mul(x - y + KB_P, tw[t0 + k]);
         }
         return;
     }
@@ -125,7 +130,7 @@ static void s_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
         for (; k < end; k++) {
             kb x = a[k], y = b[k];
             a[k] = kb_add(x, y);
-            b[k] = kb_mul(kb_sub(x, y), t);
+            b[k] = kb_mul(x - y + KB_P, t);
         }
     }
 }
@@ -160,7 +165,7 @@ static void s_scale(kb *x, size_t len, kb c)
         x[k] = kb_mul(x[k], c);
 }
 
-static const kernels k_scalar = {s_dif, s_dit, NULL, NULL, s_scale, 1, "scalar"};
+static const kernels k_scalar = {s_dif, s_dit, NULL, NULL, NULL, s_scale, 1, "scalar"};
 
 #if defined(__x86_64__)
 
@@ -192,7 +197,8 @@ T_AVX2 static void a2_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, size
     for (; k + 8 <= len; k += 8) {
         __m256i x = L8(a + k), y = L8(b + k), t = tw8(tw, w, t0 + k);
         S8(a + k, kb8_add(x, y));
-        S8(b + k, kb8_mul(kb8_sub(x, y), t));
+        S8(b + k,
+           kb8_mul(_mm256_add_epi32(_mm256_sub_epi32(x, y), _mm256_set1_epi32((int)KB_P)), t));
     }
     s_dif(a + k, b + k, tw, len - k, w, t0 + k);
 }
@@ -217,7 +223,7 @@ T_AVX2 static void a2_scale(kb *x, size_t len, kb c)
     s_scale(x + k, len - k, c);
 }
 
-static const kernels k_avx2 = {a2_dif, a2_dit, NULL, NULL, a2_scale, 8, "avx2"};
+static const kernels k_avx2 = {a2_dif, a2_dit, NULL, NULL, NULL, a2_scale, 8, "avx2"};
 
 /* ---- AVX-512: 16 lanes ---- */
 
@@ -226,36 +232,64 @@ static const kernels k_avx2 = {a2_dif, a2_dit, NULL, NULL, a2_scale, 8, "avx2"};
 
 T_AVX512 static __m512i tw16(const kb *tw, size_t w, size_t i)
 {
-    if (w == 1)
-        return L16(tw + i);
-    if (w % 16 == 0 && i % 16 == 0)
-        return _mm512_set1_epi32((int)tw[i / w]);
     uint32_t t[16];
     for (size_t l = 0; l < 16; l++)
         t[l] = tw[(i + l) / w];
     return L16(t);
 }
 
+/* a - b + p, in [0, 2p): the Montgomery product accepts a factor below 2^32 when
+ * the other is below p (their product stays below p * 2^32), so the difference
+ * that a DIF butterfly multiplies by its twiddle needs no reduction. */
+T_AVX512 static inline __m512i sub_lazy16(__m512i a, __m512i b)
+{
+    return _mm512_add_epi32(_mm512_sub_epi32(a, b), _mm512_set1_epi32((int)KB_P));
+}
+
+#define A5_DIF_STEP(T)                                                                             \
+    do {                                                                                           \
+        __m512i x_ = L16(a + k), y_ = L16(b + k);                                                  \
+        S16(a + k, kb16_add(x_, y_));                                                              \
+        S16(b + k, kb16_mul(sub_lazy16(x_, y_), (T)));                                             \
+    } while (0)
+#define A5_DIT_STEP(T)                                                                             \
+    do {                                                                                           \
+        __m512i x_ = L16(a + k), y_ = kb16_mul(L16(b + k), (T));                                   \
+        S16(a + k, kb16_add(x_, y_));                                                              \
+        S16(b + k, kb16_sub(x_, y_));                                                              \
+    } while (0)
+
+/* Rows of width w share a twiddle: when w is a multiple of 16 one broadcast serves
+ * w / 16 vectors, found with one division per row instead of one per vector. */
+#define A5_BFLY(STEP, SCALAR)                                                                      \
+    size_t k = 0;                                                                                  \
+    if (w == 1) {                                                                                  \
+        for (; k + 16 <= len; k += 16)                                                             \
+            STEP(L16(tw + t0 + k));                                                                \
+    } else if (w % 16 == 0 && t0 % 16 == 0) {                                                      \
+        while (k + 16 <= len) {                                                                    \
+            size_t j = (t0 + k) / w, end = (j + 1) * w - t0;                                       \
+            __m512i t = _mm512_set1_epi32((int)tw[j]);                                             \
+            if (end > len)                                                                         \
+                end = len;                                                                         \
+            for (; k + 16 <= end; k += 16)                                                         \
+                STEP(t);                                                                           \
+        }                                                                                          \
+    } else {                                                                                       \
+        for (; k + 16 <= len; k += 16)                                                             \
+            STEP(tw16(tw, w, t0 + k));                                                             \
+    }                                                                                              \
+    if (k < len)                                                                                   \
+    SCALAR(a + k, b + k, tw, len - k, w, t0 + k)
+
 T_AVX512 static void a5_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
 {
-    size_t k = 0;
-    for (; k + 16 <= len; k += 16) {
-        __m512i x = L16(a + k), y = L16(b + k), t = tw16(tw, w, t0 + k);
-        S16(a + k, kb16_add(x, y));
-        S16(b + k, kb16_mul(kb16_sub(x, y), t));
-    }
-    s_dif(a + k, b + k, tw, len - k, w, t0 + k);
+    A5_BFLY(A5_DIF_STEP, s_dif);
 }
 
 T_AVX512 static void a5_dit(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
 {
-    size_t k = 0;
-    for (; k + 16 <= len; k += 16) {
-        __m512i x = L16(a + k), y = kb16_mul(L16(b + k), tw16(tw, w, t0 + k));
-        S16(a + k, kb16_add(x, y));
-        S16(b + k, kb16_sub(x, y));
-    }
-    s_dit(a + k, b + k, tw, len - k, w, t0 + k);
+    A5_BFLY(A5_DIT_STEP, s_dit);
 }
 
 /* Index vectors for a layer with hh < 16 on a 32-element chunk (A = 0..15,
@@ -292,7 +326,7 @@ T_AVX512 static void a5_dif_small(kb *x, size_t len, size_t hh, size_t w, const 
     for (size_t k = 0; k + 32 <= len; k += 32) {
         __m512i a = L16(x + k), b = L16(x + k + 16);
         __m512i u = _mm512_permutex2var_epi32(a, ix, b), v = _mm512_permutex2var_epi32(a, iy, b);
-        __m512i s = kb16_add(u, v), d = kb16_mul(kb16_sub(u, v), t);
+        __m512i s = kb16_add(u, v), d = kb16_mul(sub_lazy16(u, v), t);
         S16(x + k, _mm512_permutex2var_epi32(s, ia, d));
         S16(x + k + 16, _mm512_permutex2var_epi32(s, ib, d));
     }
@@ -314,6 +348,124 @@ T_AVX512 static void a5_dit_small(kb *x, size_t len, size_t hh, size_t w, const 
     }
 }
 
+/* The last five layers of a column (h = 16, 8, 4, 2, 1 for DIF, the reverse for
+ * DIT) on each 32-element chunk in two registers: one load and one store per
+ * chunk instead of five, and the layers with h < 16 chain their permutations.
+ * After a layer, lane l of s holds position x[l] and lane l of d position y[l];
+ * `where` follows each position through the layers, so the next layer gathers
+ * its pairs straight from (s, d) and only the last one permutes back: two
+ * permutes per layer plus two, instead of four per layer. */
+typedef struct tail32 {
+    uint32_t ix[4][16], iy[4][16], tw[4][16], back_a[16], back_b[16];
+    unsigned layers; /* small layers in the order they run */
+    int top;         /* whether the h = 16 layer runs */
+} tail32;
+
+/* tw: the whole table (layer h's slice is tw + h); layers with h < min_h are
+ * left out (DIT in an LDE). */
+static void tail32_init(tail32 *tl, const kb *tw, int dit, size_t min_h)
+{
+    uint32_t where[32];
+    for (uint32_t q = 0; q < 32; q++)
+        where[q] = q;
+    tl->layers = 0;
+    tl->top = 16 >= min_h;
+    for (unsigned i = 0; i < 4; i++) {
+        size_t hh = dit ? (size_t)1 << i : (size_t)8 >> i;
+        if (hh < min_h)
+            continue;
+        unsigned m = tl->layers++;
+        for (uint32_t l = 0; l < 16; l++) {
+            size_t xp = (l / hh) * 2 * hh + l % hh, yp = xp + hh;
+            tl->ix[m][l] = where[xp];
+            tl->iy[m][l] = where[yp];
+            tl->tw[m][l] = tw[hh + l % hh];
+        }
+        for (uint32_t l = 0; l < 16; l++) {
+            size_t xp = (l / hh) * 2 * hh + l % hh;
+            where[xp] = l;
+            where[xp + hh] = 16 + l;
+        }
+    }
+    for (unsigned q = 0; q < 16; q++) {
+        tl->back_a[q] = where[q];
+        tl->back_b[q] = where[16 + q];
+    }
+}
+
+/* The chunk loop, instantiated with constant dit / layer counts so that it is
+ * unrolled with the index vectors in registers. */
+T_AVX512 static inline __attribute__((always_inline)) void
+a5_tail_run(kb *x, size_t len, const tail32 *tl, const kb *tw, int dit, unsigned layers, int top,
+            kb c)
+{
+    __m512i ix[4], iy[4], tv[4];
+    for (unsigned m = 0; m < layers; m++) {
+        ix[m] = L16(tl->ix[m]);
+        iy[m] = L16(tl->iy[m]);
+        tv[m] = L16(tl->tw[m]);
+    }
+    __m512i ia = L16(tl->back_a), ib = L16(tl->back_b), t16 = L16(tw + 16);
+    __m512i cv = _mm512_set1_epi32((int)c);
+    int scale = c != KB_ONE;
+    for (size_t k = 0; k + 32 <= len; k += 32) {
+        __m512i a = L16(x + k), b = L16(x + k + 16);
+        if (dit && scale) {
+            a = kb16_mul(a, cv);
+            b = kb16_mul(b, cv);
+        }
+        if (!dit && top) {
+            __m512i s = kb16_add(a, b);
+            b = kb16_mul(sub_lazy16(a, b), t16);
+            a = s;
+        }
+        for (unsigned m = 0; m < layers; m++) {
+            __m512i u = _mm512_permutex2var_epi32(a, ix[m], b);
+            __m512i v = _mm512_permutex2var_epi32(a, iy[m], b);
+            if (dit) {
+                v = kb16_mul(v, tv[m]);
+                a = kb16_add(u, v);
+                b = kb16_sub(u, v);
+            } else {
+                a = kb16_add(u, v);
+                b = kb16_mul(sub_lazy16(u, v), tv[m]);
+            }
+        }
+        if (layers) {
+            __m512i s = _mm512_permutex2var_epi32(a, ia, b);
+            b = _mm512_permutex2var_epi32(a, ib, b);
+            a = s;
+        }
+        if (dit && top) {
+            __m512i v = kb16_mul(b, t16);
+            b = kb16_sub(a, v);
+            a = kb16_add(a, v);
+        }
+        if (!dit && scale) {
+            a = kb16_mul(a, cv);
+            b = kb16_mul(b, cv);
+        }
+        S16(x + k, a);
+        S16(x + k + 16, b);
+    }
+}
+
+/* x[0 .. len) (len a multiple of 32); c: a factor applied after DIF / before DIT
+ * (KB_ONE: none). */
+T_AVX512 static void a5_tail(kb *x, size_t len, const kb *tw, int dit, size_t min_h, kb c)
+{
+    tail32 tl;
+    tail32_init(&tl, tw, dit, min_h);
+    if (tl.layers == 4 && tl.top) {
+        if (dit)
+            a5_tail_run(x, len, &tl, tw, 1, 4, 1, c);
+        else
+            a5_tail_run(x, len, &tl, tw, 0, 4, 1, c);
+    } else {
+        a5_tail_run(x, len, &tl, tw, dit, tl.layers, tl.top, c);
+    }
+}
+
 T_AVX512 static void a5_scale(kb *x, size_t len, kb c)
 {
     __m512i cv = _mm512_set1_epi32((int)c);
@@ -323,8 +475,8 @@ T_AVX512 static void a5_scale(kb *x, size_t len, kb c)
     s_scale(x + k, len - k, c);
 }
 
-static const kernels k_avx512 = {a5_dif,   a5_dit, a5_dif_small, a5_dit_small,
-                                 a5_scale, 16,     "avx512"};
+static const kernels k_avx512 = {a5_dif,  a5_dit,   a5_dif_small, a5_dit_small,
+                                 a5_tail, a5_scale, 16,           "avx512"};
 #endif
 
 /* ---- back-end selection ------------------------------------------------------- */
@@ -445,11 +597,15 @@ static void leaf(const job *jb, kb *x, size_t n, int dit)
 {
     const kernels *k = jb->k;
     size_t w = jb->w, total = n * w;
-    if (dit && jb->scale != KB_ONE)
+    /* a column of 32 or more: its last five layers (and the scaling) in one pass */
+    int tail = k->tail && w == 1 && n >= 32;
+    if (tail && dit)
+        k->tail(x, total, jb->tw, 1, jb->min_h, jb->scale);
+    else if (dit && jb->scale != KB_ONE)
         k->scale(x, total, jb->scale);
     for (size_t step = 1; step < n; step <<= 1) {
         size_t h = dit ? step : n / (2 * step);
-        if (dit && h < jb->min_h)
+        if ((dit && h < jb->min_h) || (tail && h < 32))
             continue;
         size_t hh = h * w;
         const kb *tw = jb->tw + h;
@@ -462,7 +618,9 @@ static void leaf(const job *jb, kb *x, size_t n, int dit)
         for (size_t base = 0; base < total; base += 2 * hh)
             f(x + base, x + base + hh, tw, hh, w, 0);
     }
-    if (!dit && jb->scale != KB_ONE)
+    if (tail && !dit)
+        k->tail(x, total, jb->tw, 0, 0, jb->scale);
+    else if (!dit && jb->scale != KB_ONE)
         k->scale(x, total, jb->scale);
 }
 
