@@ -27,8 +27,7 @@ struct mt_tree {
     p2_digest *nodes;                        /* every level, one allocation */
     p2_digest *level[MK_MAX_LOG_HEIGHT + 1]; /* level[l]: 2^l nodes, cap_log <= l <= d */
     kb leaf_init[P2_WIDTH];                  /* the sponge's start state */
-    mt_row_reader read;                      /* rows of matrices without data (mt_adopt) */
-    void *read_ctx;
+    mt_remote remote;                        /* data held elsewhere (mt_adopt) */
 };
 
 /* Leaf hashes of rows [r0, r0 + b) of the matrices of height 2^l, b <= BATCH. */
@@ -124,9 +123,10 @@ void mt_free(mt_tree *tree)
 
 /* The descriptors, shape and level pointers of a tree of mats, with room for its
  * nodes (allocated here when nodes is NULL, taken over otherwise). fn names the
- * caller in errors; data_ok allows NULL data (rows read elsewhere). */
+ * caller in errors; data_ok allows NULL data (rows read elsewhere); cap_only: nodes
+ * holds only the cap (the others are read elsewhere). */
 static int tree_new(mt_tree **out, const char *fn, const mt_matrix *mats, size_t nmats,
-                    unsigned cap_log, int data_ok, p2_digest *nodes, size_t nodes_len)
+                    unsigned cap_log, int data_ok, p2_digest *nodes, size_t nodes_len, int cap_only)
 {
     *out = NULL;
     if (nmats == 0 || nmats > MK_MAX_MATRICES) {
@@ -173,7 +173,7 @@ static int tree_new(mt_tree **out, const char *fn, const mt_matrix *mats, size_t
         mt_free(t);
         return zk_err_set(ZK_ERR_TOO_LARGE, "%s: 2^%u rows do not fit in memory", fn, d);
     }
-    size_t total = ((size_t)2 << t->d) - ((size_t)1 << cap_log);
+    size_t total = cap_only ? (size_t)1 << cap_log : ((size_t)2 << t->d) - ((size_t)1 << cap_log);
     if (t->nodes && nodes_len != total) {
         mt_free(t);
         return zk_err_set(ZK_ERR_INVALID_ARG, "%s: %zu digests given, the tree has %zu", fn,
@@ -185,8 +185,9 @@ static int tree_new(mt_tree **out, const char *fn, const mt_matrix *mats, size_t
     }
     size_t off = 0;
     for (unsigned l = t->d + 1; l-- > cap_log;) {
-        t->level[l] = t->nodes + off;
-        off += (size_t)1 << l;
+        if (!cap_only || l == cap_log)
+            t->level[l] = t->nodes + off;
+        off += cap_only ? 0 : (size_t)1 << l;
     }
     *out = t;
     return ZK_OK;
@@ -197,7 +198,7 @@ int mt_build(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_lo
     if (!out || !mats)
         return zk_err_set(ZK_ERR_INVALID_ARG, "mt_build: NULL %s", out ? "matrices" : "out");
     mt_tree *t;
-    int rc = tree_new(&t, "mt_build", mats, nmats, cap_log, 0, NULL, 0);
+    int rc = tree_new(&t, "mt_build", mats, nmats, cap_log, 0, NULL, 0, 0);
     if (rc)
         return rc;
     p2_sponge s;
@@ -213,7 +214,7 @@ int mt_build(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_lo
 }
 
 int mt_adopt(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_log, p2_digest *nodes,
-             size_t nodes_len, mt_row_reader read, void *read_ctx)
+             size_t nodes_len, const mt_remote *remote)
 {
     if (!out || !mats || !nodes) {
         free(nodes);
@@ -222,19 +223,43 @@ int mt_adopt(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_lo
                           : !mats ? "matrices"
                                   : "nodes");
     }
-    int rc = tree_new(out, "mt_adopt", mats, nmats, cap_log, read != NULL, nodes, nodes_len);
+    mt_remote none = {0};
+    if (!remote)
+        remote = &none;
+    int rc = tree_new(out, "mt_adopt", mats, nmats, cap_log, remote->rows != NULL, nodes, nodes_len,
+                      remote->nodes != NULL);
     if (rc)
         return rc;
-    (*out)->read = read;
-    (*out)->read_ctx = read_ctx;
+    (*out)->remote = *remote;
     return ZK_OK;
 }
 
 const p2_digest *mt_nodes(const mt_tree *tree, size_t *len)
 {
+    int held = tree->remote.nodes == NULL;
     if (len)
-        *len = ((size_t)2 << tree->d) - ((size_t)1 << tree->shape.cap_log);
-    return tree->nodes;
+        *len = held ? ((size_t)2 << tree->d) - ((size_t)1 << tree->shape.cap_log) : 0;
+    return held ? tree->nodes : NULL;
+}
+
+/* The position of node i of level l in mt_nodes' layout (level D first). */
+static size_t node_pos(const mt_tree *t, unsigned l, size_t i)
+{
+    return ((size_t)2 << t->d) - ((size_t)2 << l) + i;
+}
+
+/* out[k] = the node at position pos[k], from host memory or the node reader. */
+static int get_nodes(const mt_tree *t, const size_t *pos, size_t n, p2_digest *out)
+{
+    if (n == 0)
+        return ZK_OK;
+    if (t->remote.nodes) {
+        int rc = t->remote.nodes(t->remote.nodes_ctx, pos, n, out);
+        return rc ? zk_err_wrap(rc, "Merkle opening: %zu digests: ", n) : ZK_OK;
+    }
+    for (size_t k = 0; k < n; k++)
+        out[k] = t->nodes[pos[k]];
+    return ZK_OK;
 }
 
 const mk_shape *mt_shape(const mt_tree *tree)
@@ -273,7 +298,7 @@ static int copy_rows(const mt_tree *t, size_t index, kb *rows)
         if (m->data) {
             memcpy(rows, m->data + r * m->width, m->width * sizeof(kb));
         } else {
-            int rc = t->read(t->read_ctx, k, r, rows, m->width);
+            int rc = t->remote.rows(t->remote.rows_ctx, k, r, rows, m->width);
             if (rc)
                 return zk_err_wrap(rc, "Merkle opening: row %zu of matrix %zu: ", r, k);
         }
@@ -297,12 +322,12 @@ int mt_open(const mt_tree *tree, size_t index, kb *rows, size_t rows_len, p2_dig
     int rc = copy_rows(tree, index, rows);
     if (rc)
         return rc;
-    size_t pos = index;
+    size_t pos[MK_MAX_LOG_HEIGHT], at = index;
     for (unsigned l = tree->d; l > tree->shape.cap_log; l--) {
-        path[tree->d - l] = tree->level[l][pos ^ 1];
-        pos >>= 1;
+        pos[tree->d - l] = node_pos(tree, l, at ^ 1);
+        at >>= 1;
     }
-    return ZK_OK;
+    return get_nodes(tree, pos, path_len, path);
 }
 
 int mt_open_batch(const mt_tree *tree, const size_t *indices, size_t n, kb *rows, size_t rows_len,
@@ -326,6 +351,9 @@ int mt_open_batch(const mt_tree *tree, const size_t *indices, size_t n, kb *rows
         return rc;
     /* The same walk as mk_batch_sibling_count: groups of equal positions, a group
      * with its sibling group next to it needs no sibling. */
+    size_t *pos = want ? malloc(want * sizeof *pos) : NULL;
+    if (want && !pos)
+        return zk_err_set(ZK_ERR_NOMEM, "mt_open_batch: %zu siblings", want);
     size_t used = 0, d = tree->d;
     for (unsigned l = tree->d; l > tree->shape.cap_log; l--) {
         for (size_t j = 0; j < n;) {
@@ -335,12 +363,16 @@ int mt_open_batch(const mt_tree *tree, const size_t *indices, size_t n, kb *rows
             if (next < n && (p & 1) == 0 && (indices[next] >> (d - l)) == (p | 1)) {
                 while (next < n && (indices[next] >> (d - l)) == (p | 1))
                     next++;
-            } else {
-                sib[used++] = tree->level[l][p ^ 1];
+            } else if (used < want) {
+                pos[used++] = node_pos(tree, l, p ^ 1);
             }
             j = next;
         }
     }
+    rc = get_nodes(tree, pos, used, sib);
+    free(pos);
+    if (rc)
+        return rc;
     *nsib = used;
     return ZK_OK;
 }

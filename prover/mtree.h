@@ -37,22 +37,38 @@ int mt_build(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_lo
  * Returns ZK_OK or an error (its detail says what failed). */
 typedef int (*mt_row_reader)(void *ctx, size_t mat, size_t row, kb *out, size_t width);
 
+/* Reads n digests of a tree whose nodes are held elsewhere: out[i] = the digest at
+ * position pos[i] of mt_nodes' layout. Returns ZK_OK or an error. */
+typedef int (*mt_node_reader)(void *ctx, const size_t *pos, size_t n, p2_digest *out);
+
+/* Where an adopted tree's data is held when not in host memory. */
+typedef struct mt_remote {
+    mt_row_reader rows;   /* rows of the matrices whose data is NULL */
+    void *rows_ctx;       /* passed to rows */
+    mt_node_reader nodes; /* NULL: every digest is given to mt_adopt; else only the cap */
+    void *nodes_ctx;      /* passed to nodes */
+} mt_remote;
+
 /* Makes a tree from digests computed elsewhere (the GPU backend's
  * gpu_mt_build_digests / zkc_mt_digests_dev), in the layout mt_nodes describes.
  * The shapes are checked as mt_build checks them; the digests are trusted to be
  * the tree of the matrices (the GPU tests check that they are).
  * Args: mats: the matrices' shapes; a matrix whose data is NULL has its rows read
- *       by read(read_ctx, ...) when opened (read may be NULL if every data is set);
- *       nodes: nodes_len digests, taken over: freed by mt_free, or here on failure.
- * Returns ZK_OK, ZK_ERR_INVALID_ARG (a shape mt_build refuses, nodes_len is not the
- * tree's node count, a NULL data without a reader) or ZK_ERR_NOMEM.
+ *       by remote->rows when opened;
+ *       nodes: nodes_len digests, taken over (freed by mt_free, or here on
+ *       failure): every node (nodes_len = 2^(D+1) - 2^cap_log), or, when
+ *       remote->nodes is set, only the cap (2^cap_log), the siblings an opening
+ *       needs then being read through remote->nodes;
+ *       remote: may be NULL when every data is set and every node given.
+ * Returns ZK_OK, ZK_ERR_INVALID_ARG (a shape mt_build refuses, nodes_len is not
+ * the count above, a NULL data without a row reader) or ZK_ERR_NOMEM.
  * Out: *out, to free with mt_free. */
 int mt_adopt(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_log, p2_digest *nodes,
-             size_t nodes_len, mt_row_reader read, void *read_ctx)
-    __attribute__((warn_unused_result));
+             size_t nodes_len, const mt_remote *remote) __attribute__((warn_unused_result));
 
 /* Returns: every digest of the tree, *len of them: level D (the 2^D leaf digests),
- * then level D-1, ..., down to the cap (level cap_log); 2^(D+1) - 2^cap_log. */
+ * then level D-1, ..., down to the cap (level cap_log); 2^(D+1) - 2^cap_log. A
+ * tree adopted with a node reader holds only its cap: NULL and *len = 0. */
 const p2_digest *mt_nodes(const mt_tree *tree, size_t *len);
 
 /* Frees a tree (not the matrices); NULL is fine. */

@@ -23,7 +23,9 @@ static size_t elems_needed(const cb_circuit *c)
     size_t on_lde = N * (ZP_NUM_PREPROCESSED + ZP_WIRES + ZP_NUM_PERM_COLS + ZP_NUM_QUOTIENT_COLS);
     size_t salt = c->zk ? N * ZP_SALT : 0;
     size_t quot = 4 * n * 4, deep = N * 4, weights = n * 4;
-    size_t nodes = 2 * N * 8;          /* the tree being built */
+    /* every tree's digests stay on the device (the host gets caps and the
+     * siblings openings need): 3 trees of 2N, FRI's below 2N for arity 2 */
+    size_t nodes = 4 * 2 * N * 8;
     size_t lde_scratch = n * ZP_WIRES; /* zkc_lde_dev's copy of its input */
     /* FRI: every layer's matrix and folded values, all held until the proof ends:
      * for arity 2 the matrices take 4N (1 + 1/2 + ...) < 8N and the folded values
@@ -106,30 +108,31 @@ int zpg_fri(zpg *d, tr_state *t, const fri_params *p, fri_prover **out, uint32_t
 #include "prover/cuda/zkc_open.h"
 #include "prover/cuda/zkc_quot.h"
 
-/* Where the rows of one adopted tree's LDE matrix are. */
-typedef struct row_src {
-    const uint32_t *dev; /* N x width, row-major, device */
-    size_t width;
-} row_src;
+/* Where an adopted tree's data is on the device. */
+typedef struct tree_src {
+    struct zpg *d;
+    const uint32_t *rows;  /* the committed matrix, row-major */
+    size_t width;          /* its row length */
+    const uint32_t *nodes; /* the tree's digests, in mt_nodes' layout */
+} tree_src;
 
 struct zpg {
     gpu_ctx *g;
     size_t mark; /* the arena's mark before this proof's buffers */
     unsigned log_n, log_lde, b;
     size_t n, nl;
-    uint32_t shift;                   /* g */
-    int zk;                           /* zero the witness's buffers when done */
-    uint32_t *pre_h, *pre_lde;        /* the circuit's preprocessed columns */
-    uint32_t *trace, *wires;          /* n x 173, N x 173 */
-    uint32_t *perm_h, *perm;          /* n x 44, N x 44 */
-    uint32_t *q;                      /* N x 12 */
-    uint32_t *salt;                   /* N x ZP_SALT (zk) */
-    uint32_t *qout;                   /* 4n x 4 */
-    uint32_t *f;                      /* N x 4 */
-    uint32_t *wt;                     /* n x 4 */
-    uint32_t *nodes;                  /* the digests of the tree being built */
-    row_src rows[4];                  /* trees 1..3 */
-    row_src fri_rows[FRI_MAX_LAYERS]; /* the FRI layers' trees */
+    uint32_t shift;                     /* g */
+    int zk;                             /* zero the witness's buffers when done */
+    uint32_t *pre_h, *pre_lde;          /* the circuit's preprocessed columns */
+    uint32_t *trace, *wires;            /* n x 173, N x 173 */
+    uint32_t *perm_h, *perm;            /* n x 44, N x 44 */
+    uint32_t *q;                        /* N x 12 */
+    uint32_t *salt;                     /* N x ZP_SALT (zk) */
+    uint32_t *qout;                     /* 4n x 4 */
+    uint32_t *f;                        /* N x 4 */
+    uint32_t *wt;                       /* n x 4 */
+    tree_src trees[4];                  /* trees 1..3 */
+    tree_src fri_trees[FRI_MAX_LAYERS]; /* the FRI layers' trees */
 };
 
 static int take(zpg *d, size_t elems, uint32_t **out)
@@ -141,20 +144,11 @@ void zpg_free(zpg *d)
 {
     if (!d)
         return;
-    if (d->zk) { /* the next user of the arena must not see this witness */
-        uint32_t *bufs[] = {d->trace, d->wires, d->perm_h, d->perm, d->q, d->salt, d->qout, d->f};
-        size_t lens[] = {d->n * ZP_WIRES,
-                         d->nl * ZP_WIRES,
-                         d->n * ZP_NUM_PERM_COLS,
-                         d->nl * ZP_NUM_PERM_COLS,
-                         d->nl * ZP_NUM_QUOTIENT_COLS,
-                         d->nl * ZP_SALT,
-                         4 * d->n * 4,
-                         d->nl * 4};
-        for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
-            if (bufs[i] && zkc_zero_dev(bufs[i], lens[i] * sizeof(uint32_t)) != ZK_OK)
-                break; /* a failing device: nothing more to do here */
-    }
+    /* with zero knowledge the arena's next user must see nothing of this witness:
+     * everything above the mark (trace, LDEs, quotient, F, the FRI layers) is
+     * zeroed (a device failing here has nothing left to protect) */
+    if (d->zk)
+        (void)zkc_arena_zero(d->g->arena, d->mark);
     zkc_arena_release(d->g->arena, d->mark);
     free(d);
 }
@@ -249,8 +243,6 @@ int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
         rc = take(d, N * 4, &d->f);
     if (!rc)
         rc = take(d, n * 4, &d->wt);
-    if (!rc)
-        rc = take(d, 2 * N * 8, &d->nodes);
     if (rc) {
         zpg_free(d);
         return zk_err_wrap(rc, "GPU prover: ");
@@ -259,49 +251,78 @@ int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
     return ZK_OK;
 }
 
-/* mt_row_reader for the LDE matrices: one row copied back from the device. */
+/* mt_row_reader for the committed matrices: one row copied back from the device. */
 static int read_row(void *ctx, size_t mat, size_t row, kb *out, size_t width)
 {
-    const row_src *s = ctx;
+    const tree_src *s = ctx;
     if (mat != 0 || width != s->width)
         return zk_err_set(ZK_ERR_INTERNAL, "GPU prover: row of matrix %zu (width %zu) asked", mat,
                           width);
-    return zkc_to_host(out, s->dev + row * s->width, width * sizeof(kb));
+    return zkc_to_host(out, s->rows + row * s->width, width * sizeof(kb));
+}
+
+/* mt_node_reader: the digests an opening needs, gathered on the device. */
+static int read_nodes(void *ctx, const size_t *pos, size_t n, p2_digest *out)
+{
+    const tree_src *s = ctx;
+    uint64_t *idx = malloc(n * sizeof *idx);
+    if (!idx)
+        return zk_err_set(ZK_ERR_NOMEM, "GPU prover: %zu digests", n);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = pos[i];
+    int rc = zkc_gather32(s->d->g->arena, out, s->nodes, idx, n);
+    free(idx);
+    return rc;
+}
+
+/* The tree of zm (nm matrices, the first the resident one src reads rows from)
+ * with a cap of 2^cap_log: digests computed into a buffer of their own that stays
+ * on the device; the host tree holds the cap and reads rows and siblings through
+ * src. */
+static int adopt(zpg *d, tree_src *src, const zkc_matrix *zm, const mt_matrix *mm, size_t nm,
+                 unsigned log_rows, unsigned cap_log, mt_tree **tree)
+{
+    size_t len = zkc_mt_nodes_len(log_rows, cap_log), ncap = (size_t)1 << cap_log;
+    if (len == 0)
+        return zk_err_set(ZK_ERR_INTERNAL, "GPU prover: cap of 2^%u on 2^%u rows", cap_log,
+                          log_rows);
+    uint32_t *nodes_dev;
+    int rc = take(d, len * 8, &nodes_dev);
+    if (!rc)
+        rc = zkc_mt_digests_dev(d->g->arena, nodes_dev, len, zm, nm, cap_log);
+    p2_digest *cap = NULL;
+    if (!rc && !(cap = malloc(ncap * sizeof *cap)))
+        rc = zk_err_set(ZK_ERR_NOMEM, "GPU prover: a cap of %zu digests", ncap);
+    if (!rc) /* the cap ends the layout */
+        rc = zkc_to_host(cap, nodes_dev + (len - ncap) * 8, ncap * sizeof *cap);
+    if (rc) {
+        free(cap);
+        return rc;
+    }
+    *src = (tree_src){.d = d, .rows = zm[0].data, .width = zm[0].width, .nodes = nodes_dev};
+    mt_remote rem = {.rows = read_row, .rows_ctx = src, .nodes = read_nodes, .nodes_ctx = src};
+    return mt_adopt(tree, mm, nm, cap_log, cap, ncap, &rem);
 }
 
 /* Tree t (1..3) over the resident LDE (N x width) and, when zero knowledge is on,
- * the salt: digests on the device, the tree on the host. */
+ * the salt (its host copy serves the openings). */
 static int commit(zpg *d, int t, const uint32_t *lde, size_t width, const kb *salt,
                   unsigned cap_log, mt_tree **tree)
 {
     zkc_matrix zm[2] = {{.data = lde, .height = d->nl, .width = width}};
     mt_matrix mm[2] = {{.data = NULL, .height = d->nl, .width = width}};
     size_t nm = 1;
-    int rc;
     if (salt) {
         if (!d->salt)
             return zk_err_set(ZK_ERR_INTERNAL, "GPU prover: salt without zero knowledge");
-        if ((rc = zkc_to_device(d->salt, salt, d->nl * ZP_SALT * sizeof(kb))))
+        int rc = zkc_to_device(d->salt, salt, d->nl * ZP_SALT * sizeof(kb));
+        if (rc)
             return rc;
         zm[1] = (zkc_matrix){.data = d->salt, .height = d->nl, .width = ZP_SALT};
         mm[1] = (mt_matrix){.data = salt, .height = d->nl, .width = ZP_SALT};
         nm = 2;
     }
-    size_t len = zkc_mt_nodes_len(d->log_lde, cap_log);
-    if (len == 0)
-        return zk_err_set(ZK_ERR_INTERNAL, "GPU prover: cap of 2^%u on 2^%u rows", cap_log,
-                          d->log_lde);
-    if ((rc = zkc_mt_digests_dev(d->g->arena, d->nodes, len, zm, nm, cap_log)))
-        return rc;
-    p2_digest *nodes = malloc(len * sizeof *nodes);
-    if (!nodes)
-        return zk_err_set(ZK_ERR_NOMEM, "GPU prover: %zu digests", len);
-    if ((rc = zkc_to_host(nodes, d->nodes, len * sizeof *nodes))) {
-        free(nodes);
-        return rc;
-    }
-    d->rows[t] = (row_src){.dev = lde, .width = width};
-    return mt_adopt(tree, mm, nm, cap_log, nodes, len, read_row, &d->rows[t]);
+    return adopt(d, &d->trees[t], zm, mm, nm, d->log_lde, cap_log, tree);
 }
 
 int zpg_commit_wires(zpg *d, const kb *trace, const kb *salt, unsigned cap_log, mt_tree **tree)
@@ -428,25 +449,12 @@ static int dev_commit(void *vctx, unsigned i, size_t rows, unsigned a, unsigned 
     int rc = take(d, m * 4, &L->mat);
     if (!rc)
         rc = zkc_fri_permute_dev(L->mat, L->cur, rows, a);
-    unsigned d_log = (unsigned)__builtin_ctzll((unsigned long long)rows);
-    size_t len = zkc_mt_nodes_len(d_log, cap_log);
-    if (!rc && len == 0)
-        rc = zk_err_set(ZK_ERR_INTERNAL, "GPU prover: FRI cap 2^%u on 2^%u rows", cap_log, d_log);
-    zkc_matrix zm = {.data = L->mat, .height = rows, .width = width};
-    if (!rc) /* d->nodes has room for the largest tree, the LDE's */
-        rc = zkc_mt_digests_dev(d->g->arena, d->nodes, len, &zm, 1, cap_log);
-    p2_digest *nodes = NULL;
-    if (!rc && !(nodes = malloc(len * sizeof *nodes)))
-        rc = zk_err_set(ZK_ERR_NOMEM, "GPU prover: %zu digests", len);
-    if (!rc)
-        rc = zkc_to_host(nodes, d->nodes, len * sizeof *nodes);
-    if (rc) {
-        free(nodes);
+    if (rc)
         return rc;
-    }
-    d->fri_rows[i] = (row_src){.dev = L->mat, .width = width};
+    zkc_matrix zm = {.data = L->mat, .height = rows, .width = width};
     mt_matrix mm = {.data = NULL, .height = rows, .width = width};
-    return mt_adopt(tree, &mm, 1, cap_log, nodes, len, read_row, &d->fri_rows[i]);
+    unsigned log_rows = (unsigned)__builtin_ctzll((unsigned long long)rows);
+    return adopt(d, &d->fri_trees[i], &zm, &mm, 1, log_rows, cap_log, tree);
 }
 
 static int dev_fold(void *vctx, unsigned i, size_t rows, unsigned a, kb sinv, kb winv, kb4 beta)

@@ -132,6 +132,48 @@ extern "C" int zkc_to_host(void *dst, const void *src, size_t bytes)
     return ZK_OK;
 }
 
+// One thread per record: 32 bytes as two 16-byte loads and stores.
+static __global__ void gather32_kernel(uint4 *out, const uint4 *src, const uint64_t *idx, size_t n)
+{
+    size_t stride = (size_t)gridDim.x * blockDim.x;
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+        const uint4 *s = src + 2 * idx[i];
+        out[2 * i] = s[0];
+        out[2 * i + 1] = s[1];
+    }
+}
+
+extern "C" int zkc_gather32(zkc_arena *arena, void *out_host, const void *src, const uint64_t *idx,
+                            size_t n)
+{
+    if (n == 0)
+        return ZK_OK;
+    if (!arena || !out_host || !src || !idx)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_gather32: NULL argument");
+    if (((uintptr_t)src & 15) != 0)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_gather32: source not 16-byte aligned");
+    zkc_scope scope(arena);
+    uint64_t *didx = nullptr;
+    uint4 *dout = nullptr;
+    ZKC_TRY(zkc_alloc(arena, n, &didx));
+    ZKC_TRY(zkc_alloc(arena, 2 * n, &dout));
+    ZKC_CHECK(cudaMemcpy(didx, idx, n * sizeof *idx, cudaMemcpyHostToDevice));
+    gather32_kernel<<<zkc_blocks(n, 256), 256>>>(dout, static_cast<const uint4 *>(src), didx, n);
+    ZKC_LAUNCHED("gather32_kernel");
+    ZKC_CHECK(cudaMemcpy(out_host, dout, n * 32, cudaMemcpyDeviceToHost));
+    return ZK_OK;
+}
+
+extern "C" int zkc_arena_zero(zkc_arena *a, size_t from)
+{
+    if (!a)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_arena_zero: NULL arena");
+    if (from >= a->used)
+        return ZK_OK;
+    ZKC_CHECK(cudaMemset(a->base + from, 0, a->used - from));
+    return ZK_OK;
+}
+
 extern "C" int zkc_zero_dev(void *dst, size_t bytes)
 {
     if (bytes == 0)

@@ -55,6 +55,9 @@ size_t zkc_arena_used(const zkc_arena *a);
  * Returns ZK_OK, or ZK_ERR_NOMEM saying how many bytes were needed and how many are
  * available (nothing is handed out then). */
 int zkc_arena_alloc(zkc_arena *a, size_t bytes, void **out);
+/* Sets every byte handed out at or above `from` (a mark) to zero: a proof with
+ * zero knowledge leaves nothing of its witness for the arena's next user. */
+int zkc_arena_zero(zkc_arena *a, size_t from);
 /* A mark to release back to: everything handed out after it is forgotten. */
 size_t zkc_arena_mark(const zkc_arena *a);
 void zkc_arena_release(zkc_arena *a, size_t mark);
@@ -65,6 +68,12 @@ void zkc_host_free(void *p);
 /* Copies between host and device (either may be pinned or pageable). */
 int zkc_to_device(void *dst, const void *src, size_t bytes);
 int zkc_to_host(void *dst, const void *src, size_t bytes);
+/* Gathers n records of 32 bytes (a digest) from device memory into host memory:
+ * out_host[i] = the record at src + 32 * idx[i] (idx: host array). Arena scratch:
+ * n * 40 bytes. For Merkle openings: the siblings a query needs, without copying
+ * the tree. Returns ZK_OK, ZK_ERR_INVALID_ARG (NULL), ZK_ERR_NOMEM (arena) or
+ * ZK_ERR_DEVICE. */
+int zkc_gather32(zkc_arena *arena, void *out_host, const void *src, const uint64_t *idx, size_t n);
 /* Sets `bytes` bytes of device memory to zero. */
 int zkc_zero_dev(void *dst, size_t bytes);
 /* Waits for the device. */

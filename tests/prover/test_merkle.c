@@ -431,12 +431,30 @@ static void test_errors(void)
 }
 
 /* mt_adopt: a tree made from another's digests, with the rows of some matrices
- * read through a callback, opens exactly as the built tree does. */
+ * (and, in the second form, every digest below the cap) read through callbacks,
+ * opens exactly as the built tree does. */
 typedef struct reader_ctx {
     const fixture *f;
-    size_t calls;
+    size_t calls, node_calls, nodes_read;
     int fail; /* answer ZK_ERR_DEVICE from now on */
 } reader_ctx;
+
+static int read_nodes(void *vctx, const size_t *pos, size_t n, p2_digest *out)
+{
+    reader_ctx *r = vctx;
+    size_t len = 0;
+    const p2_digest *all = mt_nodes(r->f->tree, &len);
+    r->node_calls++;
+    if (r->fail)
+        return zk_err_set(ZK_ERR_DEVICE, "test reader: device gone");
+    for (size_t i = 0; i < n; i++) {
+        if (pos[i] >= len)
+            return zk_err_set(ZK_ERR_INTERNAL, "test reader: position %zu of %zu", pos[i], len);
+        out[i] = all[pos[i]];
+    }
+    r->nodes_read += n;
+    return ZK_OK;
+}
 
 static int read_rows(void *vctx, size_t mat, size_t row, kb *out, size_t width)
 {
@@ -450,8 +468,9 @@ static int read_rows(void *vctx, size_t mat, size_t row, kb *out, size_t width)
 
 static void test_adopt(void)
 {
-    for (size_t ci = 0; ci < N_CASES; ci++) {
-        const shape_case *sc = &k_cases[ci];
+    for (size_t ci = 0; ci < 2 * N_CASES; ci++) {
+        int remote_nodes = ci >= N_CASES; /* the second pass keeps only the cap */
+        const shape_case *sc = &k_cases[ci % N_CASES];
         fixture f;
         CHECK_OK(fixture_new(&f, sc));
         size_t len = 0;
@@ -462,11 +481,21 @@ static void test_adopt(void)
         for (size_t k = 0; k < sc->nmats; k += 2) /* every other matrix behind the reader */
             mm[k].data = NULL;
         reader_ctx rc = {.f = &f};
-        p2_digest *copy = malloc(len * sizeof *copy);
+        mt_remote rem = {.rows = read_rows, .rows_ctx = &rc};
+        size_t ncap = (size_t)1 << sc->cap_log, given = len;
+        if (remote_nodes) {
+            rem.nodes = read_nodes;
+            rem.nodes_ctx = &rc;
+            given = ncap;
+        }
+        p2_digest *copy = malloc(given * sizeof *copy);
         CHECK(copy != NULL);
-        memcpy(copy, nodes, len * sizeof *copy);
+        memcpy(copy, nodes + (len - given), given * sizeof *copy); /* the cap is last */
         mt_tree *t = NULL;
-        CHECK_OK(mt_adopt(&t, mm, sc->nmats, sc->cap_log, copy, len, read_rows, &rc));
+        CHECK_OK(mt_adopt(&t, mm, sc->nmats, sc->cap_log, copy, given, &rem));
+        size_t held = 1;
+        CHECK((mt_nodes(t, &held) == NULL) == remote_nodes);
+        CHECK_EQ(held, remote_nodes ? 0 : len);
         size_t cl1, cl2;
         const p2_digest *cap1 = mt_cap(t, &cl1), *cap2 = mt_cap(f.tree, &cl2);
         CHECK_EQ(cl1, cl2);
@@ -485,6 +514,7 @@ static void test_adopt(void)
         CHECK_MEM(rows1, rows2, u * rl * sizeof(kb));
         CHECK_MEM(s1, s2, n1 * sizeof(p2_digest));
         CHECK(rc.calls > 0);
+        CHECK(!remote_nodes || rc.nodes_read == n1); /* one batch: only the siblings */
         CHECK_OK(mt_open(t, h - 1, rows1, rl, s1, pl));
         CHECK_OK(mt_open(f.tree, h - 1, rows2, rl, s2, pl));
         CHECK_MEM(rows1, rows2, rl * sizeof(kb));
@@ -500,18 +530,16 @@ static void test_adopt(void)
          * digests given are freed, which the sanitizer build checks) */
         copy = malloc(len * sizeof *copy);
         CHECK(copy != NULL);
-        CHECK_ERR(mt_adopt(&t, mm, sc->nmats, sc->cap_log, copy, len - 1, read_rows, &rc),
+        CHECK_ERR(mt_adopt(&t, mm, sc->nmats, sc->cap_log, copy, given - 1, &rem),
                   ZK_ERR_INVALID_ARG);
         CHECK(t == NULL);
         copy = malloc(len * sizeof *copy);
         CHECK(copy != NULL);
-        CHECK_ERR(mt_adopt(&t, mm, sc->nmats, sc->cap_log, copy, len, NULL, NULL),
-                  ZK_ERR_INVALID_ARG);
-        CHECK_ERR(mt_adopt(&t, mm, sc->nmats, sc->cap_log, NULL, len, read_rows, &rc),
-                  ZK_ERR_INVALID_ARG);
+        CHECK_ERR(mt_adopt(&t, mm, sc->nmats, sc->cap_log, copy, given, NULL), ZK_ERR_INVALID_ARG);
+        CHECK_ERR(mt_adopt(&t, mm, sc->nmats, sc->cap_log, NULL, given, &rem), ZK_ERR_INVALID_ARG);
         copy = malloc(len * sizeof *copy);
         CHECK(copy != NULL);
-        CHECK_ERR(mt_adopt(&t, mm, sc->nmats, 30, copy, len, read_rows, &rc), ZK_ERR_INVALID_ARG);
+        CHECK_ERR(mt_adopt(&t, mm, sc->nmats, 30, copy, given, &rem), ZK_ERR_INVALID_ARG);
         fixture_free(&f);
     }
 }

@@ -24,14 +24,18 @@
 #ifdef ZKGATE_TEST_EMU
 #include "prover/plonk_gpu.h"
 
-extern size_t zkc_emu_bytes_to_device; /* zkc_emu.c */
+extern size_t zkc_emu_bytes_to_device, zkc_emu_bytes_to_host; /* zkc_emu.c */
 extern size_t zkc_emu_arena_peak;
-#define BYTES_UP() zkc_emu_bytes_to_device
+size_t zkc_emu_arena_leftovers(void);
+void zkc_emu_arena_scrub(void);
+#define BYTES_UP()   zkc_emu_bytes_to_device
+#define BYTES_DOWN() zkc_emu_bytes_to_host
 /* plonk_gpu.c's SCRATCH_MARGIN: what zpg_bytes_needed adds for the kernels' own
  * scratch, which the emulation does not take */
 #define EMU_SCRATCH_MARGIN ((size_t)64 << 20)
 #else
-#define BYTES_UP() ((size_t)0)
+#define BYTES_UP()   ((size_t)0)
+#define BYTES_DOWN() ((size_t)0)
 #endif
 
 /* One gate of every type: arithmetic, extension arithmetic, Poseidon2, constants,
@@ -90,12 +94,12 @@ static void same_bytes(const char *what, const cb_circuit *c, cb_witness *w, zp_
     uint64_t seed = t_rand();
     proved cpu, dev, again;
     CHECK_OK(prove_with(c, w, NULL, seed, &cpu));
-    size_t up0 = BYTES_UP();
+    size_t up0 = BYTES_UP(), down0 = BYTES_DOWN();
 #ifdef ZKGATE_TEST_EMU
     zkc_emu_arena_peak = 0;
 #endif
     int rc = prove_with(c, w, be, seed, &dev);
-    size_t up1 = BYTES_UP();
+    size_t up1 = BYTES_UP(), down = BYTES_DOWN() - down0;
     CHECK_MSG(rc == ZK_OK, "%s: device proof: %s", what, zk_err_detail());
 #ifdef ZKGATE_TEST_EMU
     /* zpg_bytes_needed, which zpg_new checks against the arena, covers every buffer
@@ -115,12 +119,27 @@ static void same_bytes(const char *what, const cb_circuit *c, cb_witness *w, zp_
     CHECK_OK(zp_verify(cb_circuit_vk(c), dev.pi, npi, dev.proof.data, dev.proof.len, 0, NULL));
     /* the arena is reused by the next proof: the same bytes again, and the circuit's
      * preprocessed columns (n + N rows of 44) are not uploaded again */
+#ifdef ZKGATE_TEST_EMU
+    zkc_emu_arena_scrub();
+#endif
     CHECK_OK(prove_with(c, w, be, seed, &again));
 #ifdef ZKGATE_TEST_EMU
     size_t n = (size_t)1 << cb_circuit_log_rows(c), nl = n << cb_circuit_vk(c)->fri.log_blowup;
     CHECK_EQ((up1 - up0) - (BYTES_UP() - up1), (n + nl) * ZP_NUM_PREPROCESSED * sizeof(kb));
+    /* the host gets the quotient's coefficients (4n x 4), the caps, the opened rows
+     * and siblings and the last FRI layer: never a whole tree or LDE */
+    size_t opened = (size_t)cb_circuit_vk(c)->fri.num_queries * 8 * 1024;
+    CHECK_MSG(down <= 64 * n + opened, "%s: %zu bytes came to the host", what, down);
+    printf("%s: %zu bytes to the device, %zu to the host\n", what, up1 - up0, down);
+    /* with zero knowledge nothing of the proof is left in the arena once it is done
+     * (without, the leftovers show that this check can see them) */
+    size_t left = zkc_emu_arena_leftovers();
+    if (cb_circuit_vk(c)->zk)
+        CHECK_MSG(left == 0, "%s: %zu non-zero bytes left in the arena", what, left);
+    else
+        CHECK(left > 0);
 #else
-    (void)up0, (void)up1;
+    (void)up0, (void)up1, (void)down0, (void)down;
 #endif
     CHECK(again.proof.len == dev.proof.len &&
           memcmp(again.proof.data, dev.proof.data, dev.proof.len) == 0);

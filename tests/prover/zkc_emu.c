@@ -58,7 +58,12 @@ int zkc_probe(gpu_info *out)
 struct zkc_arena {
     unsigned char *base;
     size_t size, used;
+    size_t high; /* the most ever handed out */
 };
+
+/* The live arenas (tests look at what a proof leaves in them). */
+#define EMU_MAX_ARENAS 16
+static zkc_arena *g_arenas[EMU_MAX_ARENAS];
 
 int zkc_arena_new(zkc_arena **out, size_t bytes)
 {
@@ -76,12 +81,21 @@ int zkc_arena_new(zkc_arena **out, size_t bytes)
         return zk_err_set(ZK_ERR_NOMEM, "zkc_arena_new: %zu bytes", bytes);
     }
     a->size = bytes;
+    memset(a->base, 0, bytes); /* so that what a proof leaves behind can be seen */
+    for (int i = 0; i < EMU_MAX_ARENAS; i++)
+        if (!g_arenas[i]) {
+            g_arenas[i] = a;
+            break;
+        }
     *out = a;
     return ZK_OK;
 }
 
 void zkc_arena_free(zkc_arena *a)
 {
+    for (int i = 0; i < EMU_MAX_ARENAS; i++)
+        if (g_arenas[i] == a)
+            g_arenas[i] = NULL;
     if (a)
         free(a->base);
     free(a);
@@ -121,6 +135,42 @@ int zkc_arena_alloc(zkc_arena *a, size_t bytes, void **out)
     a->used = start + bytes;
     if (a->used > zkc_emu_arena_peak)
         zkc_emu_arena_peak = a->used;
+    if (a->used > a->high)
+        a->high = a->used;
+    return ZK_OK;
+}
+
+/* Non-zero bytes of the live arenas between their bump pointer and the most they
+ * ever handed out: what earlier users left behind in memory now free. */
+size_t zkc_emu_arena_leftovers(void);
+
+size_t zkc_emu_arena_leftovers(void)
+{
+    size_t k = 0;
+    for (int j = 0; j < EMU_MAX_ARENAS; j++)
+        for (size_t i = g_arenas[j] ? g_arenas[j]->used : 0; g_arenas[j] && i < g_arenas[j]->high;
+             i++)
+            k += g_arenas[j]->base[i] != 0;
+    return k;
+}
+
+/* Zeroes the free memory of the live arenas (so that a test sees only what the next
+ * user leaves behind). */
+void zkc_emu_arena_scrub(void);
+
+void zkc_emu_arena_scrub(void)
+{
+    for (int j = 0; j < EMU_MAX_ARENAS; j++)
+        if (g_arenas[j])
+            memset(g_arenas[j]->base + g_arenas[j]->used, 0, g_arenas[j]->size - g_arenas[j]->used);
+}
+
+int zkc_arena_zero(zkc_arena *a, size_t from)
+{
+    if (!a)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_arena_zero: NULL arena");
+    if (from < a->used)
+        memset(a->base + from, 0, a->used - from);
     return ZK_OK;
 }
 
@@ -148,8 +198,8 @@ void zkc_host_free(void *p)
     free(p);
 }
 
-/* Bytes copied to the "device" so far: tests check what crosses PCIe. */
-size_t zkc_emu_bytes_to_device;
+/* Bytes copied to and from the "device" so far: tests check what crosses PCIe. */
+size_t zkc_emu_bytes_to_device, zkc_emu_bytes_to_host;
 
 int zkc_to_device(void *dst, const void *src, size_t bytes)
 {
@@ -161,8 +211,21 @@ int zkc_to_device(void *dst, const void *src, size_t bytes)
 
 int zkc_to_host(void *dst, const void *src, size_t bytes)
 {
+    zkc_emu_bytes_to_host += bytes;
     if (bytes)
         memmove(dst, src, bytes);
+    return ZK_OK;
+}
+
+int zkc_gather32(zkc_arena *arena, void *out_host, const void *src, const uint64_t *idx, size_t n)
+{
+    if (n == 0)
+        return ZK_OK;
+    if (!arena || !out_host || !src || !idx)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_gather32: NULL argument");
+    for (size_t i = 0; i < n; i++)
+        memcpy((unsigned char *)out_host + 32 * i, (const unsigned char *)src + 32 * idx[i], 32);
+    zkc_emu_bytes_to_host += 32 * n;
     return ZK_OK;
 }
 
