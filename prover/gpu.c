@@ -151,6 +151,12 @@ static int no_ctx(const char *fn)
     return zk_err_set(ZK_ERR_INVALID_ARG, "%s: NULL context", fn);
 }
 
+/* Every entry point: a context, and its device selected for the calling thread. */
+static int enter(gpu_ctx *ctx, const char *fn)
+{
+    return ctx ? zkc_set_device(ctx->ordinal) : no_ctx(fn);
+}
+
 void gpu_p2_consts(zkc_p2_consts *k)
 {
     memcpy(k->ext_init, p2_rc_ext_init, sizeof k->ext_init);
@@ -182,6 +188,7 @@ int gpu_ctx_new(gpu_ctx **out, size_t arena_bytes, unsigned max_log_n)
     gpu_ctx *c = calloc(1, sizeof *c);
     if (!c)
         return zk_err_set(ZK_ERR_NOMEM, "gpu_ctx_new");
+    c->ordinal = g.ordinal; /* gpu_probe made it this thread's device */
     rc = zkc_ntt_plan_new(&c->plan, max_log_n);
     if (rc == ZK_OK)
         rc = zkc_arena_new(&c->arena, arena_bytes);
@@ -228,47 +235,53 @@ void gpu_host_free(void *p)
 int gpu_ntt_forward(gpu_ctx *ctx, kb *data, unsigned log_n, size_t cols, ntt_layout layout,
                     ntt_order in, ntt_order out)
 {
-    if (!ctx)
-        return no_ctx("gpu_ntt_forward");
+    int rc_ = enter(ctx, "gpu_ntt_forward");
+    if (rc_)
+        return rc_;
     return zkc_ntt(ctx->plan, ctx->arena, data, log_n, cols, (int)layout, (int)in, (int)out, 0);
 }
 
 int gpu_ntt_inverse(gpu_ctx *ctx, kb *data, unsigned log_n, size_t cols, ntt_layout layout,
                     ntt_order in, ntt_order out)
 {
-    if (!ctx)
-        return no_ctx("gpu_ntt_inverse");
+    int rc_ = enter(ctx, "gpu_ntt_inverse");
+    if (rc_)
+        return rc_;
     return zkc_ntt(ctx->plan, ctx->arena, data, log_n, cols, (int)layout, (int)in, (int)out, 1);
 }
 
 int gpu_ntt_coset_forward(gpu_ctx *ctx, kb *data, unsigned log_n, size_t cols, ntt_layout layout,
                           kb shift, ntt_order out)
 {
-    if (!ctx)
-        return no_ctx("gpu_ntt_coset_forward");
+    int rc_ = enter(ctx, "gpu_ntt_coset_forward");
+    if (rc_)
+        return rc_;
     return zkc_ntt_coset(ctx->plan, ctx->arena, data, log_n, cols, (int)layout, shift, (int)out, 0);
 }
 
 int gpu_ntt_coset_inverse(gpu_ctx *ctx, kb *data, unsigned log_n, size_t cols, ntt_layout layout,
                           kb shift, ntt_order in)
 {
-    if (!ctx)
-        return no_ctx("gpu_ntt_coset_inverse");
+    int rc_ = enter(ctx, "gpu_ntt_coset_inverse");
+    if (rc_)
+        return rc_;
     return zkc_ntt_coset(ctx->plan, ctx->arena, data, log_n, cols, (int)layout, shift, (int)in, 1);
 }
 
 int gpu_ntt_lde(gpu_ctx *ctx, kb *out, const kb *in, unsigned log_n, unsigned log_blowup,
                 size_t cols, ntt_layout layout, kb shift)
 {
-    if (!ctx)
-        return no_ctx("gpu_ntt_lde");
+    int rc_ = enter(ctx, "gpu_ntt_lde");
+    if (rc_)
+        return rc_;
     return zkc_lde(ctx->plan, ctx->arena, out, in, log_n, log_blowup, cols, (int)layout, shift);
 }
 
 int gpu_p2_permute_many(gpu_ctx *ctx, kb *states, size_t n)
 {
-    if (!ctx)
-        return no_ctx("gpu_p2_permute_many");
+    int rc_ = enter(ctx, "gpu_p2_permute_many");
+    if (rc_)
+        return rc_;
     return zkc_p2_permute_many(ctx->arena, states, n);
 }
 
@@ -280,8 +293,9 @@ size_t gpu_mt_nodes_len(unsigned d, unsigned cap_log)
 int gpu_mt_build_digests(gpu_ctx *ctx, p2_digest *nodes, size_t nodes_len, const mt_matrix *mats,
                          size_t nmats, unsigned cap_log)
 {
-    if (!ctx)
-        return no_ctx("gpu_mt_build_digests");
+    int rc_ = enter(ctx, "gpu_mt_build_digests");
+    if (rc_)
+        return rc_;
     if (!nodes || !mats)
         return zk_err_set(ZK_ERR_INVALID_ARG, "gpu_mt_build_digests: NULL %s",
                           nodes ? "matrices" : "nodes");
@@ -319,8 +333,9 @@ int gpu_mt_build_digests(gpu_ctx *ctx, p2_digest *nodes, size_t nodes_len, const
 
 int gpu_pow_search(gpu_ctx *ctx, tr_state *t, unsigned bits, uint32_t *nonce)
 {
-    if (!ctx)
-        return no_ctx("gpu_pow_search");
+    int rc_ = enter(ctx, "gpu_pow_search");
+    if (rc_)
+        return rc_;
     if (!t || !nonce)
         return zk_err_set(ZK_ERR_INVALID_ARG, "gpu_pow_search: NULL %s",
                           t ? "nonce" : "transcript");

@@ -11,6 +11,7 @@
 struct gpu_ctx {
     zkc_arena *arena;   /* every call's device buffers */
     zkc_ntt_plan *plan; /* twiddle tables */
+    int ordinal;        /* the device: selected by every entry point (per host thread) */
     /* The preprocessed columns (on H and their LDE) of the last circuit proven,
      * kept at the bottom of the arena between proofs (plonk_gpu.c): a circuit
      * proven again does not upload them again. Valid when pre_end > 0; the arena

@@ -196,6 +196,11 @@ int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
     if (!out || !g || !c)
         return zk_err_set(ZK_ERR_INVALID_ARG, "zpg_new: NULL argument");
     *out = NULL;
+    /* the CUDA runtime's current device is per host thread: this proof's calls
+     * all come from this one */
+    int rc = zkc_set_device(g->ordinal);
+    if (rc)
+        return rc;
     unsigned log_lde = c->log_n + c->fri.log_blowup;
     if (log_lde > zkc_ntt_plan_max_log(g->plan))
         return zk_err_set(ZK_ERR_RANGE,
@@ -223,7 +228,7 @@ int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
     d->nl = (size_t)1 << log_lde;
     d->shift = kb_from_canonical(KB_GENERATOR);
     d->zk = c->zk;
-    int rc = preprocessed(d, c);
+    rc = preprocessed(d, c);
     size_t n = d->n, N = d->nl;
     if (!rc)
         rc = take(d, n * ZP_WIRES, &d->trace);

@@ -48,3 +48,9 @@ extern "C" int zkc_probe(gpu_info *out)
     return zk_err_set(ZK_ERR_NO_DEVICE,
                       "%d CUDA device(s), none with compute capability 8.0 or newer", count);
 }
+
+extern "C" int zkc_set_device(int ordinal)
+{
+    ZKC_CHECK(cudaSetDevice(ordinal));
+    return ZK_OK;
+}

@@ -36,6 +36,11 @@ extern "C" {
 /* See gpu_probe. */
 int zkc_probe(gpu_info *out);
 
+/* Makes device `ordinal` the calling thread's (cudaSetDevice): the CUDA runtime
+ * keeps the current device per host thread, so every entry point of a context
+ * selects its device first. Returns ZK_OK or ZK_ERR_DEVICE. */
+int zkc_set_device(int ordinal);
+
 /* ---- memory ----------------------------------------------------------------- */
 
 typedef struct zkc_arena zkc_arena;

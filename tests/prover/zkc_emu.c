@@ -53,6 +53,11 @@ int zkc_probe(gpu_info *out)
     return ZK_OK;
 }
 
+int zkc_set_device(int ordinal)
+{
+    return ordinal == 0 ? ZK_OK : zk_err_set(ZK_ERR_DEVICE, "emulation: no device %d", ordinal);
+}
+
 /* ---- memory ------------------------------------------------------------------ */
 
 struct zkc_arena {
