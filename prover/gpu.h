@@ -91,7 +91,8 @@ size_t gpu_mt_nodes_len(unsigned d, unsigned cap_log);
 
 /* Every digest mt_build computes for mats (checked as mt_build checks them), in
  * mt_build's layout: the 2^d leaf digests, then each level up to the cap (the last
- * 2^cap_log digests). A later phase lets mt_build take its hashing from here.
+ * 2^cap_log digests). The prover's device path keeps them on the device instead
+ * (prover/plonk_gpu.h, mt_adopt with a node reader).
  * Args: nodes: nodes_len = gpu_mt_nodes_len(D, cap_log) digests, D the tallest
  * matrix's log height. */
 int gpu_mt_build_digests(gpu_ctx *ctx, p2_digest *nodes, size_t nodes_len, const mt_matrix *mats,
