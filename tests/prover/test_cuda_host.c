@@ -16,6 +16,7 @@
 #include "prover/cuda/p2.cuh"
 #include "prover/mtree.h"
 #include "prover/ntt.h"
+#include "tests/prover/cuda_test.h"
 #include "tests/test.h"
 #include "verifier/kb.h"
 #include "verifier/kb4.h"
@@ -27,19 +28,6 @@
 #define N_RANDOM 200000
 
 static zkc_p2_consts g_k;
-
-static void load_consts(void)
-{
-    memcpy(g_k.ext_init, p2_rc_ext_init, sizeof g_k.ext_init);
-    memcpy(g_k.internal, p2_rc_int, sizeof g_k.internal);
-    memcpy(g_k.ext_final, p2_rc_ext_final, sizeof g_k.ext_final);
-    memcpy(g_k.diag, p2_diag, sizeof g_k.diag);
-}
-
-static kb rand_kb(void)
-{
-    return (kb)(t_rand() % KB_P);
-}
 
 /* Values that exercise the reductions' edges, in Montgomery form. */
 static const uint32_t k_edge_canon[] = {0,          1,
@@ -58,7 +46,7 @@ static kb pick(size_t i)
         return kb_from_canonical(k_edge_canon[i]);
     if (i < 2 * N_EDGE) /* the raw values as Montgomery representatives too */
         return k_edge_canon[i - N_EDGE];
-    return rand_kb();
+    return ct_rand_kb();
 }
 
 static void test_constants(void)
@@ -133,18 +121,6 @@ static void test_base_field(void)
     CHECK_EQ(zkc_bitrev(5, 0), 0);
 }
 
-static zkc_kb4 to_z(kb4 a)
-{
-    zkc_kb4 r;
-    memcpy(&r, &a, sizeof r);
-    return r;
-}
-
-static int same4(zkc_kb4 z, kb4 c)
-{
-    return memcmp(&z, &c, sizeof z) == 0;
-}
-
 static kb4 pick4(size_t i)
 {
     kb4 a;
@@ -152,7 +128,7 @@ static kb4 pick4(size_t i)
         a.c[k] = pick((i + (size_t)k * 5) % (2 * N_EDGE + 1));
     if (i >= 2 * N_EDGE)
         for (int k = 0; k < 4; k++)
-            a.c[k] = rand_kb();
+            a.c[k] = ct_rand_kb();
     return a;
 }
 
@@ -162,26 +138,26 @@ static void test_extension(void)
     for (size_t i = 0; i < 2 * N_EDGE + N_RANDOM / 4; i++) {
         kb4 a = pick4(i), b = pick4(i + 11);
         kb s = pick(i % (2 * N_EDGE));
-        bad += !same4(zkc4_add(to_z(a), to_z(b)), kb4_add(a, b));
-        bad += !same4(zkc4_sub(to_z(a), to_z(b)), kb4_sub(a, b));
-        bad += !same4(zkc4_neg(to_z(a)), kb4_neg(a));
-        bad += !same4(zkc4_mul(to_z(a), to_z(b)), kb4_mul(a, b));
-        bad += !same4(zkc4_sqr(to_z(a)), kb4_sqr(a));
-        bad += !same4(zkc4_mul_base(to_z(a), s), kb4_mul_base(a, s));
+        bad += !ct_same4(zkc4_add(ct_to_z(a), ct_to_z(b)), kb4_add(a, b));
+        bad += !ct_same4(zkc4_sub(ct_to_z(a), ct_to_z(b)), kb4_sub(a, b));
+        bad += !ct_same4(zkc4_neg(ct_to_z(a)), kb4_neg(a));
+        bad += !ct_same4(zkc4_mul(ct_to_z(a), ct_to_z(b)), kb4_mul(a, b));
+        bad += !ct_same4(zkc4_sqr(ct_to_z(a)), kb4_sqr(a));
+        bad += !ct_same4(zkc4_mul_base(ct_to_z(a), s), kb4_mul_base(a, s));
         if (i % 16 == 0) {
             uint64_t e = t_rand() >> (t_rand() % 64);
-            bad += !same4(zkc4_pow(to_z(a), e), kb4_pow(a, e));
-            bad += !same4(zkc4_inv(to_z(a)), kb4_inv(a));
+            bad += !ct_same4(zkc4_pow(ct_to_z(a), e), kb4_pow(a, e));
+            bad += !ct_same4(zkc4_inv(ct_to_z(a)), kb4_inv(a));
         }
     }
     /* zero, one and base-field elements through the inverse */
     kb4 z = kb4_zero(), one = kb4_one();
-    CHECK(same4(zkc4_inv(to_z(z)), kb4_inv(z)));
-    CHECK(same4(zkc4_inv(to_z(one)), kb4_inv(one)));
+    CHECK(ct_same4(zkc4_inv(ct_to_z(z)), kb4_inv(z)));
+    CHECK(ct_same4(zkc4_inv(ct_to_z(one)), kb4_inv(one)));
     for (size_t i = 0; i < 2 * N_EDGE; i++) {
         kb4 a = kb4_from_base(pick(i));
-        bad += !same4(zkc4_inv(to_z(a)), kb4_inv(a));
-        bad += !same4(zkc4_pow(to_z(a), KB_P), kb4_pow(a, KB_P));
+        bad += !ct_same4(zkc4_inv(ct_to_z(a)), kb4_inv(a));
+        bad += !ct_same4(zkc4_pow(ct_to_z(a), KB_P), kb4_pow(a, KB_P));
     }
     CHECK_MSG(bad == 0, "%zu extension mismatches", bad);
 }
@@ -189,7 +165,7 @@ static void test_extension(void)
 static void rand_state(kb s[16], size_t i)
 {
     for (int k = 0; k < 16; k++)
-        s[k] = i < 2 * N_EDGE ? pick((i + (size_t)k) % (2 * N_EDGE)) : rand_kb();
+        s[k] = i < 2 * N_EDGE ? pick((i + (size_t)k) % (2 * N_EDGE)) : ct_rand_kb();
     if (i == 0)
         memset(s, 0, 16 * sizeof(kb));
     if (i == 1)
@@ -266,7 +242,7 @@ static void test_hash_rows(void)
     size_t bad = 0;
     kb buf[200];
     for (size_t i = 0; i < 200; i++)
-        buf[i] = i < 2 * N_EDGE ? pick(i) : rand_kb();
+        buf[i] = i < 2 * N_EDGE ? pick(i) : ct_rand_kb();
     for (size_t len = 0; len <= 40; len++) {
         p2_digest want;
         p2_hash(&want, P2_DOM_MERKLE_LEAF, buf, len);
@@ -321,7 +297,7 @@ static void test_pow(void)
         tr_init(&t);
         unsigned nobs = (unsigned)(t_rand() % 20);
         for (unsigned i = 0; i < nobs; i++)
-            tr_observe(&t, rand_kb());
+            tr_observe(&t, ct_rand_kb());
         if (t_rand() % 3 == 0)
             (void)tr_sample(&t);
         unsigned bits = (unsigned)(t_rand() % 9);
@@ -557,7 +533,7 @@ static void test_ntt_decomposition(void)
                     cols = 1, len = (size_t)1 << L;
                 uint32_t *a = malloc(len * sizeof(uint32_t)), *b = malloc(len * sizeof(uint32_t));
                 for (size_t i = 0; i < len; i++)
-                    a[i] = b[i] = rand_kb();
+                    a[i] = b[i] = ct_rand_kb();
                 int rc = inverse ? ntt_inverse(plan, a, L, cols, layout, in, out)
                                  : ntt_forward(plan, a, L, cols, layout, in, out);
                 CHECK_OK(rc);
@@ -577,7 +553,7 @@ static void test_ntt_decomposition(void)
                 size_t cols = colss[(L + (unsigned)o) % 7], len = cols << L;
                 uint32_t *a = malloc(len * sizeof(uint32_t)), *b = malloc(len * sizeof(uint32_t));
                 for (size_t i = 0; i < len; i++)
-                    a[i] = b[i] = rand_kb();
+                    a[i] = b[i] = ct_rand_kb();
                 kb shift =
                     o == 3 ? (kb)(1 + t_rand() % (KB_P - 1)) : kb_from_canonical(KB_GENERATOR);
                 CHECK_OK(ntt_coset_forward(plan, a, L, cols, layout, shift, order));
@@ -599,7 +575,7 @@ static void test_ntt_decomposition(void)
                     uint32_t *in = malloc(n * sizeof(uint32_t)), *a = malloc(N * sizeof(uint32_t)),
                              *b = malloc(N * sizeof(uint32_t));
                     for (size_t i = 0; i < n; i++)
-                        in[i] = rand_kb();
+                        in[i] = ct_rand_kb();
                     kb shift =
                         lb == 2 ? (kb)(1 + t_rand() % (KB_P - 1)) : kb_from_canonical(KB_GENERATOR);
                     CHECK_OK(ntt_lde(plan, a, in, L, lb, cols, layout, shift));
@@ -684,7 +660,7 @@ static void test_merkle_levels(void)
     size_t bad = 0;
     kb *pool = malloc(((size_t)1 << 16) * sizeof(kb));
     for (size_t i = 0; i < ((size_t)1 << 16); i++)
-        pool[i] = rand_kb();
+        pool[i] = ct_rand_kb();
     const size_t widths[] = {1, 3, 7, 8, 9, 16, 17};
     for (unsigned lh = 0; lh <= 8; lh++)
         for (size_t wi = 0; wi < 7; wi++) {
@@ -714,7 +690,7 @@ static void test_merkle_levels(void)
 int main(void)
 {
     t_seed();
-    load_consts();
+    ct_load_p2_consts(&g_k);
     test_constants();
     test_base_field();
     test_extension();

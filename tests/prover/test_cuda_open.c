@@ -13,53 +13,13 @@
  * Random inputs come from a printed seed (ZK_TEST_SEED=... replays a run). */
 #include "common/error.h"
 #include "prover/cuda/open.cuh"
+#include "tests/prover/cuda_test.h"
 #include "tests/test.h"
 #include "verifier/fri.h"
 #include "verifier/kb.h"
 #include "verifier/kb4.h"
 #include "verifier/plonk.h"
 #include "verifier/plonk_gates.h"
-
-static void *xmalloc(size_t bytes)
-{
-    void *p = malloc(bytes ? bytes : 1);
-    if (!p) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-    return p;
-}
-
-static kb rand_kb(void)
-{
-    return (kb)(t_rand() % KB_P);
-}
-
-static kb4 rand_kb4(void)
-{
-    kb4 a = {{rand_kb(), rand_kb(), rand_kb(), rand_kb()}};
-    return a;
-}
-
-static kb *rand_vec(size_t n)
-{
-    kb *x = xmalloc(n * sizeof *x);
-    for (size_t i = 0; i < n; i++)
-        x[i] = rand_kb();
-    return x;
-}
-
-static zkc_kb4 to_z(kb4 a)
-{
-    zkc_kb4 r;
-    memcpy(&r, &a, sizeof r);
-    return r;
-}
-
-static int same4(zkc_kb4 z, kb4 c)
-{
-    return memcmp(&z, &c, sizeof z) == 0;
-}
 
 /* ---- references: the CPU prover's code, written from verifier/ ------------------ */
 
@@ -68,7 +28,7 @@ static void ref_batch_inv(kb4 *out, const kb4 *in, size_t n)
 {
     if (n == 0)
         return;
-    kb4 *scratch = xmalloc(n * sizeof *scratch);
+    kb4 *scratch = ct_xmalloc(n * sizeof *scratch);
     kb4 acc = kb4_one();
     for (size_t i = 0; i < n; i++) {
         scratch[i] = acc;
@@ -88,7 +48,7 @@ static kb4 ref_perm(kb *perm, const kb *trace, const kb *pre, unsigned log_n, kb
                     kb4 gamma)
 {
     size_t n = (size_t)1 << log_n, m = n * ZP_PERM_CHUNKS;
-    kb4 *num = xmalloc(m * sizeof *num), *den = xmalloc(m * sizeof *den);
+    kb4 *num = ct_xmalloc(m * sizeof *num), *den = ct_xmalloc(m * sizeof *den);
     kb k[ZP_ROUTED], w = kb_root_of_unity(log_n), x = KB_ONE;
     k[0] = KB_ONE;
     for (int i = 1; i < ZP_ROUTED; i++)
@@ -166,7 +126,7 @@ static void ref_deep(kb4 *f, const kb *const mats[4], const size_t widths[4], un
                      kb g, const kb4 *apow, kb4 s1, kb4 s2, kb4 zeta, kb4 zeta_next)
 {
     size_t nl = (size_t)1 << log_lde, T = widths[0] + widths[1] + widths[2] + widths[3];
-    kb4 *pair = xmalloc(2 * nl * sizeof *pair), *den = xmalloc(2 * nl * sizeof *den);
+    kb4 *pair = ct_xmalloc(2 * nl * sizeof *pair), *den = ct_xmalloc(2 * nl * sizeof *den);
     kb wN = kb_root_of_unity(log_lde);
     kb x = g;
     for (size_t L = 0; L < nl; L++, x = kb_mul(x, wN)) {
@@ -229,7 +189,7 @@ static unsigned emu_scan_full(zkc_kb4 *v, size_t n)
         emu_block_scan(v, NULL, n);
         return 1;
     }
-    zkc_kb4 *tot = xmalloc(nb * sizeof *tot);
+    zkc_kb4 *tot = ct_xmalloc(nb * sizeof *tot);
     emu_block_scan(v, tot, n);
     unsigned levels = 1 + emu_scan_full(tot, nb);
     for (size_t i = 0; i < n; i++)
@@ -245,7 +205,7 @@ static zkc_kb4 emu_perm(uint32_t *perm, const uint32_t *trace, const uint32_t *p
     size_t n = (size_t)1 << log_n, nb = (n + ZKC_SCAN_BLOCK - 1) / ZKC_SCAN_BLOCK;
     zkc_perm_args pa;
     zkc_perm_args_init(&pa, log_n, shift, beta, gamma);
-    zkc_kb4 *ratio = xmalloc(n * sizeof *ratio), *tot = xmalloc(nb * sizeof *tot);
+    zkc_kb4 *ratio = ct_xmalloc(n * sizeof *ratio), *tot = ct_xmalloc(nb * sizeof *tot);
     for (size_t r = 0; r < n; r++)
         ratio[r] = zkc_perm_row(perm + ZKC_OPEN_PERM_COLS * r, trace + ZKC_OPEN_WIRES * r,
                                 pre + ZKC_OPEN_PRE * r, &pa, r);
@@ -272,7 +232,7 @@ static void emu_col_sums(zkc_kb4 *out, const uint32_t *m, size_t n, size_t width
         return;
     }
     size_t chunks = (n + ZKC_COLSUM_ROWS - 1) / ZKC_COLSUM_ROWS;
-    uint32_t *partial = xmalloc(4 * chunks * width * sizeof *partial);
+    uint32_t *partial = ct_xmalloc(4 * chunks * width * sizeof *partial);
     for (size_t c = 0; c < chunks; c++) {
         size_t r0 = c * ZKC_COLSUM_ROWS;
         size_t r1 = n - r0 < ZKC_COLSUM_ROWS ? n : r0 + ZKC_COLSUM_ROWS;
@@ -305,8 +265,8 @@ static void test_constants(void)
     for (unsigned a = 1; a <= ZKC_FRI_MAX_ARITY; a++)
         CHECK_EQ(zkc_fri_root_inv(a), kb_inv(kb_root_of_unity(a)));
     CHECK_EQ(zkc_fri_root_inv(0), KB_ONE);
-    CHECK(same4(zkc_open_one(), kb4_one()));
-    CHECK(same4(zkc_open_zero(), kb4_zero()));
+    CHECK(ct_same4(zkc_open_one(), kb4_one()));
+    CHECK(ct_same4(zkc_open_zero(), kb4_zero()));
 }
 
 /* Rows 0..n of a trace and preprocessed columns. With copies = 0 every value is
@@ -317,9 +277,9 @@ static void perm_inputs(kb *trace, kb *pre, unsigned log_n, kb g, unsigned copie
 {
     size_t n = (size_t)1 << log_n;
     for (size_t i = 0; i < n * ZP_WIRES; i++)
-        trace[i] = rand_kb();
+        trace[i] = ct_rand_kb();
     for (size_t i = 0; i < n * ZP_NUM_PREPROCESSED; i++)
-        pre[i] = rand_kb();
+        pre[i] = ct_rand_kb();
     if (!copies)
         return;
     kb w = kb_root_of_unity(log_n), x = KB_ONE;
@@ -353,18 +313,18 @@ static void test_perm(void)
         for (int honest = 0; honest < 2; honest++) {
             unsigned log_n = logs[li];
             size_t n = (size_t)1 << log_n;
-            kb *trace = xmalloc(n * ZP_WIRES * sizeof(kb));
-            kb *pre = xmalloc(n * ZP_NUM_PREPROCESSED * sizeof(kb));
-            kb *want = xmalloc(n * ZP_NUM_PERM_COLS * sizeof(kb));
-            kb *got = xmalloc(n * ZP_NUM_PERM_COLS * sizeof(kb));
+            kb *trace = ct_xmalloc(n * ZP_WIRES * sizeof(kb));
+            kb *pre = ct_xmalloc(n * ZP_NUM_PREPROCESSED * sizeof(kb));
+            kb *want = ct_xmalloc(n * ZP_NUM_PERM_COLS * sizeof(kb));
+            kb *got = ct_xmalloc(n * ZP_NUM_PERM_COLS * sizeof(kb));
             perm_inputs(trace, pre, log_n, g, honest ? (unsigned)(n / 2 + 1) : 0);
-            kb4 beta = rand_kb4(), gamma = rand_kb4();
+            kb4 beta = ct_rand_kb4(), gamma = ct_rand_kb4();
             kb4 zw = ref_perm(want, trace, pre, log_n, g, beta, gamma);
             memset(got, 0xa5, n * ZP_NUM_PERM_COLS * sizeof(kb));
-            zkc_kb4 zg = emu_perm(got, trace, pre, log_n, g, to_z(beta), to_z(gamma));
+            zkc_kb4 zg = emu_perm(got, trace, pre, log_n, g, ct_to_z(beta), ct_to_z(gamma));
             CHECK_MSG(memcmp(got, want, n * ZP_NUM_PERM_COLS * sizeof(kb)) == 0, "perm 2^%u %s",
                       log_n, honest ? "honest" : "random");
-            CHECK_MSG(same4(zg, zw), "perm 2^%u z_final", log_n);
+            CHECK_MSG(ct_same4(zg, zw), "perm 2^%u z_final", log_n);
             if (honest)
                 CHECK_MSG(kb4_eq(zw, kb4_one()), "perm 2^%u: the honest product is not 1", log_n);
             else
@@ -384,18 +344,18 @@ static void test_scan(void)
                             512, 513, 1000, 4096, 4097, 65536, 65536 + 257};
     for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
         size_t n = sizes[si];
-        zkc_kb4 *v = xmalloc(n * sizeof *v);
-        kb4 *in = xmalloc(n * sizeof *in);
+        zkc_kb4 *v = ct_xmalloc(n * sizeof *v);
+        kb4 *in = ct_xmalloc(n * sizeof *in);
         for (size_t i = 0; i < n; i++) {
-            in[i] = rand_kb4();
-            v[i] = to_z(in[i]);
+            in[i] = ct_rand_kb4();
+            v[i] = ct_to_z(in[i]);
         }
         unsigned levels = emu_scan_full(v, n);
         size_t bad = 0;
         kb4 acc = kb4_one();
         for (size_t i = 0; i < n; i++) {
             acc = kb4_mul(acc, in[i]);
-            bad += !same4(v[i], acc);
+            bad += !ct_same4(v[i], acc);
         }
         CHECK_MSG(bad == 0, "scan of %zu: %zu wrong", n, bad);
         CHECK_EQ(levels, n <= 256 ? 1 : n <= 65536 ? 2 : 3);
@@ -408,33 +368,33 @@ static void test_openings(void)
 {
     for (unsigned log_n = 0; log_n <= 11; log_n++) {
         size_t n = (size_t)1 << log_n;
-        kb4 z = rand_kb4();
-        kb4 *want = xmalloc(n * sizeof *want);
-        zkc_kb4 *got = xmalloc(n * sizeof *got);
+        kb4 z = ct_rand_kb4();
+        kb4 *want = ct_xmalloc(n * sizeof *want);
+        zkc_kb4 *got = ct_xmalloc(n * sizeof *got);
         ref_bary_weights(want, log_n, z);
-        zkc_kb4 s = zkc_bary_scale(to_z(z), log_n);
+        zkc_kb4 s = zkc_bary_scale(ct_to_z(z), log_n);
         uint32_t w = zkc_root_of_unity(log_n);
         for (size_t r = 0; r < n; r++)
-            got[r] = zkc_bary_weight(to_z(z), s, w, r);
+            got[r] = zkc_bary_weight(ct_to_z(z), s, w, r);
         CHECK_MSG(memcmp(got, want, n * sizeof *got) == 0, "bary weights 2^%u", log_n);
         /* the openings of a few matrices with these weights */
         const size_t widths[] = {1, 4, 12, 44, 173};
         for (size_t wi = 0; wi < 5; wi++) {
             size_t width = widths[wi];
-            kb *m = rand_vec(n * width);
-            kb4 *ow = xmalloc(width * sizeof *ow);
-            zkc_kb4 *og = xmalloc(width * sizeof *og);
+            kb *m = ct_rand_vec(n * width);
+            kb4 *ow = ct_xmalloc(width * sizeof *ow);
+            zkc_kb4 *og = ct_xmalloc(width * sizeof *og);
             ref_bary(ow, m, n, width, want);
             emu_col_sums(og, m, n, width, (const uint32_t *)got);
             CHECK_MSG(memcmp(og, ow, width * sizeof *og) == 0, "bary 2^%u x %zu", log_n, width);
             /* coefficient columns: Horner at z = sum with weights z^r */
-            zkc_kb4 *pw = xmalloc(n * sizeof *pw);
+            zkc_kb4 *pw = ct_xmalloc(n * sizeof *pw);
             for (size_t r = 0; r < n; r++)
-                pw[r] = zkc_power(to_z(z), r);
+                pw[r] = zkc_power(ct_to_z(z), r);
             emu_col_sums(og, m, n, width, (const uint32_t *)pw);
             size_t bad = 0;
             for (size_t col = 0; col < width; col++)
-                bad += !same4(og[col], ref_horner(m, n, width, col, z));
+                bad += !ct_same4(og[col], ref_horner(m, n, width, col, z));
             CHECK_MSG(bad == 0, "horner 2^%u x %zu: %zu columns differ", log_n, width, bad);
             free(pw);
             free(m);
@@ -448,18 +408,18 @@ static void test_openings(void)
     const size_t ns[] = {0, 1, 2, 3, 511, 512, 513, 1025, 1500, 3 * ZKC_COLSUM_ROWS + 7};
     for (size_t ni = 0; ni < sizeof ns / sizeof *ns; ni++) {
         size_t n = ns[ni], width = 1 + (size_t)(t_rand() % 60);
-        kb *m = rand_vec(n * width);
-        kb4 *wt = xmalloc(n * sizeof *wt), *ow = xmalloc(width * sizeof *ow);
-        zkc_kb4 *og = xmalloc(width * sizeof *og);
+        kb *m = ct_rand_vec(n * width);
+        kb4 *wt = ct_xmalloc(n * sizeof *wt), *ow = ct_xmalloc(width * sizeof *ow);
+        zkc_kb4 *og = ct_xmalloc(width * sizeof *og);
         for (size_t r = 0; r < n; r++)
-            wt[r] = rand_kb4();
+            wt[r] = ct_rand_kb4();
         ref_bary(ow, m, n, width, wt);
         emu_col_sums(og, m, n, width, (const uint32_t *)wt);
         CHECK_MSG(memcmp(og, ow, width * sizeof *og) == 0, "col sums %zu x %zu", n, width);
         /* the one-pass host emulation the header documents */
         size_t bad = 0;
         for (size_t col = 0; col < width; col++)
-            bad += !same4(zkc_col_partial(m, width, (const uint32_t *)wt, col, 0, n), ow[col]);
+            bad += !ct_same4(zkc_col_partial(m, width, (const uint32_t *)wt, col, 0, n), ow[col]);
         CHECK_MSG(bad == 0, "one-pass col sums %zu x %zu", n, width);
         free(m);
         free(wt);
@@ -473,23 +433,24 @@ static void deep_case(unsigned log_lde, const size_t widths[4])
     size_t N = (size_t)1 << log_lde, T = widths[0] + widths[1] + widths[2] + widths[3];
     kb *mats[4];
     for (int m = 0; m < 4; m++)
-        mats[m] = rand_vec(N * widths[m]);
-    kb4 a = rand_kb4();
-    kb4 *apow = xmalloc((T + 4) * sizeof *apow);
+        mats[m] = ct_rand_vec(N * widths[m]);
+    kb4 a = ct_rand_kb4();
+    kb4 *apow = ct_xmalloc((T + 4) * sizeof *apow);
     apow[0] = kb4_one();
     for (size_t i = 1; i < T + 4; i++)
         apow[i] = kb4_mul(apow[i - 1], a);
-    kb4 s1 = rand_kb4(), s2 = rand_kb4(), zeta = rand_kb4();
+    kb4 s1 = ct_rand_kb4(), s2 = ct_rand_kb4(), zeta = ct_rand_kb4();
     kb4 zeta_next = kb4_mul_base(zeta, kb_root_of_unity(log_lde > 2 ? log_lde - 2 : 0));
     kb g = kb_from_canonical(KB_GENERATOR);
-    kb4 *want = xmalloc(N * sizeof *want);
-    zkc_kb4 *got = xmalloc(N * sizeof *got);
+    kb4 *want = ct_xmalloc(N * sizeof *want);
+    zkc_kb4 *got = ct_xmalloc(N * sizeof *got);
     const kb *const cm[4] = {mats[0], mats[1], mats[2], mats[3]};
     ref_deep(want, cm, widths, log_lde, g, apow, s1, s2, zeta, zeta_next);
     uint32_t w32[4] = {(uint32_t)widths[0], (uint32_t)widths[1], (uint32_t)widths[2],
                        (uint32_t)widths[3]};
     zkc_deep_args d;
-    zkc_deep_args_init(&d, cm, w32, log_lde, g, to_z(s1), to_z(s2), to_z(zeta), to_z(zeta_next));
+    zkc_deep_args_init(&d, cm, w32, log_lde, g, ct_to_z(s1), ct_to_z(s2), ct_to_z(zeta),
+                       ct_to_z(zeta_next));
     CHECK_EQ(d.cols, T);
     for (size_t L = 0; L < N; L++)
         got[L] = zkc_deep_row(&d, (const zkc_kb4 *)apow, L);
@@ -522,12 +483,12 @@ static void test_fri(void)
         unsigned a = (unsigned)(it % 7);
         kb4 row[64];
         for (int k = 0; k < 64; k++)
-            row[k] = rand_kb4();
-        kb x0i = rand_kb();
-        kb4 beta = rand_kb4();
-        zkc_kb4 got = zkc_fri_fold_row((const uint32_t *)row, a, x0i, to_z(beta));
+            row[k] = ct_rand_kb4();
+        kb x0i = ct_rand_kb();
+        kb4 beta = ct_rand_kb4();
+        zkc_kb4 got = zkc_fri_fold_row((const uint32_t *)row, a, x0i, ct_to_z(beta));
         kb4 want = fri_fold_row(row, a, x0i, beta);
-        bad += !same4(got, want);
+        bad += !ct_same4(got, want);
     }
     CHECK_MSG(bad == 0, "fri_fold_row: %zu mismatches", bad);
     /* whole layers as fri_prove.c permutes and folds them */
@@ -535,15 +496,15 @@ static void test_fri(void)
     for (size_t ri = 0; ri < sizeof rowss / sizeof *rowss; ri++)
         for (unsigned a = 0; a <= 5; a++) {
             size_t rows = rowss[ri], kall = (size_t)1 << a, m = rows * kall;
-            kb4 *src = xmalloc(m * sizeof *src), *want = xmalloc(m * sizeof *want);
-            zkc_kb4 *got = xmalloc(m * sizeof *got);
+            kb4 *src = ct_xmalloc(m * sizeof *src), *want = ct_xmalloc(m * sizeof *want);
+            zkc_kb4 *got = ct_xmalloc(m * sizeof *got);
             for (size_t i = 0; i < m; i++)
-                src[i] = rand_kb4();
+                src[i] = ct_rand_kb4();
             for (size_t r = 0; r < rows; r++) /* permute_rows */
                 for (size_t k = 0; k < kall; k++)
                     want[r * kall + k] = src[r + k * rows];
             for (size_t i = 0; i < m; i++)
-                got[i] = to_z(src[zkc_fri_permute_src(i, rows, a)]);
+                got[i] = ct_to_z(src[zkc_fri_permute_src(i, rows, a)]);
             CHECK_MSG(memcmp(got, want, m * sizeof *got) == 0, "fri permute %zu x 2^%u", rows, a);
             if (a > ZKC_FRI_MAX_ARITY) {
                 free(src);
@@ -557,9 +518,9 @@ static void test_fri(void)
             while (((size_t)1 << log_m) < m)
                 log_m++;
             kb winv = kb_inv(kb_root_of_unity(log_m));
-            kb4 beta = rand_kb4();
-            kb4 *fw = xmalloc(rows * sizeof *fw);
-            zkc_kb4 *fg = xmalloc(rows * sizeof *fg);
+            kb4 beta = ct_rand_kb4();
+            kb4 *fw = ct_xmalloc(rows * sizeof *fw);
+            zkc_kb4 *fg = ct_xmalloc(rows * sizeof *fg);
             kb xinv = sinv;
             for (size_t r = 0; r < rows; r++) {
                 fw[r] = fri_fold_row(want + r * kall, a, xinv, beta);
@@ -567,7 +528,7 @@ static void test_fri(void)
             }
             for (size_t r = 0; r < rows; r++)
                 fg[r] = zkc_fri_fold_row((const uint32_t *)(got + r * kall), a,
-                                         zkc_fri_x0_inv(sinv, winv, r), to_z(beta));
+                                         zkc_fri_x0_inv(sinv, winv, r), ct_to_z(beta));
             CHECK_MSG(memcmp(fg, fw, rows * sizeof *fg) == 0, "fri fold %zu x 2^%u", rows, a);
             free(fw);
             free(fg);

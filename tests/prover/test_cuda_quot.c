@@ -24,6 +24,7 @@
 #include "prover/cuda/quot.cuh"
 #include "prover/gate_fill.h"
 #include "prover/ntt.h"
+#include "tests/prover/cuda_test.h"
 #include "tests/test.h"
 #include "verifier/kb.h"
 #include "verifier/kb4.h"
@@ -34,42 +35,6 @@
 #define GATE_ROWS 3000
 
 static zkc_p2_consts g_k;
-
-static void load_consts(void)
-{
-    memcpy(g_k.ext_init, p2_rc_ext_init, sizeof g_k.ext_init);
-    memcpy(g_k.internal, p2_rc_int, sizeof g_k.internal);
-    memcpy(g_k.ext_final, p2_rc_ext_final, sizeof g_k.ext_final);
-    memcpy(g_k.diag, p2_diag, sizeof g_k.diag);
-}
-
-static kb rand_kb(void)
-{
-    return (kb)(t_rand() % KB_P);
-}
-
-static void *xmalloc(size_t bytes)
-{
-    void *p = malloc(bytes ? bytes : 1);
-    if (!p) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-    return p;
-}
-
-static kb *rand_vec(size_t n)
-{
-    kb *x = xmalloc(n * sizeof(kb));
-    for (size_t i = 0; i < n; i++)
-        x[i] = rand_kb();
-    return x;
-}
-
-static kb4 rand_kb4(void)
-{
-    return (kb4){{rand_kb(), rand_kb(), rand_kb(), rand_kb()}};
-}
 
 static void test_constants(void)
 {
@@ -170,11 +135,11 @@ static void test_gates(void)
         for (int r = 0; r < GATE_ROWS; r++) {
             int kind = r % ROW_KINDS;
             for (int i = 0; i < ZP_WIRES; i++)
-                w[i] = kind == ROW_SMALL ? small_kb() : rand_kb();
+                w[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
             for (int i = 0; i < ZP_CONSTS; i++)
-                c[i] = kind == ROW_SMALL ? small_kb() : rand_kb();
+                c[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
             for (int i = 0; i < ZP_PI_HASH_LEN; i++)
-                pi[i] = kind == ROW_SMALL ? small_kb() : rand_kb();
+                pi[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
             if (kind == ROW_SATISFIED)
                 satisfy(g, w, c, pi);
             /* a sentinel past the last constraint: neither side may write there */
@@ -203,8 +168,8 @@ static void ref_quotient(kb *out, const kb *wires, const kb *pre, const kb *perm
                          unsigned b, kb g, const kb *pi_hash, kb4 beta, kb4 gamma, const kb4 *apow)
 {
     size_t n = (size_t)1 << log_n, nq = 4 * n, stride = (size_t)1 << (b - 2);
-    kb *xs = xmalloc(nq * sizeof *xs);
-    kb4 *l0 = xmalloc(nq * sizeof *l0);
+    kb *xs = ct_xmalloc(nq * sizeof *xs);
+    kb4 *l0 = ct_xmalloc(nq * sizeof *l0);
     kb wq = kb_root_of_unity(log_n + 2), x = g;
     for (size_t j = 0; j < nq; j++, x = kb_mul(x, wq))
         xs[j] = x;
@@ -261,21 +226,18 @@ static void ref_quotient(kb *out, const kb *wires, const kb *pre, const kb *perm
     free(l0);
 }
 
-static void quot_case(unsigned log_n, unsigned b, kb shift)
+/* The arguments of zkc_quot_point for these matrices (n = 2^log_n rows, blowup 2^b)
+ * and challenges, before zkc_quot_args_init (ct_xmalloc'd; the caller frees them);
+ * out: apow, the powers of alpha that ref_quotient takes, computed here on the
+ * CPU side (not by zkc_quot_alpha_pows). */
+static zkc_quot_args *quot_args(const kb *wires, const kb *pre, const kb *perm, unsigned log_n,
+                                unsigned b, kb shift, const kb *pi, kb4 beta, kb4 gamma, kb4 alpha,
+                                kb4 apow[ZKC_QUOT_TERMS])
 {
-    size_t n = (size_t)1 << log_n, nq = 4 * n, N = (size_t)1 << (log_n + b);
-    kb *wires = rand_vec(N * ZP_WIRES), *pre = rand_vec(N * ZP_NUM_PREPROCESSED);
-    kb *perm = rand_vec(N * ZP_NUM_PERM_COLS);
-    kb pi[ZP_PI_HASH_LEN];
-    for (int i = 0; i < ZP_PI_HASH_LEN; i++)
-        pi[i] = rand_kb();
-    kb4 beta = rand_kb4(), gamma = rand_kb4(), alpha = rand_kb4();
-    kb4 apow[ZKC_QUOT_TERMS];
     apow[0] = kb4_one();
     for (int i = 1; i < ZKC_QUOT_TERMS; i++)
         apow[i] = kb4_mul(apow[i - 1], alpha);
-
-    zkc_quot_args *a = xmalloc(sizeof *a);
+    zkc_quot_args *a = ct_xmalloc(sizeof *a);
     memset(a, 0, sizeof *a);
     a->wires = wires;
     a->pre = pre;
@@ -283,14 +245,28 @@ static void quot_case(unsigned log_n, unsigned b, kb shift)
     a->log_n = log_n;
     a->log_blowup = b;
     a->shift = shift;
-    memcpy(a->pi_hash, pi, sizeof pi);
+    memcpy(a->pi_hash, pi, sizeof a->pi_hash);
     memcpy(a->beta, beta.c, sizeof beta.c);
     memcpy(a->gamma, gamma.c, sizeof gamma.c);
     zkc_quot_alpha_pows(a, alpha.c);
+    return a;
+}
+
+static void quot_case(unsigned log_n, unsigned b, kb shift)
+{
+    size_t n = (size_t)1 << log_n, nq = 4 * n, N = (size_t)1 << (log_n + b);
+    kb *wires = ct_rand_vec(N * ZP_WIRES), *pre = ct_rand_vec(N * ZP_NUM_PREPROCESSED);
+    kb *perm = ct_rand_vec(N * ZP_NUM_PERM_COLS);
+    kb pi[ZP_PI_HASH_LEN];
+    for (int i = 0; i < ZP_PI_HASH_LEN; i++)
+        pi[i] = ct_rand_kb();
+    kb4 beta = ct_rand_kb4(), gamma = ct_rand_kb4(), alpha = ct_rand_kb4();
+    kb4 apow[ZKC_QUOT_TERMS];
+    zkc_quot_args *a = quot_args(wires, pre, perm, log_n, b, shift, pi, beta, gamma, alpha, apow);
     CHECK_MEM(a->alpha_pows, apow, sizeof apow);
     CHECK_EQ(zkc_quot_args_init(a, &g_k), 0);
 
-    kb *want = xmalloc(nq * 4 * sizeof(kb));
+    kb *want = ct_xmalloc(nq * 4 * sizeof(kb));
     ref_quotient(want, wires, pre, perm, log_n, b, shift, pi, beta, gamma, apow);
     size_t bad = 0;
     for (size_t j = 0; j < nq; j++) {
@@ -312,9 +288,9 @@ static void test_quot(void)
     for (unsigned log_n = 4; log_n <= 5; log_n++)
         for (unsigned b = 2; b <= 3; b++)
             quot_case(log_n, b, g);
-    quot_case(2, 2, g);         /* the smallest size the function accepts */
-    quot_case(4, 4, g);         /* blowup 16: every fourth LDE row */
-    quot_case(4, 2, rand_kb()); /* another coset */
+    quot_case(2, 2, g);            /* the smallest size the function accepts */
+    quot_case(4, 4, g);            /* blowup 16: every fourth LDE row */
+    quot_case(4, 2, ct_rand_kb()); /* another coset */
 }
 
 /* ---- a real circuit -------------------------------------------------------------- */
@@ -408,23 +384,10 @@ static void circuit_quotient(kb *q, const cb_circuit *c, const kb *wires_lde, co
     size_t nq = (size_t)4 << log_n;
     kb g = kb_from_canonical(KB_GENERATOR);
     kb4 apow[ZKC_QUOT_TERMS];
-    apow[0] = kb4_one();
-    for (int i = 1; i < ZKC_QUOT_TERMS; i++)
-        apow[i] = kb4_mul(apow[i - 1], alpha);
-    zkc_quot_args *a = xmalloc(sizeof *a);
-    memset(a, 0, sizeof *a);
-    a->wires = wires_lde;
-    a->pre = c->pre_lde;
-    a->perm = perm_lde;
-    a->log_n = log_n;
-    a->log_blowup = b;
-    a->shift = g;
-    memcpy(a->pi_hash, pi_hash, sizeof a->pi_hash);
-    memcpy(a->beta, beta.c, sizeof beta.c);
-    memcpy(a->gamma, gamma.c, sizeof gamma.c);
-    zkc_quot_alpha_pows(a, alpha.c);
+    zkc_quot_args *a =
+        quot_args(wires_lde, c->pre_lde, perm_lde, log_n, b, g, pi_hash, beta, gamma, alpha, apow);
     CHECK_EQ(zkc_quot_args_init(a, &g_k), 0);
-    kb *want = xmalloc(nq * 4 * sizeof(kb));
+    kb *want = ct_xmalloc(nq * 4 * sizeof(kb));
     ref_quotient(want, wires_lde, c->pre_lde, perm_lde, log_n, b, g, pi_hash, beta, gamma, apow);
     for (size_t j = 0; j < nq; j++)
         zkc_quot_point(a, j, &q[4 * j]);
@@ -459,11 +422,11 @@ static void circuit_case(unsigned b, unsigned hashes)
     }
     unsigned log_n = c->log_n;
     size_t n = (size_t)1 << log_n, N = n << b;
-    kb *trace = xmalloc(n * ZP_WIRES * sizeof(kb)), pi[16];
-    kb *perm_h = xmalloc(n * ZP_NUM_PERM_COLS * sizeof(kb));
-    kb *wires_lde = xmalloc(N * ZP_WIRES * sizeof(kb));
-    kb *perm_lde = xmalloc(N * ZP_NUM_PERM_COLS * sizeof(kb));
-    kb *q = xmalloc(4 * n * 4 * sizeof(kb));
+    kb *trace = ct_xmalloc(n * ZP_WIRES * sizeof(kb)), pi[16];
+    kb *perm_h = ct_xmalloc(n * ZP_NUM_PERM_COLS * sizeof(kb));
+    kb *wires_lde = ct_xmalloc(N * ZP_WIRES * sizeof(kb));
+    kb *perm_lde = ct_xmalloc(N * ZP_NUM_PERM_COLS * sizeof(kb));
+    kb *q = ct_xmalloc(4 * n * 4 * sizeof(kb));
     CHECK(cb_circuit_num_public_inputs(c) <= 16);
     unsigned seen = 0;
     for (size_t r = 0; r < n; r++)
@@ -474,7 +437,7 @@ static void circuit_case(unsigned b, unsigned hashes)
     p2_digest h;
     zp_public_input_hash(&h, pi, cb_circuit_num_public_inputs(c));
     kb g = kb_from_canonical(KB_GENERATOR);
-    kb4 beta = rand_kb4(), gamma = rand_kb4(), alpha = rand_kb4();
+    kb4 beta = ct_rand_kb4(), gamma = ct_rand_kb4(), alpha = ct_rand_kb4();
     CHECK(perm_columns(perm_h, trace, c->pre_h, log_n, g, beta, gamma));
     CHECK_OK(ntt_lde(c->plan, wires_lde, trace, log_n, b, ZP_WIRES, NTT_ROW_MAJOR, g));
     CHECK_OK(ntt_lde(c->plan, perm_lde, perm_h, log_n, b, ZP_NUM_PERM_COLS, NTT_ROW_MAJOR, g));
@@ -512,7 +475,7 @@ static void test_circuit(void)
 
 static void test_args(void)
 {
-    zkc_quot_args *a = xmalloc(sizeof *a);
+    zkc_quot_args *a = ct_xmalloc(sizeof *a);
     static const unsigned bad[][2] = {{1, 2}, {4, 1}, {0, 3}, {22, 3}, {4, 21}, {2, 100}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         memset(a, 0, sizeof *a);
@@ -538,7 +501,7 @@ static void test_args(void)
 int main(void)
 {
     t_seed();
-    load_consts();
+    ct_load_p2_consts(&g_k);
     test_constants();
     test_gates();
     test_args();

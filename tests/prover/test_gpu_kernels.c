@@ -13,6 +13,7 @@
 #include "prover/gpu.h"
 #include "prover/mtree.h"
 #include "prover/ntt.h"
+#include "tests/prover/cuda_test.h"
 #include "tests/test.h"
 #include "verifier/transcript.h"
 
@@ -26,18 +27,6 @@
 static ntt_plan *g_plan;
 static gpu_ctx *g_ctx;
 
-static kb *rand_vec(size_t n)
-{
-    kb *x = malloc((n ? n : 1) * sizeof(kb));
-    if (!x) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-    for (size_t i = 0; i < n; i++)
-        x[i] = (kb)(t_rand() % KB_P);
-    return x;
-}
-
 static const char *lay_name(ntt_layout l)
 {
     return l == NTT_ROW_MAJOR ? "row" : "col";
@@ -48,7 +37,7 @@ static int ntt_case(unsigned log_n, size_t cols, ntt_layout lay, ntt_order in, n
                     int inverse)
 {
     size_t len = cols << log_n;
-    kb *a = rand_vec(len), *b = malloc(len * sizeof(kb));
+    kb *a = ct_rand_vec(len), *b = malloc(len * sizeof(kb));
     memcpy(b, a, len * sizeof(kb));
     int rc1 = inverse ? ntt_inverse(g_plan, a, log_n, cols, lay, in, out)
                       : ntt_forward(g_plan, a, log_n, cols, lay, in, out);
@@ -90,7 +79,7 @@ static void test_ntt(void)
     }
     /* through a pinned host buffer */
     size_t pn = (size_t)3 << 16;
-    kb *pin = NULL, *ref = rand_vec(pn);
+    kb *pin = NULL, *ref = ct_rand_vec(pn);
     CHECK_OK(gpu_host_alloc((void **)&pin, pn * sizeof(kb)));
     if (pin) {
         memcpy(pin, ref, pn * sizeof(kb));
@@ -117,7 +106,7 @@ static void test_ntt(void)
 static void coset_case(unsigned log_n, size_t cols, ntt_layout lay, kb shift, ntt_order o)
 {
     size_t len = cols << log_n;
-    kb *a = rand_vec(len), *b = malloc(len * sizeof(kb));
+    kb *a = ct_rand_vec(len), *b = malloc(len * sizeof(kb));
     memcpy(b, a, len * sizeof(kb));
     CHECK_OK(ntt_coset_forward(g_plan, a, log_n, cols, lay, shift, o));
     CHECK_OK(gpu_ntt_coset_forward(g_ctx, b, log_n, cols, lay, shift, o));
@@ -147,7 +136,7 @@ static void test_coset(void)
 static void lde_case(unsigned log_n, unsigned lb, size_t cols, ntt_layout lay, kb shift)
 {
     size_t n = cols << log_n, N = cols << (log_n + lb);
-    kb *in = rand_vec(n), *a = malloc(N * sizeof(kb)), *b = malloc(N * sizeof(kb));
+    kb *in = ct_rand_vec(n), *a = malloc(N * sizeof(kb)), *b = malloc(N * sizeof(kb));
     CHECK_OK(ntt_lde(g_plan, a, in, log_n, lb, cols, lay, shift));
     CHECK_OK(gpu_ntt_lde(g_ctx, b, in, log_n, lb, cols, lay, shift));
     CHECK_MSG(memcmp(a, b, N * sizeof(kb)) == 0, "lde 2^%u x%u x %zu %s-major", log_n, 1u << lb,
@@ -186,7 +175,7 @@ static void test_permute(void)
     const size_t ns[] = {1, 2, 3, 31, 127, 128, 129, 1000, 65537};
     for (size_t i = 0; i < sizeof ns / sizeof *ns; i++) {
         size_t n = ns[i];
-        kb *a = rand_vec(16 * n), *b = malloc(16 * n * sizeof(kb));
+        kb *a = ct_rand_vec(16 * n), *b = malloc(16 * n * sizeof(kb));
         memcpy(b, a, 16 * n * sizeof(kb));
         p2_permute_many(a, n);
         CHECK_OK(gpu_p2_permute_many(g_ctx, b, n));
@@ -243,7 +232,7 @@ static void test_merkle(void)
     for (size_t li = 0; li < 8; li++)
         for (size_t wi = 0; wi < 8; wi++) {
             size_t h = (size_t)1 << logs[li], w = widths[wi];
-            kb *data = rand_vec(h * w);
+            kb *data = ct_rand_vec(h * w);
             mt_matrix m = {data, h, w};
             for (unsigned cap = 0; cap <= logs[li] && cap <= 3; cap++) {
                 snprintf(what, sizeof what, "tree 2^%u x %zu cap 2^%u", logs[li], w, cap);
@@ -256,7 +245,7 @@ static void test_merkle(void)
     const size_t ws[] = {5, 8, 3, 1, 17, 2, 9};
     mt_matrix mats[7];
     for (int k = 0; k < 7; k++) {
-        mats[k].data = rand_vec(hs[k] * ws[k]);
+        mats[k].data = ct_rand_vec(hs[k] * ws[k]);
         mats[k].height = hs[k];
         mats[k].width = ws[k];
     }
@@ -267,7 +256,7 @@ static void test_merkle(void)
     tree_case(mats, 3, 2, "3 matrices cap 2^2");
     tree_case(mats + 1, 1, 0, "one matrix of 2^7");
     /* a big one: 2^16 rows */
-    kb *big = rand_vec((size_t)8 << 16);
+    kb *big = ct_rand_vec((size_t)8 << 16);
     mt_matrix bm = {big, (size_t)1 << 16, 8};
     tree_case(&bm, 1, 4, "tree 2^16 x 8 cap 2^4");
     free(big);
@@ -312,7 +301,7 @@ static void test_arena_full(void)
     CHECK_OK(gpu_ctx_new(&small, (size_t)1 << 20, 20)); /* 1 MiB arena */
     if (!small)
         return;
-    kb *x = rand_vec((size_t)1 << 20); /* 4 MiB */
+    kb *x = ct_rand_vec((size_t)1 << 20); /* 4 MiB */
     int rc = gpu_ntt_forward(small, x, 20, 1, NTT_COL_MAJOR, NTT_NATURAL, NTT_BITREV);
     CHECK_ERR(rc, ZK_ERR_NOMEM);
     const char *det = zk_err_detail();
@@ -320,7 +309,7 @@ static void test_arena_full(void)
     CHECK(strstr(det, "4194304 bytes needed") != NULL);
     CHECK(strstr(det, "available") != NULL);
     /* the failed call left the arena empty: a fitting call still works */
-    kb *a = rand_vec(1024), *b = malloc(1024 * sizeof(kb));
+    kb *a = ct_rand_vec(1024), *b = malloc(1024 * sizeof(kb));
     memcpy(b, a, 1024 * sizeof(kb));
     CHECK_OK(ntt_forward(g_plan, a, 10, 1, NTT_COL_MAJOR, NTT_NATURAL, NTT_NATURAL));
     CHECK_OK(gpu_ntt_forward(small, b, 10, 1, NTT_COL_MAJOR, NTT_NATURAL, NTT_NATURAL));
@@ -363,17 +352,9 @@ static void test_arena_full(void)
 
 int main(void)
 {
-    gpu_info g;
-    int rc = gpu_probe(&g);
-    if (rc == ZK_ERR_NO_DEVICE) {
-        printf("SKIPPED: %s\n", zk_err_detail());
-        return TEST_SKIP;
-    }
-    CHECK_OK(rc);
-    if (rc)
-        return t_report("test_gpu_kernels");
-    printf("device: %s (sm_%d%d, %d SMs)\n", g.name, g.cc_major, g.cc_minor, g.multiprocessors);
-    t_seed();
+    int code = ct_gpu_start("test_gpu_kernels");
+    if (code != CT_GO_ON)
+        return code;
     CHECK_OK(ntt_plan_new(&g_plan, MAX_LOG));
     CHECK_OK(gpu_ctx_new(&g_ctx, ARENA_BYTES, MAX_LOG));
     if (!g_plan || !g_ctx)

@@ -11,6 +11,7 @@
  * "SKIPPED: <reason>" and exits 77. */
 #include "common/error.h"
 #include "prover/gpu.h"
+#include "tests/prover/cuda_test.h"
 #include "tests/test.h"
 
 #ifdef ZKGATE_HAVE_CUDA
@@ -20,24 +21,6 @@
 #define ARENA_BYTES ((size_t)1 << 30)
 
 static zkc_arena *g_ar;
-
-static void *xmalloc(size_t bytes)
-{
-    void *p = malloc(bytes ? bytes : 1);
-    if (!p) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-    return p;
-}
-
-static uint32_t *rand_vec(size_t n)
-{
-    uint32_t *x = xmalloc(n * sizeof *x);
-    for (size_t i = 0; i < n; i++)
-        x[i] = (uint32_t)(t_rand() % ZKC_P);
-    return x;
-}
 
 static zkc_kb4 rand4(void)
 {
@@ -54,9 +37,9 @@ static void test_perm(void)
     for (size_t li = 0; li < sizeof logs / sizeof *logs; li++) {
         unsigned log_n = logs[li];
         size_t n = (size_t)1 << log_n;
-        uint32_t *trace = rand_vec(n * ZKC_OPEN_WIRES), *pre = rand_vec(n * ZKC_OPEN_PRE);
-        uint32_t *want = xmalloc(n * ZKC_OPEN_PERM_COLS * 4),
-                 *got = xmalloc(n * ZKC_OPEN_PERM_COLS * 4);
+        uint32_t *trace = ct_rand_vec(n * ZKC_OPEN_WIRES), *pre = ct_rand_vec(n * ZKC_OPEN_PRE);
+        uint32_t *want = ct_xmalloc(n * ZKC_OPEN_PERM_COLS * 4),
+                 *got = ct_xmalloc(n * ZKC_OPEN_PERM_COLS * 4);
         zkc_kb4 beta = rand4(), gamma = rand4();
         zkc_perm_args pa;
         zkc_perm_args_init(&pa, log_n, g, beta, gamma);
@@ -84,7 +67,7 @@ static void test_openings(void)
     for (unsigned log_n = 0; log_n <= 16; log_n += (log_n < 4 ? 1 : 3)) {
         size_t n = (size_t)1 << log_n;
         zkc_kb4 z = rand4();
-        uint32_t *want = xmalloc(16 * n), *got = xmalloc(16 * n);
+        uint32_t *want = ct_xmalloc(16 * n), *got = ct_xmalloc(16 * n);
         zkc_kb4 s = zkc_bary_scale(z, log_n);
         uint32_t w = zkc_root_of_unity(log_n);
         for (size_t r = 0; r < n; r++)
@@ -103,8 +86,8 @@ static void test_openings(void)
     for (size_t ni = 0; ni < sizeof ns / sizeof *ns; ni++)
         for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++) {
             size_t n = ns[ni], width = widths[wi];
-            uint32_t *m = rand_vec(n * width), *wt = rand_vec(4 * n);
-            uint32_t *want = xmalloc(16 * width), *got = xmalloc(16 * width);
+            uint32_t *m = ct_rand_vec(n * width), *wt = ct_rand_vec(4 * n);
+            uint32_t *want = ct_xmalloc(16 * width), *got = ct_xmalloc(16 * width);
             for (size_t col = 0; col < width; col++)
                 zkc_open_store(want + 4 * col, zkc_col_partial(m, width, wt, col, 0, n));
             CHECK_OK(zkc_col_sums(g_ar, got, m, n, width, wt));
@@ -125,8 +108,8 @@ static void deep_case(unsigned log_lde, const size_t widths[4])
     size_t N = (size_t)1 << log_lde, T = widths[0] + widths[1] + widths[2] + widths[3];
     uint32_t *mats[4];
     for (int m = 0; m < 4; m++)
-        mats[m] = rand_vec(N * widths[m]);
-    zkc_kb4 a = rand4(), *apow = xmalloc((T + 4) * sizeof *apow);
+        mats[m] = ct_rand_vec(N * widths[m]);
+    zkc_kb4 a = rand4(), *apow = ct_xmalloc((T + 4) * sizeof *apow);
     apow[0] = zkc_open_one();
     for (size_t i = 1; i < T + 4; i++)
         apow[i] = zkc4_mul(apow[i - 1], a);
@@ -137,7 +120,7 @@ static void deep_case(unsigned log_lde, const size_t widths[4])
                        (uint32_t)widths[3]};
     zkc_deep_args d;
     zkc_deep_args_init(&d, cm, w32, log_lde, g, s1, s2, zeta, zn);
-    uint32_t *want = xmalloc(16 * N), *got = xmalloc(16 * N);
+    uint32_t *want = ct_xmalloc(16 * N), *got = ct_xmalloc(16 * N);
     for (size_t L = 0; L < N; L++)
         zkc_open_store(want + 4 * L, zkc_deep_row(&d, apow, L));
     CHECK_OK(zkc_deep(g_ar, got, cm, widths, log_lde, g, (const uint32_t *)apow, s1.c, s2.c, zeta.c,
@@ -167,7 +150,8 @@ static void test_fri(void)
     for (size_t ri = 0; ri < sizeof rowss / sizeof *rowss; ri++)
         for (unsigned a = 0; a <= 5; a++) {
             size_t rows = rowss[ri], m = rows << a;
-            uint32_t *src = rand_vec(4 * m), *want = xmalloc(16 * m), *got = xmalloc(16 * m);
+            uint32_t *src = ct_rand_vec(4 * m), *want = ct_xmalloc(16 * m),
+                     *got = ct_xmalloc(16 * m);
             for (size_t i = 0; i < m; i++)
                 memcpy(want + 4 * i, src + 4 * zkc_fri_permute_src(i, rows, a), 16);
             CHECK_OK(zkc_fri_permute(g_ar, got, src, rows, a));
@@ -175,7 +159,7 @@ static void test_fri(void)
             if (a <= ZKC_FRI_MAX_ARITY) {
                 uint32_t sinv = (uint32_t)(t_rand() % ZKC_P), winv = (uint32_t)(t_rand() % ZKC_P);
                 zkc_kb4 beta = rand4();
-                uint32_t *fw = xmalloc(16 * rows), *fg = xmalloc(16 * rows);
+                uint32_t *fw = ct_xmalloc(16 * rows), *fg = ct_xmalloc(16 * rows);
                 for (size_t r = 0; r < rows; r++)
                     zkc_open_store(fw + 4 * r,
                                    zkc_fri_fold_row(want + 4 * (r << a), a,
@@ -197,7 +181,7 @@ static void test_resident(void)
 {
     unsigned log_n = 10;
     size_t n = (size_t)1 << log_n, width = 44;
-    uint32_t *m = rand_vec(n * width), *dm = NULL, *dw = NULL;
+    uint32_t *m = ct_rand_vec(n * width), *dm = NULL, *dw = NULL;
     zkc_kb4 z = rand4();
     size_t mark = zkc_arena_mark(g_ar);
     CHECK_OK(zkc_arena_alloc(g_ar, n * width * 4, (void **)&dm));
@@ -205,7 +189,8 @@ static void test_resident(void)
     if (dm && dw) {
         CHECK_OK(zkc_to_device(dm, m, n * width * 4));
         CHECK_OK(zkc_bary_weights_dev(dw, log_n, z.c));
-        uint32_t *got = xmalloc(16 * width), *want = xmalloc(16 * width), *wt = xmalloc(16 * n);
+        uint32_t *got = ct_xmalloc(16 * width), *want = ct_xmalloc(16 * width),
+                 *wt = ct_xmalloc(16 * n);
         CHECK_OK(zkc_col_sums_dev(g_ar, got, dm, n, width, dw));
         zkc_kb4 s = zkc_bary_scale(z, log_n);
         for (size_t r = 0; r < n; r++)
@@ -230,7 +215,9 @@ static void test_resident(void)
 
 static void test_errors(void)
 {
-    uint32_t v4[4] = {0, 0, 0, 0}, buf[64];
+    /* buf is never read (every call is refused first); zeroed all the same, or gcc 12
+     * -O3 warns that it may be passed uninitialised */
+    uint32_t v4[4] = {0, 0, 0, 0}, buf[64] = {0};
     uint32_t g = zkc_from_canonical(3);
     CHECK_ERR(zkc_perm_products(NULL, buf, buf, 0, g, v4, v4, buf, v4), ZK_ERR_INVALID_ARG);
     CHECK_ERR(zkc_perm_products(g_ar, NULL, buf, 0, g, v4, v4, buf, v4), ZK_ERR_INVALID_ARG);
@@ -271,8 +258,8 @@ static void test_errors(void)
     zkc_arena *tiny = NULL;
     CHECK_OK(zkc_arena_new(&tiny, 4096));
     if (tiny) {
-        uint32_t *t = rand_vec(64 * ZKC_OPEN_WIRES), *p = rand_vec(64 * ZKC_OPEN_PRE);
-        uint32_t *o = xmalloc(64 * ZKC_OPEN_PERM_COLS * 4);
+        uint32_t *t = ct_rand_vec(64 * ZKC_OPEN_WIRES), *p = ct_rand_vec(64 * ZKC_OPEN_PRE);
+        uint32_t *o = ct_xmalloc(64 * ZKC_OPEN_PERM_COLS * 4);
         CHECK_ERR(zkc_perm_products(tiny, t, p, 6, g, v4, v4, o, v4), ZK_ERR_NOMEM);
         CHECK_EQ(zkc_arena_used(tiny), 0);
         CHECK_ERR(zkc_col_sums(tiny, o, t, 64, ZKC_OPEN_WIRES, t), ZK_ERR_NOMEM);
@@ -288,18 +275,10 @@ static void test_errors(void)
 
 int main(void)
 {
-    gpu_info g;
-    int rc = gpu_probe(&g);
-    if (rc == ZK_ERR_NO_DEVICE) {
-        printf("SKIPPED: %s\n", zk_err_detail());
-        return TEST_SKIP;
-    }
-    CHECK_OK(rc);
-    if (rc)
-        return t_report("test_gpu_open");
+    int code = ct_gpu_start("test_gpu_open");
+    if (code != CT_GO_ON)
+        return code;
 #ifdef ZKGATE_HAVE_CUDA
-    printf("device: %s (sm_%d%d, %d SMs)\n", g.name, g.cc_major, g.cc_minor, g.multiprocessors);
-    t_seed();
     CHECK_OK(zkc_arena_new(&g_ar, ARENA_BYTES));
     if (!g_ar)
         return t_report("test_gpu_open");

@@ -7,6 +7,7 @@
  * "SKIPPED: <reason>" and exits 77. */
 #include "common/error.h"
 #include "prover/gpu.h"
+#include "tests/prover/cuda_test.h"
 #include "tests/test.h"
 #include "verifier/kb.h"
 
@@ -20,32 +21,14 @@
 static zkc_arena *g_arena;
 static zkc_p2_consts g_k;
 
-static void *xmalloc(size_t bytes)
-{
-    void *p = malloc(bytes ? bytes : 1);
-    if (!p) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-    return p;
-}
-
-static uint32_t *rand_vec(size_t n)
-{
-    uint32_t *x = xmalloc(n * sizeof *x);
-    for (size_t i = 0; i < n; i++)
-        x[i] = (uint32_t)(t_rand() % KB_P);
-    return x;
-}
-
 /* Random matrices and challenges for n = 2^log_n, blowup 2^b, in a (host memory). */
 static void rand_args(zkc_quot_args *a, unsigned log_n, unsigned b)
 {
     size_t rows = (size_t)1 << (log_n + b);
     memset(a, 0, sizeof *a);
-    a->wires = rand_vec(rows * ZKC_WIRES);
-    a->pre = rand_vec(rows * ZKC_NUM_PREPROCESSED);
-    a->perm = rand_vec(rows * ZKC_NUM_PERM_COLS);
+    a->wires = ct_rand_vec(rows * ZKC_WIRES);
+    a->pre = ct_rand_vec(rows * ZKC_NUM_PREPROCESSED);
+    a->perm = ct_rand_vec(rows * ZKC_NUM_PERM_COLS);
     a->log_n = log_n;
     a->log_blowup = b;
     a->shift = kb_from_canonical(KB_GENERATOR);
@@ -70,10 +53,10 @@ static void free_args(zkc_quot_args *a)
 
 static void quot_case(unsigned log_n, unsigned b)
 {
-    zkc_quot_args *a = xmalloc(sizeof *a);
+    zkc_quot_args *a = ct_xmalloc(sizeof *a);
     rand_args(a, log_n, b);
     size_t nq = (size_t)4 << log_n;
-    uint32_t *got = xmalloc(nq * 4 * sizeof *got), *want = xmalloc(nq * 4 * sizeof *want);
+    uint32_t *got = ct_xmalloc(nq * 4 * sizeof *got), *want = ct_xmalloc(nq * 4 * sizeof *want);
     for (size_t j = 0; j < nq; j++)
         zkc_quot_point(a, j, &want[4 * j]);
     memset(got, 0, nq * 4 * sizeof *got);
@@ -94,10 +77,10 @@ static void quot_case(unsigned log_n, unsigned b)
  * purpose (zkc_quotient_dev recomputes them). */
 static void quot_dev_case(unsigned log_n, unsigned b)
 {
-    zkc_quot_args *a = xmalloc(sizeof *a), *d = xmalloc(sizeof *d);
+    zkc_quot_args *a = ct_xmalloc(sizeof *a), *d = ct_xmalloc(sizeof *d);
     rand_args(a, log_n, b);
     size_t rows = (size_t)1 << (log_n + b), nq = (size_t)4 << log_n;
-    uint32_t *want = xmalloc(nq * 4 * sizeof *want), *got = xmalloc(nq * 4 * sizeof *got);
+    uint32_t *want = ct_xmalloc(nq * 4 * sizeof *want), *got = ct_xmalloc(nq * 4 * sizeof *got);
     for (size_t j = 0; j < nq; j++)
         zkc_quot_point(a, j, &want[4 * j]);
     void *w = NULL, *pre = NULL, *perm = NULL, *out = NULL;
@@ -137,7 +120,7 @@ static void test_sizes(void)
 
 static void test_errors(void)
 {
-    zkc_quot_args *a = xmalloc(sizeof *a);
+    zkc_quot_args *a = ct_xmalloc(sizeof *a);
     rand_args(a, 4, 2);
     uint32_t out[64 * 4];
     CHECK_ERR(zkc_quotient(g_arena, NULL, out), ZK_ERR_INVALID_ARG);
@@ -183,22 +166,11 @@ static void test_errors(void)
 
 int main(void)
 {
-    gpu_info g;
-    int rc = gpu_probe(&g);
-    if (rc == ZK_ERR_NO_DEVICE) {
-        printf("SKIPPED: %s\n", zk_err_detail());
-        return TEST_SKIP;
-    }
-    CHECK_OK(rc);
-    if (rc)
-        return t_report("test_gpu_quot");
+    int code = ct_gpu_start("test_gpu_quot");
+    if (code != CT_GO_ON)
+        return code;
 #ifdef ZKGATE_HAVE_CUDA
-    printf("device: %s (sm_%d%d, %d SMs)\n", g.name, g.cc_major, g.cc_minor, g.multiprocessors);
-    t_seed();
-    memcpy(g_k.ext_init, p2_rc_ext_init, sizeof g_k.ext_init);
-    memcpy(g_k.internal, p2_rc_int, sizeof g_k.internal);
-    memcpy(g_k.ext_final, p2_rc_ext_final, sizeof g_k.ext_final);
-    memcpy(g_k.diag, p2_diag, sizeof g_k.diag);
+    ct_load_p2_consts(&g_k);
     CHECK_OK(zkc_arena_new(&g_arena, ARENA_BYTES));
     if (!g_arena)
         return t_report("test_gpu_quot");

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../test.h"
+#include "tests/prover/cuda_test.h"
 #include "common/error.h"
 #include "prover/backend.h"
 #include "prover/circuit.h"
@@ -289,13 +290,9 @@ int main(void)
     t_seed();
     zp_backend *be = NULL;
     int rc = zp_backend_open(&be, ZP_BACKEND_CUDA, 22, (size_t)512 << 20);
-    if (rc == ZK_ERR_NO_DEVICE) {
-        printf("SKIPPED: %s\n", zk_err_detail());
-        return TEST_SKIP;
-    }
-    CHECK_OK(rc);
-    if (rc)
-        return t_report("test_prove_backends");
+    int code = ct_device_gate(rc, "test_prove_backends");
+    if (code != CT_GO_ON)
+        return code;
     printf("device: %s\n", zp_backend_describe(be));
     test_choice();
     test_all_gates(be);
