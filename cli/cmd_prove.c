@@ -34,7 +34,8 @@ static void help(void)
            "  --backend B     auto (default; or $%s): the GPU when the CUDA backend is\n"
            "                  built and a device is present, else the CPU; cpu; cuda\n"
            "                  (fails when there is no usable device). Same proof bytes.\n"
-           "  --gpu-memory M  MiB of device memory to reserve (default: 90%% of free)\n"
+           "  --gpu-memory M  MiB of device memory to reserve (default: what the proof\n"
+           "                  needs)\n"
            "  --config FILE   a prover configuration (kind \"prover\": backend,\n"
            "                  gpu_memory_mib); the options above override it, and it\n"
            "                  overrides $%s\n"
@@ -142,8 +143,10 @@ int cmd_prove(int argc, char **argv)
     if (rc)
         return cli_fail(CMD, rc);
     const zp_vk *vk = cb_circuit_vk(ex_circuit(e));
+    /* the device memory this proof takes, unless told otherwise */
+    size_t arena = gpu_mib ? (size_t)gpu_mib << 20 : zp_prove_device_bytes(ex_circuit(e));
     zp_backend *be = NULL;
-    rc = zp_backend_open(&be, kind, vk->log_n + fri.log_blowup, (size_t)gpu_mib << 20);
+    rc = zp_backend_open(&be, kind, vk->log_n + fri.log_blowup, arena);
     if (rc) {
         ex_free(e);
         return cli_fail(CMD, rc);

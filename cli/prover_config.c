@@ -15,7 +15,7 @@ const cfg_field prover_config_spec[] = {
     {"backend", CFG_T_STRING, 0, offsetof(prover_config, backend), SZ(backend), 0, 0, NULL,
      "auto (the GPU when one is usable, else the CPU), cpu or cuda"},
     {"gpu_memory_mib", CFG_T_INT, 0, offsetof(prover_config, gpu_memory_mib), 0, 0, 1 << 24, NULL,
-     "MiB of device memory to reserve for proofs; 0: 90% of the free memory"},
+     "MiB of device memory to reserve for proofs; 0: what each proof needs"},
     CFG_END,
 };
 

@@ -11,7 +11,7 @@
 typedef struct prover_config {
     char kind[16];          /* always "prover" */
     char backend[8];        /* auto|cpu|cuda */
-    int64_t gpu_memory_mib; /* device memory to reserve; 0: 90% of the free memory */
+    int64_t gpu_memory_mib; /* device memory to reserve; 0: what the proof needs */
 } prover_config;
 
 /* The schema of prover_config. */

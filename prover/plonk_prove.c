@@ -586,6 +586,11 @@ static int zk_rows(prover *p, const zp_prove_opts *o)
     return rc;
 }
 
+size_t zp_prove_device_bytes(const cb_circuit *c)
+{
+    return zpg_bytes_needed(c);
+}
+
 int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_buf *proof,
              kb *public_inputs)
 {

@@ -50,6 +50,10 @@ typedef struct zp_prove_opts {
     zp_backend *backend;   /* NULL: the CPU; a CUDA backend runs the passes on its device */
 } zp_prove_opts;
 
+/* Returns: the device memory (bytes) a proof of c takes on the CUDA backend (the
+ * arena zp_backend_open must reserve for it; 0 for NULL). */
+size_t zp_prove_device_bytes(const cb_circuit *c);
+
 /* Proves that w (a partial witness of c, completed here) satisfies c.
  * Returns ZK_OK, the errors of cb_witness_solve (a missing value, a conflict or
  * an unsatisfied constraint, named), ZK_ERR_CRYPTO (no randomness), ZK_ERR_NOMEM
