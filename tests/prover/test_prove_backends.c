@@ -220,6 +220,19 @@ static void test_examples(zp_backend *be)
         CHECK_OK(zp_verify(cb_circuit_vk(ex_circuit(e)), pb, npi, b.data, b.len, 0, NULL));
         printf("%s %u%s: %zu-byte proofs %s\n", k[i].name, k[i].size, k[i].zk ? " zk" : "", b.len,
                a.len == b.len && memcmp(a.data, b.data, a.len) == 0 ? "identical" : "DIFFER");
+        /* an arena of exactly what zp_prove_device_bytes says is enough (zkgate prove
+         * asks for that much) */
+        zp_backend *exact = NULL;
+        const cb_circuit *c = ex_circuit(e);
+        CHECK_OK(zp_backend_open(&exact, ZP_BACKEND_CUDA,
+                                 cb_circuit_log_rows(c) + cb_circuit_vk(c)->fri.log_blowup,
+                                 zp_prove_device_bytes(c)));
+        uint64_t s3 = seed;
+        zp_prove_opts oe = {.rand = t_rand_source, .rand_ctx = &s3, .backend = exact};
+        b.len = 0;
+        CHECK_OK(ex_prove(e, &oe, &b, pb));
+        CHECK(a.len == b.len && memcmp(a.data, b.data, a.len) == 0);
+        zp_backend_free(exact);
         zk_buf_free(&a);
         zk_buf_free(&b);
         ex_free(e);
