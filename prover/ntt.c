@@ -101,6 +101,14 @@ typedef void (*scale_fn)(kb *x, size_t len, kb c);
  * skipping layers with h < min_h, with the factor c applied after a DIF or before
  * a DIT (KB_ONE: none); tw is the whole table. */
 typedef void (*tail_fn)(kb *x, size_t len, const kb *tw, int dit, size_t min_h, kb c);
+/* Two consecutive layers at once (radix 4) on the rows x, x + s, x + 2s, x + 3s
+ * (s elements apart): the layer with pairs 2s apart uses ta for (x, x + 2s) and tb
+ * for (x + s, x + 3s), the one with pairs s apart uses tc for both of its pairs,
+ * each twiddle indexed like bfly_fn's. DIF runs the wide layer first, DIT the
+ * narrow one: every element sees the same operations as in two radix-2 layers,
+ * with one load and store per two layers instead of two. */
+typedef void (*bfly4_fn)(kb *x, size_t s, const kb *ta, const kb *tb, const kb *tc, size_t len,
+                         size_t w, size_t t0);
 
 typedef struct kernels {
     bfly_fn dif, dit;
@@ -109,6 +117,7 @@ typedef struct kernels {
     scale_fn scale;
     size_t lanes; /* vector width; the bfly kernels are used when h*w >= lanes */
     const char *name;
+    bfly4_fn dif4, dit4; /* NULL: two radix-2 layers */
 } kernels;
 
 static void s_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
@@ -165,7 +174,7 @@ static void s_scale(kb *x, size_t len, kb c)
         x[k] = kb_mul(x[k], c);
 }
 
-static const kernels k_scalar = {s_dif, s_dit, NULL, NULL, NULL, s_scale, 1, "scalar"};
+static const kernels k_scalar = {s_dif, s_dit, NULL, NULL, NULL, s_scale, 1, "scalar", NULL, NULL};
 
 #if defined(__x86_64__)
 
@@ -223,7 +232,7 @@ T_AVX2 static void a2_scale(kb *x, size_t len, kb c)
     s_scale(x + k, len - k, c);
 }
 
-static const kernels k_avx2 = {a2_dif, a2_dit, NULL, NULL, NULL, a2_scale, 8, "avx2"};
+static const kernels k_avx2 = {a2_dif, a2_dit, NULL, NULL, NULL, a2_scale, 8, "avx2", NULL, NULL};
 
 /* ---- AVX-512: 16 lanes ---- */
 
@@ -475,8 +484,86 @@ T_AVX512 static void a5_scale(kb *x, size_t len, kb c)
     s_scale(x + k, len - k, c);
 }
 
-static const kernels k_avx512 = {a5_dif,  a5_dit,   a5_dif_small, a5_dit_small,
-                                 a5_tail, a5_scale, 16,           "avx512"};
+/* Radix-4 steps over 16 lanes of the four rows (see bfly4_fn). */
+#define A5_DIF4_STEP(TA, TB, TC)                                                                   \
+    do {                                                                                           \
+        __m512i a0_ = L16(x0 + k), a1_ = L16(x1 + k), a2_ = L16(x2 + k), a3_ = L16(x3 + k);        \
+        __m512i b0_ = kb16_add(a0_, a2_), b2_ = kb16_mul(sub_lazy16(a0_, a2_), (TA));              \
+        __m512i b1_ = kb16_add(a1_, a3_), b3_ = kb16_mul(sub_lazy16(a1_, a3_), (TB));              \
+        __m512i tc_ = (TC);                                                                        \
+        S16(x0 + k, kb16_add(b0_, b1_));                                                           \
+        S16(x1 + k, kb16_mul(sub_lazy16(b0_, b1_), tc_));                                          \
+        S16(x2 + k, kb16_add(b2_, b3_));                                                           \
+        S16(x3 + k, kb16_mul(sub_lazy16(b2_, b3_), tc_));                                          \
+    } while (0)
+#define A5_DIT4_STEP(TA, TB, TC)                                                                   \
+    do {                                                                                           \
+        __m512i tc_ = (TC), a0_ = L16(x0 + k), a2_ = L16(x2 + k);                                  \
+        __m512i v1_ = kb16_mul(L16(x1 + k), tc_), v3_ = kb16_mul(L16(x3 + k), tc_);                \
+        __m512i b0_ = kb16_add(a0_, v1_), b1_ = kb16_sub(a0_, v1_);                                \
+        __m512i b2_ = kb16_add(a2_, v3_), b3_ = kb16_sub(a2_, v3_);                                \
+        __m512i v2_ = kb16_mul(b2_, (TA)), w3_ = kb16_mul(b3_, (TB));                              \
+        S16(x0 + k, kb16_add(b0_, v2_));                                                           \
+        S16(x2 + k, kb16_sub(b0_, v2_));                                                           \
+        S16(x1 + k, kb16_add(b1_, w3_));                                                           \
+        S16(x3 + k, kb16_sub(b1_, w3_));                                                           \
+    } while (0)
+
+/* The three twiddle cases of A5_BFLY; the elements past the last whole vector go
+ * through the scalar kernel, layer by layer. */
+#define A5_BFLY4(STEP, DIT)                                                                        \
+    kb *x0 = x, *x1 = x + s, *x2 = x + 2 * s, *x3 = x + 3 * s;                                     \
+    size_t k = 0;                                                                                  \
+    if (w == 1) {                                                                                  \
+        for (; k + 16 <= len; k += 16)                                                             \
+            STEP(L16(ta + t0 + k), L16(tb + t0 + k), L16(tc + t0 + k));                            \
+    } else if (w % 16 == 0 && t0 % 16 == 0) {                                                      \
+        while (k + 16 <= len) {                                                                    \
+            size_t j = (t0 + k) / w, end = (j + 1) * w - t0;                                       \
+            __m512i va = _mm512_set1_epi32((int)ta[j]), vb = _mm512_set1_epi32((int)tb[j]);        \
+            __m512i vc = _mm512_set1_epi32((int)tc[j]);                                            \
+            if (end > len)                                                                         \
+                end = len;                                                                         \
+            for (; k + 16 <= end; k += 16)                                                         \
+                STEP(va, vb, vc);                                                                  \
+        }                                                                                          \
+    } else {                                                                                       \
+        for (; k + 16 <= len; k += 16)                                                             \
+            STEP(tw16(ta, w, t0 + k), tw16(tb, w, t0 + k), tw16(tc, w, t0 + k));                   \
+    }                                                                                              \
+    if (k < len)                                                                                   \
+    s_bfly4(x0 + k, s, ta, tb, tc, len - k, w, t0 + k, DIT)
+
+static void s_bfly4(kb *x, size_t s, const kb *ta, const kb *tb, const kb *tc, size_t len, size_t w,
+                    size_t t0, int dit)
+{
+    if (dit) {
+        s_dit(x, x + s, tc, len, w, t0);
+        s_dit(x + 2 * s, x + 3 * s, tc, len, w, t0);
+        s_dit(x, x + 2 * s, ta, len, w, t0);
+        s_dit(x + s, x + 3 * s, tb, len, w, t0);
+    } else {
+        s_dif(x, x + 2 * s, ta, len, w, t0);
+        s_dif(x + s, x + 3 * s, tb, len, w, t0);
+        s_dif(x, x + s, tc, len, w, t0);
+        s_dif(x + 2 * s, x + 3 * s, tc, len, w, t0);
+    }
+}
+
+T_AVX512 static void a5_dif4(kb *x, size_t s, const kb *ta, const kb *tb, const kb *tc, size_t len,
+                             size_t w, size_t t0)
+{
+    A5_BFLY4(A5_DIF4_STEP, 0);
+}
+
+T_AVX512 static void a5_dit4(kb *x, size_t s, const kb *ta, const kb *tb, const kb *tc, size_t len,
+                             size_t w, size_t t0)
+{
+    A5_BFLY4(A5_DIT4_STEP, 1);
+}
+
+static const kernels k_avx512 = {a5_dif,   a5_dit, a5_dif_small, a5_dit_small, a5_tail,
+                                 a5_scale, 16,     "avx512",     a5_dif4,      a5_dit4};
 #endif
 
 /* ---- back-end selection ------------------------------------------------------- */
@@ -603,11 +690,25 @@ static void leaf(const job *jb, kb *x, size_t n, int dit)
         k->tail(x, total, jb->tw, 1, jb->min_h, jb->scale);
     else if (dit && jb->scale != KB_ONE)
         k->scale(x, total, jb->scale);
+    size_t hs[64];
+    unsigned nl = 0;
     for (size_t step = 1; step < n; step <<= 1) {
         size_t h = dit ? step : n / (2 * step);
-        if ((dit && h < jb->min_h) || (tail && h < 32))
+        if (!((dit && h < jb->min_h) || (tail && h < 32)))
+            hs[nl++] = h;
+    }
+    bfly4_fn f4 = dit ? k->dit4 : k->dif4;
+    for (unsigned i = 0; i < nl; i++) {
+        size_t h = hs[i], hh = h * w;
+        /* consecutive layers h and 2h (in either order) in one radix-4 pass */
+        size_t lo = i + 1 < nl && hs[i + 1] < h ? hs[i + 1] : h;
+        if (f4 && i + 1 < nl && lo * w >= k->lanes) {
+            size_t s = lo * w;
+            for (size_t base = 0; base < total; base += 4 * s)
+                f4(x + base, s, jb->tw + 2 * lo, jb->tw + 3 * lo, jb->tw + lo, s, w, 0);
+            i++;
             continue;
-        size_t hh = h * w;
+        }
         const kb *tw = jb->tw + h;
         small_fn sm = dit ? k->dit_small : k->dif_small;
         if (hh < k->lanes && sm && (w & (w - 1)) == 0 && total % 32 == 0) {
@@ -641,14 +742,33 @@ static void outer_tiles(void *arg, size_t b, size_t e)
     kb buf[(1u << OUTER_MAX_LOG) * TILE] __attribute__((aligned(64)));
     size_t R = o->r_blocks, C = o->c_rows, span = o->span;
     bfly_fn f = o->dit ? jb->k->dit : jb->k->dif;
+    bfly4_fn f4 = o->dit ? jb->k->dit4 : jb->k->dif4;
+    size_t hrs[OUTER_MAX_LOG];
+    unsigned nl = 0;
+    for (size_t step = 1; step < R; step <<= 1) {
+        size_t hr = o->dit ? step : R / (2 * step);
+        if (!(o->dit && hr * C < jb->min_h))
+            hrs[nl++] = hr;
+    }
     for (size_t tile = b; tile < e; tile++) {
         size_t t0 = tile * TILE, lanes = span - t0 < TILE ? span - t0 : TILE;
         for (size_t r = 0; r < R; r++)
             memcpy(buf + r * TILE, o->x + r * span + t0, lanes * sizeof(kb));
-        for (size_t step = 1; step < R; step <<= 1) {
-            size_t hr = o->dit ? step : R / (2 * step), h = hr * C;
-            if (o->dit && h < jb->min_h)
+        for (unsigned i = 0; i < nl; i++) {
+            size_t hr = hrs[i], h = hr * C;
+            if (f4 && i + 1 < nl) {
+                /* layers hr and 2hr (in either order) in one radix-4 pass */
+                size_t lr = hrs[i + 1] < hr ? hrs[i + 1] : hr, hl = lr * C;
+                for (size_t r = 0; r < R; r++) {
+                    if (r & 3 * lr)
+                        continue;
+                    size_t off = (r & (lr - 1)) * C;
+                    f4(buf + r * TILE, lr * TILE, jb->tw + 2 * hl + off, jb->tw + 3 * hl + off,
+                       jb->tw + hl + off, lanes, jb->w, t0);
+                }
+                i++;
                 continue;
+            }
             for (size_t r = 0; r < R; r++) {
                 if (r & hr)
                     continue;
