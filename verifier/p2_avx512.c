@@ -92,22 +92,28 @@ TI static inline __m512i dbl16(__m512i x)
     return kb16_add(x, x);
 }
 
-/* The external layer. Each chunk of 4 gets circ(2, 3, 1, 1) in 11 additions (15
- * when each row is built from t on its own): with t = x0 + x1 + x2 + x3, u = t + x1 and w = t + x3,
- * y0 = u + (x0 + x1), y1 = u + 2 x2, y2 = w + (x2 + x3), y3 = w + 2 x0; then each
- * element gains the sum of its residue class mod 4. */
+/* One chunk of 4 of the external layer: circ(2, 3, 1, 1) in 11 additions (15
+ * when each row is built from t on its own): with t = x0 + x1 + x2 + x3, u = t + x1 and
+ * w = t + x3, y0 = u + (x0 + x1), y1 = u + 2 x2, y2 = w + (x2 + x3), y3 = w + 2 x0. */
+TI static inline void m4_chunk(__m512i *v)
+{
+    __m512i x0 = v[0], x1 = v[1], x2 = v[2], x3 = v[3];
+    __m512i s01 = kb16_add(x0, x1), s23 = kb16_add(x2, x3);
+    __m512i t = kb16_add(s01, s23);
+    __m512i u = kb16_add(t, x1), w = kb16_add(t, x3);
+    v[0] = kb16_add(u, s01);
+    v[1] = kb16_add(u, dbl16(x2));
+    v[2] = kb16_add(w, s23);
+    v[3] = kb16_add(w, dbl16(x0));
+}
+
+/* The external layer: each chunk of 4 (m4_chunk), then each element gains the sum
+ * of its residue class mod 4. */
 TI static inline void ext16(__m512i v[P2_WIDTH])
 {
 #pragma GCC unroll 4
     for (int c = 0; c < 16; c += 4) {
-        __m512i x0 = v[c], x1 = v[c + 1], x2 = v[c + 2], x3 = v[c + 3];
-        __m512i s01 = kb16_add(x0, x1), s23 = kb16_add(x2, x3);
-        __m512i t = kb16_add(s01, s23);
-        __m512i u = kb16_add(t, x1), w = kb16_add(t, x3);
-        v[c] = kb16_add(u, s01);
-        v[c + 1] = kb16_add(u, dbl16(x2));
-        v[c + 2] = kb16_add(w, s23);
-        v[c + 3] = kb16_add(w, dbl16(x0));
+        m4_chunk(v + c);
     }
 #pragma GCC unroll 4
     for (int i = 0; i < 4; i++) {
@@ -386,14 +392,7 @@ T __attribute__((noinline)) static void sb_ext(__m512i *restrict x, const kb *rc
         sb_one(x, (c / 4) * 3, rcm);
         sb_one(x, (c / 4) * 3 + 1, rcm);
         sb_one(x, (c / 4) * 3 + 2, rcm);
-        __m512i x0 = v[c], x1 = v[c + 1], x2 = v[c + 2], x3 = v[c + 3];
-        __m512i s01 = kb16_add(x0, x1), s23 = kb16_add(x2, x3);
-        __m512i t = kb16_add(s01, s23);
-        __m512i u = kb16_add(t, x1), w = kb16_add(t, x3);
-        v[c] = kb16_add(u, s01);
-        v[c + 1] = kb16_add(u, dbl16(x2));
-        v[c + 2] = kb16_add(w, s23);
-        v[c + 3] = kb16_add(w, dbl16(x0));
+        m4_chunk(v + c);
     }
 #pragma GCC unroll 4
     for (int i = 0; i < 4; i++) {
