@@ -614,6 +614,7 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
     fri_proof fproof;
     memset(&fproof, 0, sizeof fproof);
     gpu_ctx *gpu = opts ? zp_backend_gpu(opts->backend) : NULL;
+    size_t proof_len0 = proof->len; /* a failed proof appends nothing */
     p.trace = malloc(p.n * ZP_WIRES * sizeof(kb));
     p.wires_lde = gpu ? NULL : malloc(p.nl * ZP_WIRES * sizeof(kb));
     int rc = ZK_OK;
@@ -774,6 +775,8 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
     if (!rc && public_inputs)
         memcpy(public_inputs, pi, c->npi * sizeof *pi);
 done:
+    if (rc)
+        proof->len = proof_len0;
     st.total = now() - t0;
     if (opts && opts->stats)
         *opts->stats = st;

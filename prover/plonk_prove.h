@@ -60,7 +60,7 @@ size_t zp_prove_device_bytes(const cb_circuit *c);
  * (on a device: the memory the circuit needs and what the arena has),
  * ZK_ERR_DEVICE (a CUDA call failed, named), ZK_ERR_TOO_LARGE (the proof exceeds
  * ZP_MAX_PROOF_BYTES).
- * Out: proof (appended; its cap must allow the proof), public_inputs
+ * Out: proof (appended, nothing on failure; its cap must allow the proof), public_inputs
  * (cb_circuit_num_public_inputs values; may be NULL when there are none). */
 int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_buf *proof,
              kb *public_inputs) __attribute__((warn_unused_result));

@@ -23,9 +23,11 @@
 #define MAX_PI 32
 
 #ifdef ZKGATE_TEST_EMU
+#include "prover/gpu_internal.h"
 #include "prover/plonk_gpu.h"
 
 extern size_t zkc_emu_bytes_to_device, zkc_emu_bytes_to_host; /* zkc_emu.c */
+extern long zkc_emu_fail_alloc_in, zkc_emu_fail_copy_in;
 extern size_t zkc_emu_arena_peak;
 size_t zkc_emu_arena_leftovers(void);
 void zkc_emu_arena_scrub(void);
@@ -298,6 +300,64 @@ static void test_choice(void)
 #endif
 }
 
+#ifdef ZKGATE_TEST_EMU
+/* Every arena allocation, then every copy between host and device (row and sibling
+ * reads included), failing in turn: the proof fails with the injected failure's
+ * detail (an error is neither swallowed nor its detail overwritten), appends
+ * nothing to the proof, leaves the arena holding nothing but the cached
+ * preprocessed columns, and leaks nothing (the sanitizer build); the next proof is
+ * the same bytes. The cache is forgotten before each proof so that its upload
+ * fails in turn too. */
+static void test_injected(zp_backend *be)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset("test", &fri));
+    cb_circuit *c = NULL;
+    cb_witness *w = NULL;
+    CHECK_OK(build_all_gates(&c, &w, &fri, 1, 1));
+    if (!c || !w)
+        return;
+    gpu_ctx *g = zp_backend_gpu(be);
+    uint64_t seed = t_rand();
+    proved ref;
+    CHECK_OK(prove_with(c, w, be, seed, &ref));
+    static const char *what[2] = {"arena allocation", "copy"};
+    for (int kind = 0; kind < 2; kind++) {
+        long *knob = kind ? &zkc_emu_fail_copy_in : &zkc_emu_fail_alloc_in, k, fails = 0;
+        for (k = 1;; k += k < 64 ? 1 : k / 16) {
+            memset(&g->pre_key, 0xa5, sizeof g->pre_key);
+            *knob = k;
+            proved p;
+            int rc = prove_with(c, w, be, seed, &p);
+            long left = *knob;
+            *knob = 0;
+            if (left > 0) { /* fewer than k calls: the proof ran clean */
+                CHECK_OK(rc);
+                CHECK(p.proof.len == ref.proof.len &&
+                      memcmp(p.proof.data, ref.proof.data, ref.proof.len) == 0);
+                zk_buf_free(&p.proof);
+                break;
+            }
+            fails++;
+            CHECK_MSG(rc != ZK_OK, "%s %ld failed and the proof succeeded", what[kind], k);
+            CHECK_MSG(rc == ZK_OK || strstr(zk_err_detail(), "injected") != NULL,
+                      "%s %ld: the detail lost the cause: %s", what[kind], k, zk_err_detail());
+            CHECK_MSG(p.proof.len == 0, "%s %ld: %zu bytes appended by a failed proof", what[kind],
+                      k, p.proof.len);
+            CHECK_MSG(zkc_arena_used(g->arena) == g->pre_end,
+                      "%s %ld: the arena holds %zu bytes after the proof, the cache %zu",
+                      what[kind], k, zkc_arena_used(g->arena), g->pre_end);
+            zk_buf_free(&p.proof);
+        }
+        printf("injected: %ld %s failures, then a clean proof\n", fails, what[kind]);
+        CHECK(fails > 0);
+    }
+    zk_buf_free(&ref.proof);
+    cb_witness_free(w);
+    cb_circuit_free(c);
+}
+#endif
+
 int main(void)
 {
     t_seed();
@@ -312,6 +372,9 @@ int main(void)
     test_big_blowup(be);
     test_examples(be);
     test_too_small();
+#ifdef ZKGATE_TEST_EMU
+    test_injected(be);
+#endif
     zp_backend_free(be);
     return t_report("test_prove_backends");
 }

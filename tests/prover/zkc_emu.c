@@ -13,7 +13,9 @@
  * device faults) is the gpu-labelled tests' job on a real device.
  *
  * ZKC_EMU_NO_DEVICE=1 in the environment makes the probe report no device, so
- * tests reach the backend's fallback and refusal paths. */
+ * tests reach the backend's fallback and refusal paths. zkc_emu_fail_alloc_in and
+ * zkc_emu_fail_copy_in inject a failure into the k-th arena allocation or the k-th
+ * copy/gather, so tests reach every error path of the device's callers. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +53,15 @@ int zkc_probe(gpu_info *out)
         out->multiprocessors = 1;
     }
     return ZK_OK;
+}
+
+/* Failure injection (tests): when one is k > 0, the k-th arena allocation (or copy
+ * between host and "device", or gather) from then on fails, and it goes back to 0. */
+long zkc_emu_fail_alloc_in, zkc_emu_fail_copy_in;
+
+static int injected(long *k)
+{
+    return *k > 0 && --*k == 0;
 }
 
 int zkc_set_device(int ordinal)
@@ -131,6 +142,8 @@ int zkc_arena_alloc(zkc_arena *a, size_t bytes, void **out)
     if (!a || !out)
         return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_arena_alloc: NULL argument");
     *out = NULL;
+    if (injected(&zkc_emu_fail_alloc_in))
+        return zk_err_set(ZK_ERR_NOMEM, "device arena: injected allocation failure (emulation)");
     size_t start = (a->used + EMU_ALIGN - 1) / EMU_ALIGN * EMU_ALIGN;
     if (start > a->size || bytes > a->size - start)
         return zk_err_set(ZK_ERR_NOMEM,
@@ -206,8 +219,15 @@ void zkc_host_free(void *p)
 /* Bytes copied to and from the "device" so far: tests check what crosses PCIe. */
 size_t zkc_emu_bytes_to_device, zkc_emu_bytes_to_host;
 
+#define COPY_INJECTED(fn)                                                                          \
+    do {                                                                                           \
+        if (injected(&zkc_emu_fail_copy_in))                                                       \
+            return zk_err_set(ZK_ERR_DEVICE, "%s: injected copy failure (emulation)", fn);         \
+    } while (0)
+
 int zkc_to_device(void *dst, const void *src, size_t bytes)
 {
+    COPY_INJECTED("zkc_to_device");
     zkc_emu_bytes_to_device += bytes;
     if (bytes)
         memmove(dst, src, bytes);
@@ -216,6 +236,7 @@ int zkc_to_device(void *dst, const void *src, size_t bytes)
 
 int zkc_to_host(void *dst, const void *src, size_t bytes)
 {
+    COPY_INJECTED("zkc_to_host");
     zkc_emu_bytes_to_host += bytes;
     if (bytes)
         memmove(dst, src, bytes);
@@ -228,6 +249,7 @@ int zkc_gather32(zkc_arena *arena, void *out_host, const void *src, const uint64
         return ZK_OK;
     if (!arena || !out_host || !src || !idx)
         return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_gather32: NULL argument");
+    COPY_INJECTED("zkc_gather32");
     for (size_t i = 0; i < n; i++)
         memcpy((unsigned char *)out_host + 32 * i, (const unsigned char *)src + 32 * idx[i], 32);
     zkc_emu_bytes_to_host += 32 * n;
