@@ -128,10 +128,13 @@ int cmd_prove(int argc, char **argv)
         backend = pc.backend;
         from = config;
     }
-    if (!backend && (backend = getenv(ZP_BACKEND_ENV)) != NULL)
+    const char *env = getenv(ZP_BACKEND_ENV); /* set but empty: as if unset */
+    if (!backend && env && *env) {
+        backend = env;
         from = "$" ZP_BACKEND_ENV;
+    }
     zp_backend_kind kind = ZP_BACKEND_AUTO;
-    if (backend && *backend && zp_backend_parse(backend, &kind) != ZK_OK)
+    if (backend && zp_backend_parse(backend, &kind) != ZK_OK)
         return cli_usage(CMD, "%s (from %s)", zk_err_detail(), from);
     fri_params fri;
     int rc = fri_preset(preset, &fri);
