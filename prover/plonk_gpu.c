@@ -2,6 +2,7 @@
  * plonk_prove.c, the kernels in prover/cuda/. */
 #include "prover/plonk_gpu.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,9 +147,18 @@ void zpg_free(zpg *d)
         return;
     /* with zero knowledge the arena's next user must see nothing of this witness:
      * everything above the mark (trace, LDEs, quotient, F, the FRI layers) is
-     * zeroed (a device failing here has nothing left to protect) */
-    if (d->zk)
-        (void)zkc_arena_zero(d->g->arena, d->mark);
+     * zeroed (a device failing here has nothing left to protect, and its detail
+     * must not replace that of the error which ended the proof: kept and put back) */
+    if (d->zk) {
+        char keep[512];
+        snprintf(keep, sizeof keep, "%s", zk_err_detail());
+        if (zkc_arena_zero(d->g->arena, d->mark) != ZK_OK) {
+            if (keep[0])
+                (void)zk_err_set(ZK_ERR_DEVICE, "%s", keep);
+            else
+                zk_err_clear();
+        }
+    }
     zkc_arena_release(d->g->arena, d->mark);
     free(d);
 }

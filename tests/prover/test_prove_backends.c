@@ -28,6 +28,7 @@
 
 extern size_t zkc_emu_bytes_to_device, zkc_emu_bytes_to_host; /* zkc_emu.c */
 extern long zkc_emu_fail_alloc_in, zkc_emu_fail_copy_in;
+extern int zkc_emu_fail_zero;
 extern size_t zkc_emu_arena_peak;
 size_t zkc_emu_arena_leftovers(void);
 void zkc_emu_arena_scrub(void);
@@ -352,6 +353,17 @@ static void test_injected(zp_backend *be)
         printf("injected: %ld %s failures, then a clean proof\n", fails, what[kind]);
         CHECK(fails > 0);
     }
+    /* the zero-knowledge proof's arena cannot be zeroed either once it has failed (a
+     * device gone bad): the error that ended the proof keeps its detail */
+    zkc_emu_fail_alloc_in = 8;
+    zkc_emu_fail_zero = 1;
+    proved p;
+    CHECK_ERR(prove_with(c, w, be, seed, &p), ZK_ERR_NOMEM);
+    CHECK_MSG(strstr(zk_err_detail(), "injected allocation failure") != NULL,
+              "the cause's detail was replaced: %s", zk_err_detail());
+    zkc_emu_fail_zero = 0;
+    zkc_emu_fail_alloc_in = 0;
+    zk_buf_free(&p.proof);
     zk_buf_free(&ref.proof);
     cb_witness_free(w);
     cb_circuit_free(c);

@@ -15,7 +15,8 @@
  * ZKC_EMU_NO_DEVICE=1 in the environment makes the probe report no device, so
  * tests reach the backend's fallback and refusal paths. zkc_emu_fail_alloc_in and
  * zkc_emu_fail_copy_in inject a failure into the k-th arena allocation or the k-th
- * copy/gather, so tests reach every error path of the device's callers. */
+ * copy/gather, zkc_emu_fail_zero into every zkc_arena_zero, so tests reach every
+ * error path of the device's callers. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,7 @@ int zkc_probe(gpu_info *out)
 /* Failure injection (tests): when one is k > 0, the k-th arena allocation (or copy
  * between host and "device", or gather) from then on fails, and it goes back to 0. */
 long zkc_emu_fail_alloc_in, zkc_emu_fail_copy_in;
+int zkc_emu_fail_zero; /* zkc_arena_zero fails (a device gone bad) */
 
 static int injected(long *k)
 {
@@ -187,6 +189,8 @@ int zkc_arena_zero(zkc_arena *a, size_t from)
 {
     if (!a)
         return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_arena_zero: NULL arena");
+    if (zkc_emu_fail_zero)
+        return zk_err_set(ZK_ERR_DEVICE, "zkc_arena_zero: injected failure (emulation)");
     if (from < a->used)
         memset(a->base + from, 0, a->used - from);
     return ZK_OK;
