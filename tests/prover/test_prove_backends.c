@@ -370,6 +370,62 @@ static void test_injected(zp_backend *be)
 }
 #endif
 
+#ifdef ZKGATE_TEST_EMU
+/* The preprocessed columns' cache when proofs of two circuits alternate and when
+ * another caller holds arena memory: every proof is the CPU's bytes, the arena
+ * goes back to what the other caller holds (plus the cache), and the columns are
+ * sent again only when the cache could not serve. */
+static void test_cache(zp_backend *be)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset("test", &fri));
+    cb_circuit *c[2] = {NULL, NULL};
+    cb_witness *w[2] = {NULL, NULL};
+    CHECK_OK(build_all_gates(&c[0], &w[0], &fri, 0, 1));
+    CHECK_OK(build_all_gates(&c[1], &w[1], &fri, 1, 3));
+    if (!c[0] || !c[1] || !w[0] || !w[1])
+        return;
+    gpu_ctx *g = zp_backend_gpu(be);
+    uint64_t seed = t_rand();
+    proved ref[2];
+    for (int i = 0; i < 2; i++)
+        CHECK_OK(prove_with(c[i], w[i], NULL, seed, &ref[i]));
+    /* held: 0 none, 1 some memory above whatever is there, taken before the proof */
+    static const int plan[][2] = {{0, 0}, {1, 0}, {0, 0}, {0, 0}, {0, 1}, {0, 1},
+                                  {1, 1}, {0, 0}, {1, 0}, {1, 1}, {0, 1}};
+    for (size_t s = 0; s < sizeof plan / sizeof plan[0]; s++) {
+        int i = plan[s][0], hold = plan[s][1];
+        size_t mark = zkc_arena_mark(g->arena);
+        void *other = NULL;
+        if (hold)
+            CHECK_OK(zkc_arena_alloc(g->arena, (size_t)3 << 20, &other));
+        size_t before = zkc_arena_used(g->arena), up0 = BYTES_UP();
+        int hit = !hold && g->pre_end && before == g->pre_end &&
+                  memcmp(&g->pre_key, &cb_circuit_vk(c[i])->digest, sizeof g->pre_key) == 0;
+        proved p;
+        CHECK_OK(prove_with(c[i], w[i], be, seed, &p));
+        CHECK_MSG(p.proof.len == ref[i].proof.len &&
+                      memcmp(p.proof.data, ref[i].proof.data, p.proof.len) == 0,
+                  "step %zu: circuit %d%s: not the CPU's proof", s, i, hold ? " (held)" : "");
+        if (hold)
+            CHECK_EQ(zkc_arena_used(g->arena), before);
+        else
+            CHECK_EQ(zkc_arena_used(g->arena), g->pre_end);
+        size_t n = (size_t)1 << cb_circuit_log_rows(c[i]), nl = n << fri.log_blowup;
+        size_t pre = (n + nl) * ZP_NUM_PREPROCESSED * sizeof(kb), up = BYTES_UP() - up0;
+        CHECK_MSG(up >= pre || hit, "step %zu: columns not sent and no cache", s);
+        CHECK_MSG(up < pre || !hit, "step %zu: columns sent again", s);
+        zk_buf_free(&p.proof);
+        zkc_arena_release(g->arena, hold ? mark : zkc_arena_used(g->arena));
+    }
+    for (int i = 0; i < 2; i++) {
+        zk_buf_free(&ref[i].proof);
+        cb_witness_free(w[i]);
+        cb_circuit_free(c[i]);
+    }
+}
+#endif
+
 int main(void)
 {
     t_seed();
@@ -386,6 +442,7 @@ int main(void)
     test_too_small();
 #ifdef ZKGATE_TEST_EMU
     test_injected(be);
+    test_cache(be);
 #endif
     zp_backend_free(be);
     return t_report("test_prove_backends");
