@@ -107,6 +107,7 @@ case $stage in
   build) do_build ;;
   test) do_test ;;
   bench) do_bench ;;
-  all) do_build && do_test; t=$?; do_bench; b=$?; [ $t -eq 0 ] && [ $b -eq 0 ] ;;
+  all) do_build || exit 1 # nothing to test or measure without a build
+       do_test; t=$?; do_bench; b=$?; [ $t -eq 0 ] && [ $b -eq 0 ] ;;
   *) echo "usage: bash scripts/gpu-check.sh build|test|bench|all" >&2; exit 2 ;;
 esac
