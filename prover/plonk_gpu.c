@@ -109,6 +109,8 @@ int zpg_fri(zpg *d, tr_state *t, const fri_params *p, fri_prover **out, uint32_t
 #include "prover/cuda/zkc_open.h"
 #include "prover/cuda/zkc_quot.h"
 
+_Static_assert(ZKC_QUOT_TERMS == ZPG_QUOT_TERMS, "the quotient kernel's term count");
+
 /* Where an adopted tree's data is on the device. */
 typedef struct tree_src {
     struct zpg *d;

@@ -28,6 +28,11 @@
 
 typedef struct zpg zpg;
 
+/* The powers of alpha zpg_quotient takes: one per quotient term (236 gate
+ * constraints, L_0 (Z - 1), 11 permutation chunks); plonk_prove.c's NUM_TERMS and
+ * the kernel's ZKC_QUOT_TERMS are checked against it at compile time. */
+#define ZPG_QUOT_TERMS 248
+
 /* Returns: the device memory (bytes) a proof of c takes: the resident columns,
  * the largest Merkle tree and the passes' scratch. */
 size_t zpg_bytes_needed(const cb_circuit *c);
@@ -57,7 +62,8 @@ int zpg_commit_perm(zpg *d, const kb *salt, unsigned cap_log, mt_tree **tree)
     __attribute__((warn_unused_result));
 
 /* The quotient's coefficients: its values on g H_{4n} (quot_range's), then the
- * coset inverse NTT. Args: apow: the 248 powers of alpha; pi_hash: 8 elements.
+ * coset inverse NTT. Args: apow: the ZPG_QUOT_TERMS powers of alpha; pi_hash: 8
+ * elements.
  * Out: out: 4n x 4 (row-major), the coefficients of the quotient. */
 int zpg_quotient(zpg *d, const kb4 *apow, kb4 beta, kb4 gamma, const kb *pi_hash, kb *out)
     __attribute__((warn_unused_result));

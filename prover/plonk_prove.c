@@ -20,6 +20,7 @@
 #define NUM_GATE_TERMS 236 /* zp_gate_total_constraints() */
 #define NUM_PERM_TERMS (1 + ZP_PERM_CHUNKS)
 #define NUM_TERMS      (NUM_GATE_TERMS + NUM_PERM_TERMS)
+_Static_assert(NUM_TERMS == ZPG_QUOT_TERMS, "the device path's quotient term count");
 
 static double now(void)
 {

@@ -37,6 +37,7 @@ extern "C" int zkc_arena_new(zkc_arena **out, size_t bytes)
         return zk_err_set(ZK_ERR_NOMEM, "zkc_arena_new");
     a->size = bytes;
     a->used = 0;
+    a->high = 0;
     a->base = nullptr;
     cudaError_t e = cudaMalloc(reinterpret_cast<void **>(&a->base), bytes);
     if (e != cudaSuccess) {
@@ -87,6 +88,8 @@ extern "C" int zkc_arena_alloc(zkc_arena *a, size_t bytes, void **out)
                           bytes, avail, a->used, a->size);
     *out = a->base + a->used;
     a->used += need;
+    if (a->used > a->high)
+        a->high = a->used;
     return ZK_OK;
 }
 
@@ -168,9 +171,12 @@ extern "C" int zkc_arena_zero(zkc_arena *a, size_t from)
 {
     if (!a)
         return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_arena_zero: NULL arena");
-    if (from >= a->used)
+    // up to the most handed out: scratch released before now may still hold data
+    size_t top = a->used > a->high ? a->used : a->high;
+    if (from >= top)
         return ZK_OK;
-    ZKC_CHECK(cudaMemset(a->base + from, 0, a->used - from));
+    ZKC_CHECK(cudaMemset(a->base + from, 0, top - from));
+    a->high = a->used;
     return ZK_OK;
 }
 

@@ -41,6 +41,8 @@ struct zkc_arena {
     char *base;  // the one cudaMalloc
     size_t size; // its bytes
     size_t used; // bytes handed out (the bump pointer)
+    size_t high; // the most handed out since the last zkc_arena_zero (released scratch
+                 // below it may still hold data)
 };
 
 // Gives the arena back to where it was when the scope began, on every exit path.

@@ -60,8 +60,9 @@ size_t zkc_arena_used(const zkc_arena *a);
  * Returns ZK_OK, or ZK_ERR_NOMEM saying how many bytes were needed and how many are
  * available (nothing is handed out then). */
 int zkc_arena_alloc(zkc_arena *a, size_t bytes, void **out);
-/* Sets every byte handed out at or above `from` (a mark) to zero: a proof with
- * zero knowledge leaves nothing of its witness for the arena's next user. */
+/* Sets every byte at or above `from` (a mark) that was handed out since the last
+ * call to zero, including scratch already given back: a proof with zero knowledge
+ * leaves nothing of its witness for the arena's next user, also when it failed. */
 int zkc_arena_zero(zkc_arena *a, size_t from);
 /* A mark to release back to: everything handed out after it is forgotten. */
 size_t zkc_arena_mark(const zkc_arena *a);

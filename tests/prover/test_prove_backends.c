@@ -327,6 +327,7 @@ static void test_injected(zp_backend *be)
         long *knob = kind ? &zkc_emu_fail_copy_in : &zkc_emu_fail_alloc_in, k, fails = 0;
         for (k = 1;; k += k < 64 ? 1 : k / 16) {
             memset(&g->pre_key, 0xa5, sizeof g->pre_key);
+            zkc_emu_arena_scrub();
             *knob = k;
             proved p;
             int rc = prove_with(c, w, be, seed, &p);
@@ -348,6 +349,11 @@ static void test_injected(zp_backend *be)
             CHECK_MSG(zkc_arena_used(g->arena) == g->pre_end,
                       "%s %ld: the arena holds %zu bytes after the proof, the cache %zu",
                       what[kind], k, zkc_arena_used(g->arena), g->pre_end);
+            /* zero knowledge: nothing of the witness stays in the arena, neither in
+             * the proof's buffers nor in scratch released before the failure */
+            size_t residue = zkc_emu_arena_leftovers();
+            CHECK_MSG(residue == 0, "%s %ld: %zu non-zero bytes left in the arena", what[kind], k,
+                      residue);
             zk_buf_free(&p.proof);
         }
         printf("injected: %ld %s failures, then a clean proof\n", fails, what[kind]);

@@ -191,8 +191,9 @@ int zkc_arena_zero(zkc_arena *a, size_t from)
         return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_arena_zero: NULL arena");
     if (zkc_emu_fail_zero)
         return zk_err_set(ZK_ERR_DEVICE, "zkc_arena_zero: injected failure (emulation)");
-    if (from < a->used)
-        memset(a->base + from, 0, a->used - from);
+    size_t top = a->used > a->high ? a->used : a->high; /* released scratch too */
+    if (from < top)
+        memset(a->base + from, 0, top - from);
     return ZK_OK;
 }
 
@@ -375,12 +376,15 @@ int zkc_lde_dev(const zkc_ntt_plan *plan, zkc_arena *arena, uint32_t *out, const
 {
     if (!plan || !arena || !out || !in)
         return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_lde_dev: NULL argument");
-    /* the kernels' scratch: a copy of the input */
-    size_t mark = zkc_arena_mark(arena);
+    /* the kernels' scratch: a copy of the input, written as the kernels write it
+     * (released, it keeps the data until overwritten: what zkc_arena_zero must reach) */
+    size_t mark = zkc_arena_mark(arena), bytes = cols * ((size_t)1 << log_n) * sizeof(uint32_t);
     void *scratch;
-    int rc = zkc_arena_alloc(arena, cols * ((size_t)1 << log_n) * sizeof(uint32_t), &scratch);
-    if (!rc)
+    int rc = zkc_arena_alloc(arena, bytes, &scratch);
+    if (!rc) {
+        memcpy(scratch, in, bytes);
         rc = ntt_lde(plan->cpu, out, in, log_n, log_blowup, cols, (ntt_layout)layout, shift);
+    }
     zkc_arena_release(arena, mark);
     return rc;
 }
