@@ -196,8 +196,10 @@ int fri_prove_commit_with(fri_prover **out, tr_state *t, const fri_params *p, un
             tr_observe_digest(t, &cap[c]);
         kb4 beta = tr_sample_ext(t);
         if ((rc = ops->fold(ctx, i, rows, a, kb_inv(shift), kb_inv(kb_root_of_unity(s.log_size[i])),
-                            beta)))
+                            beta))) {
+            zk_err_wrap(rc, "FRI layer %u: ", i);
             goto fail;
+        }
         shift = kb_pow(shift, (uint64_t)1 << a);
     }
     size_t m = (size_t)1 << s.log_size[s.nlayers];

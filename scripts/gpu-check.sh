@@ -35,9 +35,10 @@ use_bundle() {
          "(run scripts/gpu-deps.sh where the package lists are, and carry .gpu-deps)" >&2
     exit 2
   fi
-  if [ ! -d "$root" ]; then
-    mkdir -p "$root"
+  if [ ! -e "$root/.unpacked" ]; then # a stamp: an interrupted unpack starts over
+    rm -rf "$root" && mkdir -p "$root"
     for f in .gpu-deps/*.deb; do dpkg-deb -x "$f" "$root" || exit 2; done
+    touch "$root/.unpacked"
   fi
   lib="$root/usr/lib/x86_64-linux-gnu:$root/lib/x86_64-linux-gnu"
   export PATH="$root/usr/bin:$PATH"
