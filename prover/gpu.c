@@ -205,6 +205,7 @@ void gpu_ctx_free(gpu_ctx *ctx)
     if (!ctx)
         return;
     zkc_arena_free(ctx->arena);
+    zkc_host_free(ctx->pinned);
     zkc_ntt_plan_free(ctx->plan);
     free(ctx);
 }

@@ -55,6 +55,12 @@ void zpg_free(zpg *d)
     (void)d;
 }
 
+kb *zpg_host_trace(zpg *d)
+{
+    (void)d;
+    return NULL;
+}
+
 int zpg_commit_wires(zpg *d, const kb *trace, const kb *salt, unsigned cap_log, mt_tree **tree)
 {
     (void)d, (void)trace, (void)salt, (void)cap_log, (void)tree;
@@ -260,12 +266,25 @@ int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
         rc = take(d, N * 4, &d->f);
     if (!rc)
         rc = take(d, n * 4, &d->wt);
+    size_t pinned = n * ZP_WIRES * sizeof(kb);
+    if (!rc && g->pinned_bytes < pinned) { /* grown once, kept for the next proofs */
+        zkc_host_free(g->pinned);
+        g->pinned = NULL;
+        g->pinned_bytes = 0;
+        if ((rc = zkc_host_alloc(&g->pinned, pinned)) == ZK_OK)
+            g->pinned_bytes = pinned;
+    }
     if (rc) {
         zpg_free(d);
         return zk_err_wrap(rc, "GPU prover: ");
     }
     *out = d;
     return ZK_OK;
+}
+
+kb *zpg_host_trace(zpg *d)
+{
+    return d->g->pinned;
 }
 
 /* mt_row_reader for the committed matrices: one row copied back from the device. */

@@ -43,6 +43,11 @@ size_t zpg_bytes_needed(const cb_circuit *c);
  * ZK_ERR_DEVICE or ZK_ERR_NO_DEVICE. */
 int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c) __attribute__((warn_unused_result));
 
+/* Returns: a page-locked host buffer of n x ZP_WIRES elements for the trace (the
+ * witness is solved straight into it, and it goes to the device at full PCIe
+ * speed); owned by the gpu_ctx and reused by its next proof. */
+kb *zpg_host_trace(zpg *d);
+
 /* Gives the buffers back to the arena; NULL is fine. Trees adopted from this zpg
  * must be freed first (their rows are read from its buffers). */
 void zpg_free(zpg *d);

@@ -616,15 +616,16 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
     memset(&fproof, 0, sizeof fproof);
     gpu_ctx *gpu = opts ? zp_backend_gpu(opts->backend) : NULL;
     size_t proof_len0 = proof->len; /* a failed proof appends nothing */
-    p.trace = malloc(p.n * ZP_WIRES * sizeof(kb));
+    int rc = gpu ? zpg_new(&p.dev, gpu, c) : ZK_OK;
+    if (rc)
+        goto done;
+    /* on the device path the trace lives in the context's pinned staging buffer */
+    p.trace = gpu ? zpg_host_trace(p.dev) : malloc(p.n * ZP_WIRES * sizeof(kb));
     p.wires_lde = gpu ? NULL : malloc(p.nl * ZP_WIRES * sizeof(kb));
-    int rc = ZK_OK;
     if (!pi || !p.trace || (!gpu && !p.wires_lde)) {
         rc = zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (%zu-row trace)", p.n);
         goto done;
     }
-    if (gpu && (rc = zpg_new(&p.dev, gpu, c)))
-        goto done;
     rc = cb_witness_solve(w, p.trace, pi);
     if (!rc && c->zk)
         rc = zk_rows(&p, opts);
@@ -787,6 +788,8 @@ done:
     free(pi);
     if (c->zk && p.trace)
         OPENSSL_cleanse(p.trace, p.n * ZP_WIRES * sizeof(kb));
+    if (p.dev)
+        p.trace = NULL; /* the context's staging buffer, not ours */
     prover_free(&p);
     return rc;
 }
