@@ -137,4 +137,12 @@ void kb_vec_scale(kb *out, const kb *a, kb c, size_t n);
 /* out[i] += a[i] * c */
 void kb_vec_axpy(kb *out, const kb *a, kb c, size_t n);
 
+/* Four dot products sharing one vector: out[k] = sum_{i<n} x[i] * ck[i] for k = 0..3.
+ * Made for an extension-field vector times a base-field one, with the extension
+ * coefficients stored as four planes c0..c3 so that each loads contiguously. The
+ * sums are reduced lazily (64-bit lanes, one reduction per output) and come out
+ * canonical, equal to the sum of kb_mul terms with kb_add. n may be 0 (zeros). */
+void kb_vec_dot4(kb out[4], const kb *x, const kb *c0, const kb *c1, const kb *c2, const kb *c3,
+                 size_t n);
+
 #endif

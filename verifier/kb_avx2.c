@@ -50,4 +50,77 @@ KB_TARGET_AVX2 void kb_avx2_vec_axpy(kb *out, const kb *a, kb c, size_t n)
     kb_scalar_vec_axpy(out + i, a + i, c, n - i);
 }
 
+/* The odd lanes of a moved down to the even ones (vpmuludq reads only those). */
+KB_TARGET_AVX2 static inline __m256i odd8(__m256i a)
+{
+    return _mm256_castps_si256(_mm256_movehdup_ps(_mm256_castsi256_ps(a)));
+}
+
+/* Adds the 64-bit partial sum s (< 2^64) of one plane: h += s >> 32, a += s. */
+KB_TARGET_AVX2 static inline void acc8(__m256i *h, __m256i *a, __m256i s)
+{
+    *h = _mm256_add_epi64(*h, _mm256_srli_epi64(s, 32));
+    *a = _mm256_add_epi64(*a, s);
+}
+
+/* Both products of 8 lanes of x (xe, xo = odd8) with 8 lanes of c: < 2 p^2. */
+KB_TARGET_AVX2 static inline __m256i prod8(__m256i xe, __m256i xo, __m256i c)
+{
+    return _mm256_add_epi64(_mm256_mul_epu32(xe, c), _mm256_mul_epu32(xo, odd8(c)));
+}
+
+KB_TARGET_AVX2 static inline uint64_t hsum8(__m256i v)
+{
+    __m128i s = _mm_add_epi64(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    return (uint64_t)_mm_cvtsi128_si64(s) + (uint64_t)_mm_extract_epi64(s, 1);
+}
+
+/* One chunk (n <= KB_DOT_CHUNK): 16 terms per plane per step, four products per
+ * 64-bit lane (< 4 p^2 < 2^64) before the split; a last partial block is loaded
+ * masked (zeros add nothing). */
+KB_TARGET_AVX2 static void dot4_chunk(kb out[4], const kb *x, const kb *const c[4], size_t n)
+{
+    __m256i h[4], a[4];
+    for (int k = 0; k < 4; k++)
+        h[k] = a[k] = _mm256_setzero_si256();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256i x0 = LOAD(x + i), x1 = LOAD(x + i + 8);
+        __m256i x0o = odd8(x0), x1o = odd8(x1);
+        for (int k = 0; k < 4; k++) {
+            __m256i s = _mm256_add_epi64(prod8(x0, x0o, LOAD(c[k] + i)),
+                                         prod8(x1, x1o, LOAD(c[k] + i + 8)));
+            acc8(&h[k], &a[k], s);
+        }
+    }
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (; i < n; i += 8) {
+        size_t r = n - i < 8 ? n - i : 8;
+        __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)r), lane);
+        __m256i x0 = _mm256_maskload_epi32((const int *)(x + i), m);
+        __m256i x0o = odd8(x0);
+        for (int k = 0; k < 4; k++)
+            acc8(&h[k], &a[k], prod8(x0, x0o, _mm256_maskload_epi32((const int *)(c[k] + i), m)));
+    }
+    for (int k = 0; k < 4; k++) {
+        uint64_t hs = hsum8(h[k]), as = hsum8(a[k]);
+        out[k] = kb_dot_fold(hs, as - (hs << 32));
+    }
+}
+
+KB_TARGET_AVX2 void kb_avx2_vec_dot4(kb out[4], const kb *x, const kb *c0, const kb *c1,
+                                     const kb *c2, const kb *c3, size_t n)
+{
+    kb acc[4] = {KB_ZERO, KB_ZERO, KB_ZERO, KB_ZERO}, part[4];
+    for (size_t b = 0; b < n; b += KB_DOT_CHUNK) {
+        size_t m = n - b < KB_DOT_CHUNK ? n - b : KB_DOT_CHUNK;
+        const kb *cb[4] = {c0 + b, c1 + b, c2 + b, c3 + b};
+        dot4_chunk(part, x + b, cb, m);
+        for (int k = 0; k < 4; k++)
+            acc[k] = kb_add(acc[k], part[k]);
+    }
+    for (int k = 0; k < 4; k++)
+        out[k] = acc[k];
+}
+
 #endif

@@ -50,4 +50,70 @@ KB_TARGET_AVX512 void kb_avx512_vec_axpy(kb *out, const kb *a, kb c, size_t n)
     kb_scalar_vec_axpy(out + i, a + i, c, n - i);
 }
 
+/* The odd lanes of a moved down to the even ones (vpmuludq reads only those). */
+KB_TARGET_AVX512 static inline __m512i odd16(__m512i a)
+{
+    return _mm512_castps_si512(_mm512_movehdup_ps(_mm512_castsi512_ps(a)));
+}
+
+/* Adds the 64-bit partial sum s (< 2^64) of one plane: h += s >> 32, a += s. */
+KB_TARGET_AVX512 static inline void acc16(__m512i *h, __m512i *a, __m512i s)
+{
+    *h = _mm512_add_epi64(*h, _mm512_srli_epi64(s, 32));
+    *a = _mm512_add_epi64(*a, s);
+}
+
+/* Both products of 16 lanes of x (xe, xo = odd16) with 16 lanes of c: < 2 p^2. */
+KB_TARGET_AVX512 static inline __m512i prod16(__m512i xe, __m512i xo, __m512i c)
+{
+    return _mm512_add_epi64(_mm512_mul_epu32(xe, c), _mm512_mul_epu32(xo, odd16(c)));
+}
+
+/* One chunk (n <= KB_DOT_CHUNK): 32 terms per lane pair and plane per step, four
+ * products per 64-bit lane (< 4 p^2 < 2^64) before the split; a last partial
+ * block is loaded masked (zeros add nothing). */
+KB_TARGET_AVX512 static void dot4_chunk(kb out[4], const kb *x, const kb *const c[4], size_t n)
+{
+    __m512i h[4], a[4];
+    for (int k = 0; k < 4; k++)
+        h[k] = a[k] = _mm512_setzero_si512();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512i x0 = LOAD(x + i), x1 = LOAD(x + i + 16);
+        __m512i x0o = odd16(x0), x1o = odd16(x1);
+        for (int k = 0; k < 4; k++) {
+            __m512i s = _mm512_add_epi64(prod16(x0, x0o, LOAD(c[k] + i)),
+                                         prod16(x1, x1o, LOAD(c[k] + i + 16)));
+            acc16(&h[k], &a[k], s);
+        }
+    }
+    for (; i < n; i += 16) {
+        __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+        __m512i x0 = _mm512_maskz_loadu_epi32(m, x + i);
+        __m512i x0o = odd16(x0);
+        for (int k = 0; k < 4; k++)
+            acc16(&h[k], &a[k], prod16(x0, x0o, _mm512_maskz_loadu_epi32(m, c[k] + i)));
+    }
+    for (int k = 0; k < 4; k++) {
+        uint64_t hs = (uint64_t)_mm512_reduce_add_epi64(h[k]);
+        uint64_t as = (uint64_t)_mm512_reduce_add_epi64(a[k]);
+        out[k] = kb_dot_fold(hs, as - (hs << 32));
+    }
+}
+
+KB_TARGET_AVX512 void kb_avx512_vec_dot4(kb out[4], const kb *x, const kb *c0, const kb *c1,
+                                         const kb *c2, const kb *c3, size_t n)
+{
+    kb acc[4] = {KB_ZERO, KB_ZERO, KB_ZERO, KB_ZERO}, part[4];
+    for (size_t b = 0; b < n; b += KB_DOT_CHUNK) {
+        size_t m = n - b < KB_DOT_CHUNK ? n - b : KB_DOT_CHUNK;
+        const kb *cb[4] = {c0 + b, c1 + b, c2 + b, c3 + b};
+        dot4_chunk(part, x + b, cb, m);
+        for (int k = 0; k < 4; k++)
+            acc[k] = kb_add(acc[k], part[k]);
+    }
+    for (int k = 0; k < 4; k++)
+        out[k] = acc[k];
+}
+
 #endif

@@ -101,6 +101,10 @@ void kb_avx512_vec_sub(kb *out, const kb *a, const kb *b, size_t n);
 void kb_avx512_vec_mul(kb *out, const kb *a, const kb *b, size_t n);
 void kb_avx512_vec_scale(kb *out, const kb *a, kb c, size_t n);
 void kb_avx512_vec_axpy(kb *out, const kb *a, kb c, size_t n);
+void kb_avx2_vec_dot4(kb out[4], const kb *x, const kb *c0, const kb *c1, const kb *c2,
+                      const kb *c3, size_t n);
+void kb_avx512_vec_dot4(kb out[4], const kb *x, const kb *c0, const kb *c1, const kb *c2,
+                        const kb *c3, size_t n);
 
 /* Poseidon2 on n states (p2_avx2.c: blocks of 8, p2_avx512.c: blocks of 16; a
  * partial last block is run padded). Same contract as p2_permute_many. */
@@ -120,6 +124,23 @@ void kb_scalar_vec_sub(kb *out, const kb *a, const kb *b, size_t n);
 void kb_scalar_vec_mul(kb *out, const kb *a, const kb *b, size_t n);
 void kb_scalar_vec_scale(kb *out, const kb *a, kb c, size_t n);
 void kb_scalar_vec_axpy(kb *out, const kb *a, kb c, size_t n);
+void kb_scalar_vec_dot4(kb out[4], const kb *x, const kb *c0, const kb *c1, const kb *c2,
+                        const kb *c3, size_t n);
+
+/* kb_vec_dot4's lazy sums. A term x * c (both < p) is below p^2 < 2^62, so four of
+ * them fit a 64-bit lane. The back ends add terms in 64 bits and split each such
+ * partial sum s into hi += s >> 32 and all += s (mod 2^64); the low halves then sum
+ * to lo = all - (hi << 32) mod 2^64, exact while fewer than 2^32 partial sums go
+ * into one pair, which KB_DOT_CHUNK guarantees (the back ends cut longer inputs
+ * into chunks and add the chunks' results). */
+#define KB_DOT_CHUNK ((size_t)1 << 24)
+
+/* The field value of (hi * 2^32 + lo) * 2^-32, i.e. of the Montgomery-form sum of
+ * the terms: hi + lo * 2^-32 mod p. hi and lo are any 64-bit values. */
+static inline kb kb_dot_fold(uint64_t hi, uint64_t lo)
+{
+    return kb_add((kb)(hi % KB_P), kb_mont_reduce(lo % KB_P));
+}
 void p2_scalar_permute_many(kb *states, size_t n);
 
 /* Round constants and internal diagonal in Montgomery form (p2.c), shared with the
