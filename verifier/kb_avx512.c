@@ -69,6 +69,15 @@ KB_TARGET_AVX512 static inline __m512i prod16(__m512i xe, __m512i xo, __m512i c)
     return _mm512_add_epi64(_mm512_mul_epu32(xe, c), _mm512_mul_epu32(xo, odd16(c)));
 }
 
+/* The sum of the eight 64-bit lanes mod 2^64 (vector adds: _mm512_reduce_add_epi64
+ * adds in signed scalars, which may overflow). */
+KB_TARGET_AVX512 static inline uint64_t hsum16(__m512i v)
+{
+    __m256i q = _mm256_add_epi64(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+    __m128i s = _mm_add_epi64(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    return (uint64_t)_mm_cvtsi128_si64(s) + (uint64_t)_mm_extract_epi64(s, 1);
+}
+
 /* One chunk (n <= KB_DOT_CHUNK): 32 terms per lane pair and plane per step, four
  * products per 64-bit lane (< 4 p^2 < 2^64) before the split; a last partial
  * block is loaded masked (zeros add nothing). */
@@ -95,8 +104,7 @@ KB_TARGET_AVX512 static void dot4_chunk(kb out[4], const kb *x, const kb *const 
             acc16(&h[k], &a[k], prod16(x0, x0o, _mm512_maskz_loadu_epi32(m, c[k] + i)));
     }
     for (int k = 0; k < 4; k++) {
-        uint64_t hs = (uint64_t)_mm512_reduce_add_epi64(h[k]);
-        uint64_t as = (uint64_t)_mm512_reduce_add_epi64(a[k]);
+        uint64_t hs = hsum16(h[k]), as = hsum16(a[k]);
         out[k] = kb_dot_fold(hs, as - (hs << 32));
     }
 }
