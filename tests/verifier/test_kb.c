@@ -239,6 +239,99 @@ static void test_vec_backends(void)
     kb_simd_force(-1);
 }
 
+/* kb_vec_dot4 as the plain loop of kb_mul terms and kb_add (what the prover did
+ * before), and canonically with 64-bit reference arithmetic. */
+static void dot4_ref(kb out[4], const kb *x, kb *const c[4], size_t n)
+{
+    for (int k = 0; k < 4; k++) {
+        kb acc = KB_ZERO;
+        uint32_t racc = 0;
+        for (size_t i = 0; i < n; i++) {
+            acc = kb_add(acc, kb_mul(x[i], c[k][i]));
+            racc = ref_add(racc, ref_mul(kb_to_canonical(x[i]), kb_to_canonical(c[k][i])));
+        }
+        CHECK_EQ(kb_to_canonical(acc), racc);
+        out[k] = acc;
+    }
+}
+
+/* Every back end against dot4_ref: lengths 0..70 (every tail of both vector
+ * widths), odd offsets (unaligned loads), a long run; random values, then only
+ * p - 1 (the largest products, so the 64-bit partial sums are at their
+ * limit), 0 and 1. */
+static void test_vec_dot4(void)
+{
+    int hw = kb_simd_force(-1);
+    enum { N = 4099 };
+    static kb x[N], pl[4][N];
+    kb *c[4] = {pl[0], pl[1], pl[2], pl[3]};
+    static const uint32_t fill[] = {0, KB_P - 1, 0, 1}; /* 0: random */
+    for (size_t f = 0; f < sizeof fill / sizeof fill[0]; f++) {
+        for (int i = 0; i < N; i++) {
+            x[i] = f ? kb_from_canonical(fill[f]) : rand_kb();
+            for (int k = 0; k < 4; k++)
+                pl[k][i] = f == 3 && k == 2 ? rand_kb()
+                           : f              ? kb_from_canonical(KB_P - 1)
+                                            : rand_kb();
+        }
+        size_t lens[80], nl = 0;
+        for (size_t n = 0; n <= 70; n++)
+            lens[nl++] = n;
+        lens[nl++] = 273;
+        lens[nl++] = 1000;
+        lens[nl++] = N - 3;
+        for (size_t li = 0; li < nl; li++) {
+            for (size_t off = 0; off < 4; off += 3) {
+                size_t n = lens[li];
+                if (n + off > N)
+                    continue;
+                kb want[4], got[4];
+                kb *co[4] = {c[0] + off, c[1] + off, c[2] + off, c[3] + off};
+                dot4_ref(want, x + off, co, n);
+                kb_scalar_vec_dot4(got, x + off, co[0], co[1], co[2], co[3], n);
+                CHECK_MSG(memcmp(got, want, sizeof got) == 0, "scalar fill %zu n %zu", f, n);
+                for (int level = 0; level <= hw; level++) {
+                    CHECK_EQ(kb_simd_force(level), level);
+                    memset(got, 0xa5, sizeof got);
+                    kb_vec_dot4(got, x + off, co[0], co[1], co[2], co[3], n);
+                    CHECK_MSG(memcmp(got, want, sizeof got) == 0, "level %d fill %zu n %zu off %zu",
+                              level, f, n, off);
+                }
+                kb_simd_force(-1);
+            }
+        }
+    }
+    printf("  vec_dot4: back ends 0..%d agree with the kb_mul loop\n", hw);
+}
+
+/* Past KB_DOT_CHUNK terms the back ends add chunks; with every value p - 1 each
+ * chunk's partial sums are as large as they get. One array serves as x and all
+ * four planes: the sum is n (p - 1)^2 in every output. */
+static void test_vec_dot4_long(void)
+{
+    size_t n = KB_DOT_CHUNK + 37;
+    kb *v = malloc(n * sizeof *v);
+    CHECK(v != NULL);
+    if (!v)
+        return;
+    kb m1 = kb_from_canonical(KB_P - 1);
+    for (size_t i = 0; i < n; i++)
+        v[i] = m1;
+    kb want = kb_mul(kb_from_u64(n), kb_mul(m1, m1)), got[4];
+    kb_scalar_vec_dot4(got, v, v, v, v, v, n);
+    for (int k = 0; k < 4; k++)
+        CHECK_EQ(got[k], want);
+    int hw = kb_simd_force(-1);
+    for (int level = 0; level <= hw; level++) {
+        kb_simd_force(level);
+        kb_vec_dot4(got, v, v, v, v, v, n);
+        for (int k = 0; k < 4; k++)
+            CHECK_MSG(got[k] == want, "level %d k %d", level, k);
+    }
+    kb_simd_force(-1);
+    free(v);
+}
+
 /* ---- extension ---- */
 
 static kb4 rand_kb4(void)
@@ -340,6 +433,8 @@ int main(void)
     test_roots();
     test_batch_inv();
     test_vec_backends();
+    test_vec_dot4();
+    test_vec_dot4_long();
     test_ext();
     return t_report("test_kb");
 }
