@@ -437,9 +437,10 @@ static int openings(prover *p)
 
 typedef struct deep_ctx {
     const prover *p;
-    const kb4 *apow; /* ZP_NUM_OPENINGS + 4 */
-    kb4 s1, s2;      /* sum a^t f_t(zeta), sum a^(273+k) z_k(w zeta) */
-    kb4 *f;          /* out: N values */
+    const kb4 *apow;              /* ZP_NUM_OPENINGS + 4 */
+    kb plane[4][ZP_NUM_OPENINGS]; /* apow[t].c[k] at plane[k][t], for kb_vec_dot4 */
+    kb4 s1, s2;                   /* sum a^t f_t(zeta), sum a^(273+k) z_k(w zeta) */
+    kb4 *f;                       /* out: N values */
     const kb *const *mats;
     const size_t *widths;
 } deep_ctx;
@@ -448,16 +449,16 @@ static void deep_range(void *vctx, size_t begin, size_t end)
 {
     deep_ctx *d = vctx;
     const prover *p = d->p;
-    kb wN = kb_root_of_unity(p->log_lde);
-    kb x = kb_mul(p->g, kb_pow(wN, begin));
-    for (size_t L = begin; L < end; L++, x = kb_mul(x, wN)) {
-        kb4 a1 = kb4_zero(), a2 = kb4_zero();
-        unsigned t = 0;
+    kb row[ZP_NUM_OPENINGS];
+    for (size_t L = begin; L < end; L++) {
+        kb4 a1, a2 = kb4_zero();
+        /* the row's 273 values side by side, then four dot products with the planes */
+        size_t t = 0;
         for (int m = 0; m < 4; m++) {
-            const kb *row = d->mats[m] + L * d->widths[m];
-            for (size_t i = 0; i < d->widths[m]; i++, t++)
-                a1 = kb4_add(a1, kb4_mul_base(d->apow[t], row[i]));
+            memcpy(row + t, d->mats[m] + L * d->widths[m], d->widths[m] * sizeof(kb));
+            t += d->widths[m];
         }
+        kb_vec_dot4(a1.c, row, d->plane[0], d->plane[1], d->plane[2], d->plane[3], ZP_NUM_OPENINGS);
         const kb *z = p->perm_lde + L * ZP_NUM_PERM_COLS;
         for (unsigned k = 0; k < 4; k++)
             a2 = kb4_add(a2, kb4_mul_base(d->apow[ZP_NUM_OPENINGS + k], z[k]));
@@ -498,6 +499,9 @@ static int deep(prover *p, kb4 **out)
     size_t widths[4] = {ZP_NUM_PREPROCESSED, ZP_WIRES, ZP_NUM_PERM_COLS, ZP_NUM_QUOTIENT_COLS};
     deep_ctx d = {
         .p = p, .apow = apow, .s1 = s1, .s2 = s2, .f = pair, .mats = mats, .widths = widths};
+    for (unsigned t = 0; t < ZP_NUM_OPENINGS; t++)
+        for (unsigned k = 0; k < 4; k++)
+            d.plane[k][t] = apow[t].c[k];
     zk_par_for(nl, 1024, deep_range, &d);
     kb wN = kb_root_of_unity(p->log_lde), x = p->g;
     for (size_t L = 0; L < nl; L++, x = kb_mul(x, wN)) {
