@@ -355,19 +355,51 @@ static int quotient(prover *p)
 typedef struct bary_ctx {
     const kb *m; /* n x width, row-major */
     size_t n, width;
-    const kb4 *wt; /* barycentric weights */
-    kb4 *out;      /* width values */
+    const kb *wt; /* barycentric weights as four planes: wt_r's c[k] at wt[k * n + r] */
+    kb4 *out;     /* width values */
 } bary_ctx;
+
+/* Columns in blocks of BARY_COLS: a block's rows are copied BARY_ROWS at a time into
+ * columns side by side (16 KiB, in L1), and each column is four kb_vec_dot4 sums
+ * with the weight planes. */
+#define BARY_COLS 16
+#define BARY_ROWS 256
 
 static void bary_range(void *vctx, size_t begin, size_t end)
 {
     bary_ctx *b = vctx;
-    for (size_t col = begin; col < end; col++) {
-        kb4 acc = kb4_zero();
-        for (size_t r = 0; r < b->n; r++)
-            acc = kb4_add(acc, kb4_mul_base(b->wt[r], b->m[r * b->width + col]));
-        b->out[col] = acc;
+    kb buf[BARY_COLS][BARY_ROWS];
+    const kb *w = b->wt;
+    size_t n = b->n;
+    for (size_t c0 = begin; c0 < end; c0 += BARY_COLS) {
+        size_t nc = end - c0 < BARY_COLS ? end - c0 : BARY_COLS;
+        kb4 acc[BARY_COLS];
+        for (size_t j = 0; j < nc; j++)
+            acc[j] = kb4_zero();
+        for (size_t r0 = 0; r0 < n; r0 += BARY_ROWS) {
+            size_t nr = n - r0 < BARY_ROWS ? n - r0 : BARY_ROWS;
+            for (size_t r = 0; r < nr; r++) {
+                const kb *src = b->m + (r0 + r) * b->width + c0;
+                for (size_t j = 0; j < nc; j++)
+                    buf[j][r] = src[j];
+            }
+            for (size_t j = 0; j < nc; j++) {
+                kb4 part;
+                kb_vec_dot4(part.c, buf[j], w + r0, w + n + r0, w + 2 * n + r0, w + 3 * n + r0, nr);
+                acc[j] = kb4_add(acc[j], part);
+            }
+        }
+        for (size_t j = 0; j < nc; j++)
+            b->out[c0 + j] = acc[j];
     }
+}
+
+/* The weights' coefficients as four planes of n (for kb_vec_dot4). */
+static void bary_planes(kb *pl, const kb4 *wt, size_t n)
+{
+    for (size_t r = 0; r < n; r++)
+        for (unsigned k = 0; k < 4; k++)
+            pl[k * n + r] = wt[r].c[k];
 }
 
 /* Weights wt_r = (z^n - 1)/n * w^r / (z - w^r), so that f(z) = sum_r f(w^r) wt_r. */
@@ -388,7 +420,7 @@ static int bary_weights(kb4 *wt, const prover *p, kb4 z)
     return ZK_OK;
 }
 
-static void bary(kb4 *out, const kb *m, size_t n, size_t width, const kb4 *wt)
+static void bary(kb4 *out, const kb *m, size_t n, size_t width, const kb *wt)
 {
     bary_ctx b = {.m = m, .n = n, .width = width, .wt = wt, .out = out};
     zk_par_for(width, 1, bary_range, &b);
@@ -411,27 +443,33 @@ static int openings(prover *p)
     if (p->dev)
         return zpg_open(p->dev, p->zeta, p->zeta_next, o);
     kb4 *wt = malloc(p->n * sizeof *wt);
-    if (!wt)
-        return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (openings)");
-    int rc = bary_weights(wt, p, p->zeta);
-    if (rc) {
+    kb *pl = malloc(4 * p->n * sizeof *pl);
+    if (!wt || !pl) {
         free(wt);
-        return rc;
+        free(pl);
+        return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (openings)");
     }
-    bary(o, p->c->pre_h, p->n, ZP_NUM_PREPROCESSED, wt);
-    bary(o + ZP_NUM_PREPROCESSED, p->trace, p->n, ZP_WIRES, wt);
-    bary(o + ZP_NUM_PREPROCESSED + ZP_WIRES, p->perm_h, p->n, ZP_NUM_PERM_COLS, wt);
+    int rc = bary_weights(wt, p, p->zeta);
+    if (rc)
+        goto done;
+    bary_planes(pl, wt, p->n);
+    bary(o, p->c->pre_h, p->n, ZP_NUM_PREPROCESSED, pl);
+    bary(o + ZP_NUM_PREPROCESSED, p->trace, p->n, ZP_WIRES, pl);
+    bary(o + ZP_NUM_PREPROCESSED + ZP_WIRES, p->perm_h, p->n, ZP_NUM_PERM_COLS, pl);
     rc = bary_weights(wt, p, p->zeta_next);
     if (!rc) {
         /* Z's four columns are the first four of the permutation matrix */
+        bary_planes(pl, wt, p->n);
         bary_ctx b = {.m = p->perm_h,
                       .n = p->n,
                       .width = ZP_NUM_PERM_COLS,
-                      .wt = wt,
+                      .wt = pl,
                       .out = o + ZP_NUM_OPENINGS};
         bary_range(&b, 0, 4);
     }
+done:
     free(wt);
+    free(pl);
     return rc;
 }
 
@@ -440,7 +478,9 @@ typedef struct deep_ctx {
     const kb4 *apow;              /* ZP_NUM_OPENINGS + 4 */
     kb plane[4][ZP_NUM_OPENINGS]; /* apow[t].c[k] at plane[k][t], for kb_vec_dot4 */
     kb4 s1, s2;                   /* sum a^t f_t(zeta), sum a^(273+k) z_k(w zeta) */
-    kb4 *f;                       /* out: N values */
+    kb4 *f;                       /* 2N: the two numerators of row L at 2L, 2L + 1 */
+    kb4 *den, *scr;               /* 2N each: their denominators, batch inversion scratch */
+    kb4 *out;                     /* out: N values */
     const kb *const *mats;
     const size_t *widths;
 } deep_ctx;
@@ -462,10 +502,22 @@ static void deep_range(void *vctx, size_t begin, size_t end)
         const kb *z = p->perm_lde + L * ZP_NUM_PERM_COLS;
         for (unsigned k = 0; k < 4; k++)
             a2 = kb4_add(a2, kb4_mul_base(d->apow[ZP_NUM_OPENINGS + k], z[k]));
-        /* the two denominators are inverted together below, per range */
         d->f[2 * L] = kb4_sub(a1, d->s1);
         d->f[2 * L + 1] = kb4_sub(a2, d->s2);
     }
+    /* the range's denominators x - zeta, x - w zeta, inverted together (one
+     * inversion per range; inverses are unique, so the split changes no value) */
+    kb wN = kb_root_of_unity(p->log_lde);
+    kb x = kb_mul(p->g, kb_pow(wN, begin));
+    kb4 *den = d->den + 2 * begin;
+    for (size_t L = begin; L < end; L++, x = kb_mul(x, wN)) {
+        d->den[2 * L] = kb4_sub(kb4_from_base(x), p->zeta);
+        d->den[2 * L + 1] = kb4_sub(kb4_from_base(x), p->zeta_next);
+    }
+    kb4_batch_inv(den, den, 2 * (end - begin), d->scr + 2 * begin);
+    for (size_t L = begin; L < end; L++)
+        d->out[L] = kb4_add(kb4_mul(d->f[2 * L], d->den[2 * L]),
+                            kb4_mul(d->f[2 * L + 1], d->den[2 * L + 1]));
 }
 
 /* F = (sum a^t (f_t - f_t(zeta))) / (x - zeta) + (sum a^(273+k) (z_k - z_k(w zeta))) / (x - w
@@ -497,20 +549,20 @@ static int deep(prover *p, kb4 **out)
     }
     const kb *mats[4] = {p->c->pre_lde, p->wires_lde, p->perm_lde, p->q_lde};
     size_t widths[4] = {ZP_NUM_PREPROCESSED, ZP_WIRES, ZP_NUM_PERM_COLS, ZP_NUM_QUOTIENT_COLS};
-    deep_ctx d = {
-        .p = p, .apow = apow, .s1 = s1, .s2 = s2, .f = pair, .mats = mats, .widths = widths};
+    deep_ctx d = {.p = p,
+                  .apow = apow,
+                  .s1 = s1,
+                  .s2 = s2,
+                  .f = pair,
+                  .den = den,
+                  .scr = scr,
+                  .out = f,
+                  .mats = mats,
+                  .widths = widths};
     for (unsigned t = 0; t < ZP_NUM_OPENINGS; t++)
         for (unsigned k = 0; k < 4; k++)
             d.plane[k][t] = apow[t].c[k];
     zk_par_for(nl, 1024, deep_range, &d);
-    kb wN = kb_root_of_unity(p->log_lde), x = p->g;
-    for (size_t L = 0; L < nl; L++, x = kb_mul(x, wN)) {
-        den[2 * L] = kb4_sub(kb4_from_base(x), p->zeta);
-        den[2 * L + 1] = kb4_sub(kb4_from_base(x), p->zeta_next);
-    }
-    kb4_batch_inv(den, den, 2 * nl, scr);
-    for (size_t L = 0; L < nl; L++)
-        f[L] = kb4_add(kb4_mul(pair[2 * L], den[2 * L]), kb4_mul(pair[2 * L + 1], den[2 * L + 1]));
     free(pair);
     free(den);
     free(scr);
