@@ -80,18 +80,21 @@ KB_TARGET_AVX2 static inline uint64_t hsum8(__m256i v)
  * masked (zeros add nothing). */
 KB_TARGET_AVX2 static void dot4_chunk(kb out[4], const kb *x, const kb *const c[4], size_t n)
 {
-    __m256i h[4], a[4];
-    for (int k = 0; k < 4; k++)
-        h[k] = a[k] = _mm256_setzero_si256();
+    /* four planes written out: with arrays and a k loop gcc keeps the sums in memory */
+    __m256i h0, h1, h2, h3, a0, a1, a2, a3;
+    h0 = h1 = h2 = h3 = a0 = a1 = a2 = a3 = _mm256_setzero_si256();
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m256i x0 = LOAD(x + i), x1 = LOAD(x + i + 8);
         __m256i x0o = odd8(x0), x1o = odd8(x1);
-        for (int k = 0; k < 4; k++) {
-            __m256i s = _mm256_add_epi64(prod8(x0, x0o, LOAD(c[k] + i)),
-                                         prod8(x1, x1o, LOAD(c[k] + i + 8)));
-            acc8(&h[k], &a[k], s);
-        }
+#define STEP16(k)                                                                                  \
+    acc8(&h##k, &a##k,                                                                             \
+         _mm256_add_epi64(prod8(x0, x0o, LOAD(c[k] + i)), prod8(x1, x1o, LOAD(c[k] + i + 8))))
+        STEP16(0);
+        STEP16(1);
+        STEP16(2);
+        STEP16(3);
+#undef STEP16
     }
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (; i < n; i += 8) {
@@ -99,9 +102,15 @@ KB_TARGET_AVX2 static void dot4_chunk(kb out[4], const kb *x, const kb *const c[
         __m256i m = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)r), lane);
         __m256i x0 = _mm256_maskload_epi32((const int *)(x + i), m);
         __m256i x0o = odd8(x0);
-        for (int k = 0; k < 4; k++)
-            acc8(&h[k], &a[k], prod8(x0, x0o, _mm256_maskload_epi32((const int *)(c[k] + i), m)));
+#define STEP8(k)                                                                                   \
+    acc8(&h##k, &a##k, prod8(x0, x0o, _mm256_maskload_epi32((const int *)(c[k] + i), m)))
+        STEP8(0);
+        STEP8(1);
+        STEP8(2);
+        STEP8(3);
+#undef STEP8
     }
+    __m256i h[4] = {h0, h1, h2, h3}, a[4] = {a0, a1, a2, a3};
     for (int k = 0; k < 4; k++) {
         uint64_t hs = hsum8(h[k]), as = hsum8(a[k]);
         out[k] = kb_dot_fold(hs, as - (hs << 32));

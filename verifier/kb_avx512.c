@@ -83,26 +83,34 @@ KB_TARGET_AVX512 static inline uint64_t hsum16(__m512i v)
  * block is loaded masked (zeros add nothing). */
 KB_TARGET_AVX512 static void dot4_chunk(kb out[4], const kb *x, const kb *const c[4], size_t n)
 {
-    __m512i h[4], a[4];
-    for (int k = 0; k < 4; k++)
-        h[k] = a[k] = _mm512_setzero_si512();
+    /* four planes written out: with arrays and a k loop gcc keeps the sums in memory */
+    __m512i h0, h1, h2, h3, a0, a1, a2, a3;
+    h0 = h1 = h2 = h3 = a0 = a1 = a2 = a3 = _mm512_setzero_si512();
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
         __m512i x0 = LOAD(x + i), x1 = LOAD(x + i + 16);
         __m512i x0o = odd16(x0), x1o = odd16(x1);
-        for (int k = 0; k < 4; k++) {
-            __m512i s = _mm512_add_epi64(prod16(x0, x0o, LOAD(c[k] + i)),
-                                         prod16(x1, x1o, LOAD(c[k] + i + 16)));
-            acc16(&h[k], &a[k], s);
-        }
+#define STEP32(k)                                                                                  \
+    acc16(&h##k, &a##k,                                                                            \
+          _mm512_add_epi64(prod16(x0, x0o, LOAD(c[k] + i)), prod16(x1, x1o, LOAD(c[k] + i + 16))))
+        STEP32(0);
+        STEP32(1);
+        STEP32(2);
+        STEP32(3);
+#undef STEP32
     }
     for (; i < n; i += 16) {
         __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
         __m512i x0 = _mm512_maskz_loadu_epi32(m, x + i);
         __m512i x0o = odd16(x0);
-        for (int k = 0; k < 4; k++)
-            acc16(&h[k], &a[k], prod16(x0, x0o, _mm512_maskz_loadu_epi32(m, c[k] + i)));
+#define STEP16(k) acc16(&h##k, &a##k, prod16(x0, x0o, _mm512_maskz_loadu_epi32(m, c[k] + i)))
+        STEP16(0);
+        STEP16(1);
+        STEP16(2);
+        STEP16(3);
+#undef STEP16
     }
+    __m512i h[4] = {h0, h1, h2, h3}, a[4] = {a0, a1, a2, a3};
     for (int k = 0; k < 4; k++) {
         uint64_t hs = hsum16(h[k]), as = hsum16(a[k]);
         out[k] = kb_dot_fold(hs, as - (hs << 32));
