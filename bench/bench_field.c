@@ -38,6 +38,59 @@ static void run_add(void *p)
         kb_vec_add(v->out, v->a, v->b, v->n);
 }
 
+/* kb_vec_dot4 in the DEEP composition's shape: 273 terms (one LDE row) times
+ * four coefficient planes, repeated with the row moving through a 4096-row
+ * block as in the prover (4.4 MB: L3). One term is one 32x32->64 product (the
+ * sums are reduced once per output), so the bound is the vpmuludq product rate
+ * itself. */
+typedef struct dot_arg {
+    kb *x, *c; /* rows x 273 values; four planes of 273 */
+    size_t rows;
+    kb sink[4];
+} dot_arg;
+
+enum { DOT_N = 273 };
+
+static void run_dot4(void *p)
+{
+    dot_arg *d = p;
+    kb o[4], s = 0;
+    for (size_t r = 0; r < d->rows; r++) {
+        kb_vec_dot4(o, d->x + r * DOT_N, d->c, d->c + DOT_N, d->c + 2 * DOT_N, d->c + 3 * DOT_N,
+                    DOT_N);
+        s ^= o[0] ^ o[1] ^ o[2] ^ o[3];
+    }
+    d->sink[0] ^= s;
+}
+
+static int bench_dot4(const bench_ctx *ctx, double min_s, double mul_rate, const char *what)
+{
+    dot_arg d = {.rows = 4096};
+    d.x = malloc(d.rows * DOT_N * sizeof(kb));
+    d.c = malloc(4 * DOT_N * sizeof(kb));
+    if (!d.x || !d.c) {
+        free(d.x);
+        free(d.c);
+        return zk_err_set(ZK_ERR_NOMEM, "bench field: dot4");
+    }
+    uint32_t v = 777;
+    for (size_t i = 0; i < d.rows * DOT_N; i++) {
+        v = v * 1103515245u + 12345u;
+        d.x[i] = kb_from_u32(v);
+    }
+    for (size_t i = 0; i < 4 * DOT_N; i++) {
+        v = v * 1103515245u + 12345u;
+        d.c[i] = kb_from_u32(v);
+    }
+    double terms = 4.0 * DOT_N * (double)d.rows;
+    double t = bench_time(run_dot4, &d, 10, min_s);
+    bench_emit(ctx, &(bench_result){"field", "vec_dot4_273", "273 x 4 x 4096", (uint64_t)terms, 1,
+                                    t, terms / t, "terms/s", mul_rate, what});
+    free(d.x);
+    free(d.c);
+    return ZK_OK;
+}
+
 static int alloc_vec(vec_arg *v, size_t n)
 {
     v->n = n;
@@ -91,6 +144,13 @@ int bench_field(const bench_ctx *ctx)
     bench_emit(ctx, &(bench_result){"field", "vec_add_l1", "4096 x 256", (uint64_t)items, 1, t,
                                     items / t, "elem/s", add_rate / 3, what_add});
     free_vec(&v);
+
+    static char what_dot[96];
+    snprintf(what_dot, sizeof what_dot, "%s vpmuludq %.3g prod/s, one per term", bench_vec_unit(),
+             mul_rate);
+    rc = bench_dot4(ctx, min_s, mul_rate, what_dot);
+    if (rc)
+        return rc;
 
     if (ctx->quick)
         return ZK_OK;
