@@ -91,10 +91,11 @@ void kb_scalar_vec_axpy(kb *out, const kb *a, kb c, size_t n)
         out[i] = kb_add(out[i], kb_mul(a[i], c));
 }
 
-/* One chunk (n <= KB_DOT_CHUNK) of kb_vec_dot4, its terms added to hi/lo. Each term
- * is split at once, so lo stays below n * 2^32 and hi below n * 2^30. */
-static void dot4_chunk(uint64_t hi[4], uint64_t lo[4], const kb *x, const kb *const c[4], size_t n)
+/* One chunk (n <= KB_DOT_CHUNK) of kb_vec_dot4. Each term is split at once, so lo
+ * stays below n * 2^32 and hi below n * 2^30. */
+static void dot4_chunk(kb out[4], const kb *x, const kb *const c[4], size_t n)
 {
+    uint64_t hi[4] = {0, 0, 0, 0}, lo[4] = {0, 0, 0, 0};
     for (size_t i = 0; i < n; i++) {
         uint64_t xi = x[i];
         for (int k = 0; k < 4; k++) {
@@ -103,23 +104,14 @@ static void dot4_chunk(uint64_t hi[4], uint64_t lo[4], const kb *x, const kb *co
             lo[k] += (uint32_t)t;
         }
     }
+    for (int k = 0; k < 4; k++)
+        out[k] = kb_dot_fold(hi[k], lo[k]);
 }
 
 void kb_scalar_vec_dot4(kb out[4], const kb *x, const kb *c0, const kb *c1, const kb *c2,
                         const kb *c3, size_t n)
 {
-    const kb *c[4] = {c0, c1, c2, c3};
-    kb acc[4] = {KB_ZERO, KB_ZERO, KB_ZERO, KB_ZERO};
-    for (size_t b = 0; b < n; b += KB_DOT_CHUNK) {
-        size_t m = n - b < KB_DOT_CHUNK ? n - b : KB_DOT_CHUNK;
-        uint64_t hi[4] = {0, 0, 0, 0}, lo[4] = {0, 0, 0, 0};
-        const kb *cb[4] = {c[0] + b, c[1] + b, c[2] + b, c[3] + b};
-        dot4_chunk(hi, lo, x + b, cb, m);
-        for (int k = 0; k < 4; k++)
-            acc[k] = kb_add(acc[k], kb_dot_fold(hi[k], lo[k]));
-    }
-    for (int k = 0; k < 4; k++)
-        out[k] = acc[k];
+    kb_dot4_chunked(out, x, c0, c1, c2, c3, n, dot4_chunk);
 }
 
 /* ---- dispatch ---- */

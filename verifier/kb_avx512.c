@@ -120,16 +120,7 @@ KB_TARGET_AVX512 static void dot4_chunk(kb out[4], const kb *x, const kb *const 
 KB_TARGET_AVX512 void kb_avx512_vec_dot4(kb out[4], const kb *x, const kb *c0, const kb *c1,
                                          const kb *c2, const kb *c3, size_t n)
 {
-    kb acc[4] = {KB_ZERO, KB_ZERO, KB_ZERO, KB_ZERO}, part[4];
-    for (size_t b = 0; b < n; b += KB_DOT_CHUNK) {
-        size_t m = n - b < KB_DOT_CHUNK ? n - b : KB_DOT_CHUNK;
-        const kb *cb[4] = {c0 + b, c1 + b, c2 + b, c3 + b};
-        dot4_chunk(part, x + b, cb, m);
-        for (int k = 0; k < 4; k++)
-            acc[k] = kb_add(acc[k], part[k]);
-    }
-    for (int k = 0; k < 4; k++)
-        out[k] = acc[k];
+    kb_dot4_chunked(out, x, c0, c1, c2, c3, n, dot4_chunk);
 }
 
 #endif

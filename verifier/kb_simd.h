@@ -141,6 +141,26 @@ static inline kb kb_dot_fold(uint64_t hi, uint64_t lo)
 {
     return kb_add((kb)(hi % KB_P), kb_mont_reduce(lo % KB_P));
 }
+
+/* One back end's kb_vec_dot4 on at most KB_DOT_CHUNK terms: out[k] = sum x[i] c[k][i]. */
+typedef void (*kb_dot4_chunk_fn)(kb out[4], const kb *x, const kb *const c[4], size_t n);
+
+/* kb_vec_dot4 for every back end: chunk on each run of at most KB_DOT_CHUNK terms,
+ * the runs' results added. */
+static inline void kb_dot4_chunked(kb out[4], const kb *x, const kb *c0, const kb *c1, const kb *c2,
+                                   const kb *c3, size_t n, kb_dot4_chunk_fn chunk)
+{
+    kb acc[4] = {KB_ZERO, KB_ZERO, KB_ZERO, KB_ZERO}, part[4];
+    for (size_t b = 0; b < n; b += KB_DOT_CHUNK) {
+        size_t m = n - b < KB_DOT_CHUNK ? n - b : KB_DOT_CHUNK;
+        const kb *cb[4] = {c0 + b, c1 + b, c2 + b, c3 + b};
+        chunk(part, x + b, cb, m);
+        for (int k = 0; k < 4; k++)
+            acc[k] = kb_add(acc[k], part[k]);
+    }
+    for (int k = 0; k < 4; k++)
+        out[k] = acc[k];
+}
 void p2_scalar_permute_many(kb *states, size_t n);
 
 /* Round constants and internal diagonal in Montgomery form (p2.c), shared with the
