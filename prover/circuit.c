@@ -653,6 +653,44 @@ static int make_sigma(cb_circuit *c, uint32_t *sigma)
     return ZK_OK;
 }
 
+/* gen_direct: the Poseidon2 gates whose advice wires (their round states) nothing
+ * else names: alone in their class (an advice wire can share one only with
+ * virtual targets, make_sigma), read by no generator, no public input. The solver
+ * fills those rows straight into the trace and tells the copy classes only the
+ * routed outputs, which is most of a hash chain's solving. */
+static int mark_direct(cb_circuit *c)
+{
+    size_t wires = c->gate_rows * ZP_WIRES;
+    uint8_t *named = calloc(c->gate_rows ? c->gate_rows : 1, 1);
+    c->gen_direct = calloc(c->ngens ? c->ngens : 1, 1);
+    if (!named || !c->gen_direct) {
+        free(named);
+        return zk_err_set(ZK_ERR_NOMEM, "cb_build: out of memory");
+    }
+    for (size_t v = 0; v < c->nvirt; v++) {
+        uint32_t r = c->root[wires + v];
+        if (r < wires && r % ZP_WIRES >= ZP_ROUTED)
+            named[r / ZP_WIRES] = 1;
+    }
+    for (size_t i = 0; i < c->npi; i++) {
+        uint32_t r = c->root[cb_slot(c, c->pi[i])];
+        if (r < wires && r % ZP_WIRES >= ZP_ROUTED)
+            named[r / ZP_WIRES] = 1;
+    }
+    for (size_t g = 0; g < c->ngens; g++) {
+        uint32_t row = c->gens[g].row;
+        if (c->gens[g].kind != CB_GEN_POSEIDON2 || named[row])
+            continue;
+        size_t base = (size_t)row * ZP_WIRES;
+        int alone = 1;
+        for (size_t k = base + ZP_ROUTED; k < base + ZP_WIRES && alone; k++)
+            alone = c->root[k] == k && c->watch_off[k] == c->watch_off[k + 1];
+        c->gen_direct[g] = (uint8_t)alone;
+    }
+    free(named);
+    return ZK_OK;
+}
+
 /* CSR tables: each generator's input roots, and the generators reading a root. */
 static int make_watch(cb_circuit *c)
 {
@@ -698,7 +736,7 @@ static int make_watch(cb_circuit *c)
             c->watch[fill[c->gen_in[k]]++] = (uint32_t)g;
     free(fill);
     free(in);
-    return ZK_OK;
+    return mark_direct(c);
 }
 
 /* Selectors, constants and sigma identifiers on H, their LDE and tree T0. */
@@ -877,6 +915,7 @@ void cb_circuit_free(cb_circuit *c)
     free(c->gen_in);
     free(c->watch_off);
     free(c->watch);
+    free(c->gen_direct);
     free(c->pi);
     free(c->pre_h);
     free(c->pre_lde);

@@ -63,7 +63,10 @@ struct cb_circuit {
     uint32_t *gen_in;
     uint32_t *watch_off; /* CSR: generators reading root r */
     uint32_t *watch;
-    cb_target *pi; /* public-input targets */
+    uint8_t *gen_direct; /* per generator: 1 for a Poseidon2 gate whose advice outputs
+                          * (columns >= ZP_ROUTED) share no class and feed no generator:
+                          * the solver writes them straight into the trace */
+    cb_target *pi;       /* public-input targets */
     size_t npi;
     kb *pre_h;      /* preprocessed columns on H: n rows x 43 (row-major) */
     kb *pre_lde;    /* their LDE: N rows x 43 */

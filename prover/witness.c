@@ -2,11 +2,14 @@
  * as their inputs are known (a work list over the copy classes), then every
  * gate's constraints are checked so that a bad witness is reported by gate, row
  * and constraint instead of as a failed proof. */
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/error.h"
+#include "common/par.h"
 #include "prover/circuit.h"
 #include "prover/circuit_internal.h"
 #include "prover/gate_fill.h"
@@ -15,6 +18,8 @@ struct cb_witness {
     const cb_circuit *c; /* borrowed */
     kb *val;             /* per slot; meaningful at roots */
     uint8_t *known;      /* per slot (roots) */
+    uint8_t *direct;     /* per gate row: its advice wires went straight into the trace
+                          * (circuit gen_direct) and have no value here */
     cb_override_fn lie;  /* tests only: cb_witness_override */
     void *lie_ctx;
 };
@@ -99,7 +104,8 @@ int cb_witness_new(cb_witness **out, const cb_circuit *c)
     w->c = c;
     w->val = calloc(nslots, sizeof *w->val);
     w->known = calloc(nslots, 1);
-    if (!w->val || !w->known) {
+    w->direct = calloc(c->gate_rows ? c->gate_rows : 1, 1);
+    if (!w->val || !w->known || !w->direct) {
         cb_witness_free(w);
         return zk_err_set(ZK_ERR_NOMEM, "cb_witness_new: out of memory");
     }
@@ -113,6 +119,7 @@ void cb_witness_free(cb_witness *w)
         return;
     free(w->val);
     free(w->known);
+    free(w->direct);
     free(w);
 }
 
@@ -132,6 +139,21 @@ static int target_ok(const cb_circuit *c, cb_target t)
     if (t & CB_VIRTUAL_BIT)
         return (t & ~CB_VIRTUAL_BIT) < c->nvirt;
     return t / ZP_WIRES < c->gate_rows;
+}
+
+static kb value(const cb_witness *w, cb_target t)
+{
+    uint32_t r = w->c->root[cb_slot(w->c, t)];
+    return w->known[r] ? w->val[r] : KB_ZERO;
+}
+
+/* Fills the Poseidon2 row `row` into out (ZP_WIRES values) from its routed inputs. */
+static void fill_direct(const cb_witness *w, size_t row, kb *out)
+{
+    for (unsigned k = ZP_P2_IN; k < ZP_P2_IN + P2_WIDTH; k++)
+        out[k] = value(w, wire(row, k));
+    out[ZP_P2_SWAP] = value(w, wire(row, ZP_P2_SWAP));
+    zp_fill_poseidon2(out);
 }
 
 int cb_witness_set(cb_witness *w, cb_target t, kb v)
@@ -167,6 +189,14 @@ int cb_witness_get(const cb_witness *w, cb_target t, kb *v)
     if (!w || !v || !target_ok(w->c, t))
         return zk_err_set(ZK_ERR_INVALID_ARG, "cb_witness_get: no such target 0x%x", t);
     uint32_t r = w->c->root[cb_slot(w->c, t)];
+    if (!w->known[r] && !(t & CB_VIRTUAL_BIT) && w->direct[t / ZP_WIRES]) {
+        /* an advice wire of a row the solver wrote into the trace: its inputs are
+         * known, so the row is filled again (mark_direct: it is alone in its class) */
+        kb row[ZP_WIRES];
+        fill_direct(w, t / ZP_WIRES, row);
+        *v = row[t % ZP_WIRES];
+        return ZK_OK;
+    }
     if (!w->known[r])
         return zk_err_set(ZK_ERR_NOT_FOUND, "cb_witness_get: target 0x%x has no value", t);
     *v = w->val[r];
@@ -175,6 +205,7 @@ int cb_witness_get(const cb_witness *w, cb_target t, kb *v)
 
 typedef struct solver {
     cb_witness *w;
+    kb *trace;       /* the rows of gen_direct generators are filled here at once */
     uint32_t *count; /* unknown inputs per generator */
     uint32_t *queue; /* ready generators */
     size_t qhead, qtail;
@@ -205,12 +236,6 @@ static int put(solver *s, cb_target t, kb v, const cb_gen *g)
     return ZK_OK;
 }
 
-static kb value(const cb_witness *w, cb_target t)
-{
-    uint32_t r = w->c->root[cb_slot(w->c, t)];
-    return w->known[r] ? w->val[r] : KB_ZERO;
-}
-
 /* Puts a generator's outputs, through the test override when there is one. */
 static int put_outputs(solver *s, const cb_gen *g, const cb_target *in, size_t nin,
                        const cb_target *out, kb *vals, size_t nout)
@@ -223,9 +248,28 @@ static int put_outputs(solver *s, const cb_gen *g, const cb_target *in, size_t n
     return rc;
 }
 
+/* A gen_direct Poseidon2 gate: the whole row is filled in the trace, and only its
+ * routed outputs are put (nothing reads its advice wires). */
+static int run_direct(solver *s, const cb_gen *g)
+{
+    kb *row = &s->trace[(size_t)g->row * ZP_WIRES];
+    fill_direct(s->w, g->row, row);
+    uint32_t sw = kb_to_canonical(row[ZP_P2_SWAP]);
+    if (sw > 1)
+        return zk_err_set(ZK_ERR_RANGE, "%s gate at row %u: swap value %u is not 0 or 1",
+                          zp_gate_name(s->w->c->row_gate[g->row]), g->row, sw);
+    s->w->direct[g->row] = 1;
+    int rc = ZK_OK;
+    for (unsigned k = ZP_P2_OUT; k < ZP_P2_OUT + P2_WIDTH && !rc; k++)
+        rc = put(s, wire(g->row, k), row[k], g);
+    return rc;
+}
+
 static int run_gen(solver *s, const cb_gen *g, cb_target *io)
 {
     const cb_circuit *c = s->w->c;
+    if (!s->w->lie && c->gen_direct[g - c->gens])
+        return run_direct(s, g);
     size_t nin, nout;
     cb_target *in = io, *out = io + CB_GEN_MAX_IO;
     cb_gen_io(c, g, in, &nin, out, &nout);
@@ -271,23 +315,94 @@ static int run_gen(solver *s, const cb_gen *g, cb_target *io)
     return put_outputs(s, g, in, nin, out, vals, nout);
 }
 
-/* Checks every gate row's constraints on the solved trace. */
-static int check_rows(const cb_circuit *c, const kb *trace, const kb *pi_hash)
+/* The first unsatisfied constraint of gate row r, or -1. */
+static int row_fails(const cb_circuit *c, const kb *trace, const kb *pi_hash, size_t r, kb *val)
 {
+    unsigned g = c->row_gate[r];
+    if (g >= ZP_NGATES)
+        return -1;
     kb out[ZP_MAX_GATE_CONSTRAINTS];
-    for (size_t r = 0; r < c->gate_rows; r++) {
-        unsigned g = c->row_gate[r];
-        if (g >= ZP_NGATES)
-            continue;
-        zp_gate_eval_base(g, &trace[r * ZP_WIRES], &c->row_consts[r * ZP_CONSTS], pi_hash, out);
-        for (unsigned k = 0; k < zp_gate_num_constraints(g); k++)
-            if (!kb_is_zero(out[k]))
-                return zk_err_set(ZK_ERR_PROOF,
-                                  "unsatisfied witness: constraint %u of the %s gate at row %zu "
-                                  "evaluates to %u",
-                                  k, zp_gate_name(g), r, kb_to_canonical(out[k]));
+    zp_gate_eval_base(g, &trace[r * ZP_WIRES], &c->row_consts[r * ZP_CONSTS], pi_hash, out);
+    for (unsigned k = 0; k < zp_gate_num_constraints(g); k++) {
+        if (!kb_is_zero(out[k])) {
+            *val = out[k];
+            return (int)k;
+        }
     }
-    return ZK_OK;
+    return -1;
+}
+
+/* The first advice wire of a direct row that was set (cb_witness_set) to something
+ * other than what the row computes, or -1. */
+static int direct_conflict(const cb_witness *w, const kb *trace, size_t r)
+{
+    size_t base = r * ZP_WIRES;
+    for (unsigned k = ZP_ROUTED; k < ZP_WIRES; k++)
+        if (w->known[base + k] && w->val[base + k] != trace[base + k])
+            return (int)k;
+    return -1;
+}
+
+typedef struct trace_pass {
+    const cb_witness *w;
+    kb *trace;
+    const kb *pi_hash;
+    _Atomic size_t first_bad; /* lowest row with a conflict or a failed constraint */
+} trace_pass;
+
+/* Writes rows [begin, end) of the trace from the copy classes (the advice wires of
+ * direct rows are in place already), zeros the rows past the gates, and checks
+ * every other gate row's constraints, so that a bad witness is reported by gate,
+ * row and constraint instead of as a failed proof. A direct row satisfies its
+ * constraints by construction (zp_fill_poseidon2 from its inputs, the swap checked
+ * to be a bit), so it is only compared with values set on its advice wires. */
+static void trace_range(void *vctx, size_t begin, size_t end)
+{
+    trace_pass *t = vctx;
+    const cb_witness *w = t->w;
+    const cb_circuit *c = w->c;
+    size_t bad = SIZE_MAX;
+    for (size_t r = begin; r < end; r++) {
+        kb *row = &t->trace[r * ZP_WIRES];
+        if (r >= c->gate_rows) {
+            memset(row, 0, ZP_WIRES * sizeof *row);
+            continue;
+        }
+        unsigned cols = w->direct[r] ? ZP_ROUTED : ZP_WIRES;
+        const uint32_t *root = &c->root[r * ZP_WIRES];
+        for (unsigned k = 0; k < cols; k++)
+            row[k] = w->known[root[k]] ? w->val[root[k]] : KB_ZERO;
+        kb v;
+        int fails = w->direct[r] ? direct_conflict(w, t->trace, r) >= 0
+                                 : row_fails(c, t->trace, t->pi_hash, r, &v) >= 0;
+        if (fails && bad == SIZE_MAX)
+            bad = r;
+    }
+    size_t cur = atomic_load(&t->first_bad);
+    while (bad < cur && !atomic_compare_exchange_weak(&t->first_bad, &cur, bad))
+        ;
+}
+
+/* The error for row r, the lowest one trace_range found wrong. */
+static int row_error(const cb_witness *w, const kb *trace, const kb *pi_hash, size_t r)
+{
+    const cb_circuit *c = w->c;
+    if (w->direct[r]) {
+        int k = direct_conflict(w, trace, r);
+        char d[96];
+        describe(d, sizeof d, c, wire(r, (unsigned)k));
+        return zk_err_set(ZK_ERR_PROOF,
+                          "witness conflict: %s computes %u (gate output) but a connected target "
+                          "holds %u",
+                          d, kb_to_canonical(trace[r * ZP_WIRES + (unsigned)k]),
+                          kb_to_canonical(w->val[r * ZP_WIRES + (unsigned)k]));
+    }
+    kb v = KB_ZERO;
+    int k = row_fails(c, trace, pi_hash, r, &v);
+    return zk_err_set(
+        ZK_ERR_PROOF,
+        "unsatisfied witness: constraint %d of the %s gate at row %zu evaluates to %u", k,
+        zp_gate_name(c->row_gate[r]), r, kb_to_canonical(v));
 }
 
 int cb_witness_solve(cb_witness *w, kb *trace, kb *public_inputs)
@@ -295,7 +410,7 @@ int cb_witness_solve(cb_witness *w, kb *trace, kb *public_inputs)
     if (!w || !trace || (!public_inputs && w->c->npi))
         return zk_err_set(ZK_ERR_INVALID_ARG, "cb_witness_solve: NULL argument");
     const cb_circuit *c = w->c;
-    solver s = {.w = w};
+    solver s = {.w = w, .trace = trace};
     s.count = malloc((c->ngens ? c->ngens : 1) * sizeof *s.count);
     s.queue = malloc((c->ngens ? c->ngens : 1) * sizeof *s.queue);
     cb_target *io = malloc(2 * CB_GEN_MAX_IO * sizeof *io);
@@ -304,6 +419,7 @@ int cb_witness_solve(cb_witness *w, kb *trace, kb *public_inputs)
         rc = zk_err_set(ZK_ERR_NOMEM, "cb_witness_solve: out of memory");
         goto done;
     }
+    memset(w->direct, 0, c->gate_rows);
     /* constants first: they are fixed by the circuit, so a value that meets one
      * (under a test override) is the one that has to give way */
     for (int pass = 0; pass < 2; pass++) {
@@ -350,15 +466,14 @@ int cb_witness_solve(cb_witness *w, kb *trace, kb *public_inputs)
         }
         public_inputs[i] = w->val[r];
     }
-    size_t n = (size_t)1 << c->log_n;
-    memset(trace, 0, n * ZP_WIRES * sizeof(kb));
-    for (size_t cell = 0; cell < c->gate_rows * ZP_WIRES; cell++) {
-        uint32_t r = c->root[cell];
-        trace[cell] = w->known[r] ? w->val[r] : KB_ZERO;
-    }
     p2_digest h;
     zp_public_input_hash(&h, public_inputs, c->npi);
-    rc = check_rows(c, trace, h.v);
+    trace_pass tp = {.w = w, .trace = trace, .pi_hash = h.v};
+    atomic_init(&tp.first_bad, SIZE_MAX);
+    zk_par_for((size_t)1 << c->log_n, 1024, trace_range, &tp);
+    size_t bad = atomic_load(&tp.first_bad);
+    if (bad != SIZE_MAX)
+        rc = row_error(w, trace, h.v, bad);
 done:
     free(s.count);
     free(s.queue);

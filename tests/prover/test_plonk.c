@@ -7,6 +7,8 @@
 #include "../test.h"
 #include "common/error.h"
 #include "prover/circuit.h"
+#include "prover/circuit_internal.h"
+#include "prover/gate_fill.h"
 #include "prover/plonk_prove.h"
 #include "verifier/plonk.h"
 
@@ -364,6 +366,103 @@ static void test_random_circuits(int zk, unsigned nops)
     free(pool);
 }
 
+/* A copy of its one input (a custom generator reading an advice wire). */
+static int gen_copy(const void *ctx, const kb *in, kb *out)
+{
+    (void)ctx;
+    out[0] = in[0];
+    return ZK_OK;
+}
+
+/* Poseidon2 rows whose advice wires nothing else names are filled straight into
+ * the trace (circuit gen_direct); rows whose advice wires are read elsewhere take
+ * the general path. Both give the rows zp_fill_poseidon2 gives, the advice values
+ * stay readable, and a value set on an advice wire is still checked. */
+static void test_direct_rows(void)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset("test", &fri));
+    cb_builder *b;
+    CHECK_OK(cb_new(&b, &fri, 0));
+    cb_target in[16], o1[16], o2[16], o3[16], o4[16];
+    for (int i = 0; i < 16; i++)
+        in[i] = cb_virtual(b);
+    cb_poseidon2(b, in, o1); /* direct */
+    cb_poseidon2(b, o1, o2); /* an advice wire read by a custom generator */
+    cb_target v = cb_virtual(b), z = cb_virtual(b);
+    cb_connect(b, v, o2[0] + 40);
+    cb_generator(b, gen_copy, NULL, 0, &v, 1, &z, 1);
+    cb_public_input(b, z);
+    cb_poseidon2(b, o2, o3); /* an advice wire shares a class with a virtual target */
+    cb_connect(b, cb_virtual(b), o3[0] + 41);
+    cb_target sw = cb_virtual(b);
+    cb_poseidon2_swap(b, o3, o3 + 8, sw, o4); /* direct, swap bit from the witness */
+    for (int i = 0; i < 8; i++)
+        cb_public_input(b, o4[i]);
+    cb_circuit *c;
+    CHECK_OK(cb_build(b, &c));
+    size_t rows[4] = {o1[0] / ZP_WIRES, o2[0] / ZP_WIRES, o3[0] / ZP_WIRES, o4[0] / ZP_WIRES};
+    int want_direct[4] = {1, 0, 0, 1};
+    for (size_t g = 0; g < c->ngens; g++)
+        for (int r = 0; r < 4; r++)
+            if (c->gens[g].kind == CB_GEN_POSEIDON2 && c->gens[g].row == rows[r])
+                CHECK(c->gen_direct[g] == want_direct[r]);
+
+    size_t n = (size_t)1 << c->log_n;
+    kb *trace = malloc(n * ZP_WIRES * sizeof *trace);
+    kb pi[9];
+    CHECK(trace != NULL);
+    for (int round = 0; round < 4 && trace; round++) {
+        cb_witness *w;
+        CHECK_OK(cb_witness_new(&w, c));
+        for (int i = 0; i < 16; i++)
+            CHECK_OK(cb_witness_set(w, in[i], kb_from_u32(1000u * (uint32_t)round + (uint32_t)i)));
+        CHECK_OK(cb_witness_set(w, sw, kb_from_u32(round == 3 ? 2u : (uint32_t)round & 1u)));
+        /* round 1 sets a direct row's advice wire to its value, round 2 to another */
+        kb ref[4][ZP_WIRES];
+        memset(ref, 0, sizeof ref);
+        for (int i = 0; i < 16; i++)
+            ref[0][i] = kb_from_u32(1000u * (uint32_t)round + (uint32_t)i);
+        for (int r = 0; r < 4; r++) {
+            if (r > 0)
+                memcpy(ref[r], &ref[r - 1][ZP_P2_OUT], 16 * sizeof(kb));
+            ref[r][ZP_P2_SWAP] = r == 3 ? kb_from_u32((uint32_t)round & 1u) : KB_ZERO;
+            zp_fill_poseidon2(ref[r]);
+        }
+        if (round == 1)
+            CHECK_OK(cb_witness_set(w, (cb_target)(rows[0] * ZP_WIRES + 60), ref[0][60]));
+        if (round == 2)
+            CHECK_OK(cb_witness_set(w, (cb_target)(rows[3] * ZP_WIRES + 99),
+                                    kb_add(ref[3][99], KB_ONE)));
+        int rc = cb_witness_solve(w, trace, pi);
+        if (round == 2) {
+            CHECK_ERR(rc, ZK_ERR_PROOF);
+            char want[64];
+            snprintf(want, sizeof want, "row %zu column 99", rows[3]);
+            CHECK(strstr(zk_err_detail(), "witness conflict") != NULL);
+            CHECK(strstr(zk_err_detail(), want) != NULL);
+        } else if (round == 3) {
+            CHECK_ERR(rc, ZK_ERR_RANGE);
+            CHECK(strstr(zk_err_detail(), "swap value 2 is not 0 or 1") != NULL);
+        } else {
+            CHECK_OK(rc);
+            for (int r = 0; r < 4; r++)
+                CHECK(memcmp(&trace[rows[r] * ZP_WIRES], ref[r], sizeof ref[r]) == 0);
+            CHECK(pi[0] == ref[1][56]);
+            for (int r = 0; r < 4; r++) {
+                for (unsigned k = 0; k < ZP_WIRES; k++) {
+                    kb x = KB_ZERO;
+                    CHECK_OK(cb_witness_get(w, (cb_target)(rows[r] * ZP_WIRES + k), &x));
+                    CHECK(x == ref[r][k]);
+                }
+            }
+        }
+        cb_witness_free(w);
+    }
+    free(trace);
+    cb_circuit_free(c);
+}
+
 int main(void)
 {
     t_seed();
@@ -377,6 +476,7 @@ int main(void)
     }
     test_witness_errors();
     test_lying_generator();
+    test_direct_rows();
     test_mutations(0, getenv("ZK_TEST_FULL") ? 1 : 7);
     test_mutations(1, getenv("ZK_TEST_FULL") ? 1 : 13);
     return t_report("test_plonk");
