@@ -358,12 +358,77 @@ static kb4 ref_mul4(kb4 a, kb4 b)
     return r;
 }
 
+/* Coefficient-wise references for the inline add, sub and mul_base. */
+static kb4 ref_add4(kb4 a, kb4 b)
+{
+    kb4 r;
+    for (int i = 0; i < 4; i++)
+        r.c[i] = kb_from_canonical(ref_add(kb_to_canonical(a.c[i]), kb_to_canonical(b.c[i])));
+    return r;
+}
+static kb4 ref_sub4(kb4 a, kb4 b)
+{
+    kb4 r;
+    for (int i = 0; i < 4; i++)
+        r.c[i] = kb_from_canonical(ref_sub(kb_to_canonical(a.c[i]), kb_to_canonical(b.c[i])));
+    return r;
+}
+static kb4 ref_mul_base4(kb4 a, kb s)
+{
+    kb4 r;
+    for (int i = 0; i < 4; i++)
+        r.c[i] = kb_from_canonical(ref_mul(kb_to_canonical(a.c[i]), kb_to_canonical(s)));
+    return r;
+}
+
+/* The lazy extension products against the references on every element whose
+ * coefficients are edge values: 0, 1 and p - 1 as field values, and the largest
+ * and smallest nonzero Montgomery representations (the sums of products are
+ * largest when every stored coefficient is p - 1). 6^4 elements, all pairs. */
+static void test_ext_edges(void)
+{
+    const kb edge[6] = {KB_ZERO,        KB_ONE, kb_from_canonical(KB_P - 1),
+                        (kb)(KB_P - 1), (kb)1,  (kb)(KB_P - 2)};
+    enum { NE = 6 * 6 * 6 * 6 };
+    static kb4 v[NE];
+    for (int i = 0; i < NE; i++)
+        for (int k = 0, d = i; k < 4; k++, d /= 6)
+            v[i].c[k] = edge[d % 6];
+    for (int i = 0; i < NE; i++) {
+        CHECK(kb4_eq(kb4_sqr(v[i]), ref_mul4(v[i], v[i])));
+        for (int e = 0; e < 6; e++)
+            CHECK(kb4_eq(kb4_mul_base(v[i], edge[e]), ref_mul_base4(v[i], edge[e])));
+        for (int j = 0; j < NE; j++) {
+            CHECK(kb4_eq(kb4_mul(v[i], v[j]), ref_mul4(v[i], v[j])));
+            if ((i + j) % 7 == 0) {
+                CHECK(kb4_eq(kb4_add(v[i], v[j]), ref_add4(v[i], v[j])));
+                CHECK(kb4_eq(kb4_sub(v[i], v[j]), ref_sub4(v[i], v[j])));
+            }
+        }
+        if (t_failures > 20)
+            return;
+    }
+    /* kb4_reduce_sum on its whole domain t < 2 p 2^32: t / 2^32 mod p. */
+    const uint64_t p32 = (uint64_t)KB_P << 32, m = (uint64_t)(KB_P - 1);
+    const uint64_t ts[] = {
+        0,         1,     p32 - 1,   p32,       p32 + 1,    2 * p32 - 1,         UINT64_MAX,
+        4 * m * m, m * m, 3 * m * m, m * m + 1, p32 - KB_P, (uint64_t)KB_P << 33};
+    for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++)
+        CHECK_EQ(kb4_reduce_sum(ts[i]), kb_mont_reduce(ts[i] % KB_P));
+    for (int it = 0; it < 100000; it++) {
+        uint64_t t = t_rand() % (2 * p32);
+        CHECK_EQ(kb4_reduce_sum(t), kb_mont_reduce(t % KB_P));
+    }
+}
+
 static void test_ext(void)
 {
     for (int it = 0; it < 20000; it++) {
         kb4 a = rand_kb4(), b = rand_kb4(), c = rand_kb4();
         CHECK(kb4_eq(kb4_mul(a, b), ref_mul4(a, b)));
         CHECK(kb4_eq(kb4_sqr(a), ref_mul4(a, a)));
+        CHECK(kb4_eq(kb4_add(a, b), ref_add4(a, b)));
+        CHECK(kb4_eq(kb4_sub(a, b), ref_sub4(a, b)));
         CHECK(kb4_eq(kb4_mul(kb4_mul(a, b), c), kb4_mul(a, kb4_mul(b, c))));
         CHECK(kb4_eq(kb4_mul(a, kb4_add(b, c)), kb4_add(kb4_mul(a, b), kb4_mul(a, c))));
         CHECK(kb4_eq(kb4_add(kb4_sub(a, b), b), a));
@@ -372,6 +437,7 @@ static void test_ext(void)
             CHECK(kb4_eq(kb4_mul(a, kb4_inv(a)), kb4_one()));
         kb s = rand_kb();
         CHECK(kb4_eq(kb4_mul_base(a, s), kb4_mul(a, kb4_from_base(s))));
+        CHECK(kb4_eq(kb4_mul_base(a, s), ref_mul_base4(a, s)));
         if (it < 200) {
             /* Frobenius: a^p, order 4, and a homomorphism. */
             CHECK(kb4_eq(kb4_frobenius(a, 1), kb4_pow(a, KB_P)));
@@ -436,5 +502,6 @@ int main(void)
     test_vec_dot4();
     test_vec_dot4_long();
     test_ext();
+    test_ext_edges();
     return t_report("test_kb");
 }
