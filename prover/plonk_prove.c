@@ -147,59 +147,116 @@ static void observe_cap(tr_state *t, const mt_tree *tree)
         tr_observe_digest(t, &cap[i]);
 }
 
-/* Z and the partial products on H (docs/PROOF.md, "Copy constraints"). */
-static int permutation(prover *p)
+/* gamma + v for a base value v: only the constant coefficient moves. */
+static inline kb4 add_base(kb4 a, kb v)
 {
+    a.c[0] = kb_add(a.c[0], v);
+    return a;
+}
+
+typedef struct perm_ctx {
+    prover *p;
+    kb w;              /* the generator of H */
+    kb4 bk[ZP_ROUTED]; /* beta k_i */
+    kb4 *pp;           /* n x ZP_PERM_CHUNKS: row r's products f_0 ... f_j of its ratios */
+    kb4 *den, *scr;    /* n x ZP_PERM_CHUNKS each: denominators, batch inversion scratch */
+    kb4 *z;            /* n: Z at row r (the running product before the row) */
+} perm_ctx;
+
+/* Rows [begin, end): chunk j's ratio f_j = prod (gamma + w_i + beta k_i x) /
+ * prod (gamma + w_i + beta sig_i), and the row's prefix products f_0 ... f_j (the
+ * last is the row's whole factor). The denominators are inverted together per
+ * range: inverses are unique, so the split changes no value. */
+static void perm_rows(void *vctx, size_t begin, size_t end)
+{
+    perm_ctx *pc = vctx;
+    prover *p = pc->p;
     const cb_circuit *c = p->c;
-    size_t n = p->n, m = n * ZP_PERM_CHUNKS;
-    kb4 *num = malloc(m * sizeof *num), *den = malloc(m * sizeof *den);
-    kb4 *scr = malloc(m * sizeof *scr);
-    p->perm_h = malloc(n * ZP_NUM_PERM_COLS * sizeof(kb));
-    if (!num || !den || !scr || !p->perm_h) {
-        free(num);
-        free(den);
-        free(scr);
-        return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (permutation)");
-    }
-    kb k[ZP_ROUTED], w = kb_root_of_unity(p->log_n), x = KB_ONE;
-    k[0] = KB_ONE;
-    for (int i = 1; i < ZP_ROUTED; i++)
-        k[i] = kb_mul(k[i - 1], p->g);
-    for (size_t r = 0; r < n; r++, x = kb_mul(x, w)) {
+    kb x = kb_pow(pc->w, begin);
+    for (size_t r = begin; r < end; r++, x = kb_mul(x, pc->w)) {
         const kb *wr = &p->trace[r * ZP_WIRES];
         const kb *sig = &c->pre_h[r * ZP_NUM_PREPROCESSED + ZP_NUM_SELECTORS + ZP_CONSTS];
         for (unsigned j = 0; j < ZP_PERM_CHUNKS; j++) {
-            kb4 nu = kb4_one(), de = kb4_one();
-            for (unsigned i = ZP_PERM_CHUNK * j; i < ZP_PERM_CHUNK * (j + 1) && i < ZP_ROUTED;
-                 i++) {
-                kb4 base = kb4_add(p->gamma, kb4_from_base(wr[i]));
-                nu = kb4_mul(nu, kb4_add(base, kb4_mul_base(p->beta, kb_mul(k[i], x))));
+            unsigned i = ZP_PERM_CHUNK * j;
+            kb4 base = add_base(p->gamma, wr[i]);
+            kb4 nu = kb4_add(base, kb4_mul_base(pc->bk[i], x));
+            kb4 de = kb4_add(base, kb4_mul_base(p->beta, sig[i]));
+            for (i++; i < ZP_PERM_CHUNK * (j + 1) && i < ZP_ROUTED; i++) {
+                base = add_base(p->gamma, wr[i]);
+                nu = kb4_mul(nu, kb4_add(base, kb4_mul_base(pc->bk[i], x)));
                 de = kb4_mul(de, kb4_add(base, kb4_mul_base(p->beta, sig[i])));
             }
-            num[r * ZP_PERM_CHUNKS + j] = nu;
-            den[r * ZP_PERM_CHUNKS + j] = de;
+            pc->pp[r * ZP_PERM_CHUNKS + j] = nu;
+            pc->den[r * ZP_PERM_CHUNKS + j] = de;
         }
     }
-    kb4_batch_inv(den, den, m, scr);
+    size_t m0 = begin * ZP_PERM_CHUNKS, m = (end - begin) * ZP_PERM_CHUNKS;
+    kb4_batch_inv(pc->den + m0, pc->den + m0, m, pc->scr + m0);
+    for (size_t r = begin; r < end; r++) {
+        kb4 *f = &pc->pp[r * ZP_PERM_CHUNKS];
+        const kb4 *d = &pc->den[r * ZP_PERM_CHUNKS];
+        kb4 run = kb4_mul(f[0], d[0]);
+        f[0] = run;
+        for (unsigned j = 1; j < ZP_PERM_CHUNKS; j++) {
+            run = kb4_mul(run, kb4_mul(f[j], d[j]));
+            f[j] = run;
+        }
+    }
+}
+
+/* Rows [begin, end) of the permutation matrix: Z = z_r, then z_r f_0 ... f_j. */
+static void perm_fill(void *vctx, size_t begin, size_t end)
+{
+    perm_ctx *pc = vctx;
+    for (size_t r = begin; r < end; r++) {
+        kb *row = &pc->p->perm_h[r * ZP_NUM_PERM_COLS];
+        kb4 z = pc->z[r];
+        memcpy(row, z.c, sizeof z.c);
+        for (unsigned j = 0; j + 1 < ZP_PERM_CHUNKS; j++) {
+            kb4 v = kb4_mul(z, pc->pp[r * ZP_PERM_CHUNKS + j]);
+            memcpy(row + 4 * (j + 1), v.c, sizeof v.c);
+        }
+    }
+}
+
+/* Z and the partial products on H (docs/PROOF.md, "Copy constraints"). Rows are
+ * independent but for Z's running product, so: the rows' ratios and in-row prefix
+ * products in parallel, Z's product over the rows serially (one product a row), and
+ * the partial-product columns in parallel. The field is exact, so regrouping the
+ * products changes no value. */
+static int permutation(prover *p)
+{
+    size_t n = p->n, m = n * ZP_PERM_CHUNKS;
+    perm_ctx pc = {.p = p, .w = kb_root_of_unity(p->log_n)};
+    pc.pp = malloc(m * sizeof *pc.pp);
+    pc.den = malloc(m * sizeof *pc.den);
+    pc.scr = malloc(m * sizeof *pc.scr);
+    pc.z = malloc(n * sizeof *pc.z);
+    p->perm_h = malloc(n * ZP_NUM_PERM_COLS * sizeof(kb));
+    int rc = ZK_OK;
+    if (!pc.pp || !pc.den || !pc.scr || !pc.z || !p->perm_h) {
+        rc = zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (permutation)");
+        goto done;
+    }
+    kb ki = KB_ONE;
+    for (int i = 0; i < ZP_ROUTED; i++, ki = kb_mul(ki, p->g))
+        pc.bk[i] = kb4_mul_base(p->beta, ki);
+    zk_par_for(n, 512, perm_rows, &pc);
     kb4 z = kb4_one();
     for (size_t r = 0; r < n; r++) {
-        kb *row = &p->perm_h[r * ZP_NUM_PERM_COLS];
-        memcpy(row, z.c, sizeof z.c);
-        kb4 run = z;
-        for (unsigned j = 0; j < ZP_PERM_CHUNKS; j++) {
-            run = kb4_mul(run, kb4_mul(num[r * ZP_PERM_CHUNKS + j], den[r * ZP_PERM_CHUNKS + j]));
-            if (j + 1 < ZP_PERM_CHUNKS)
-                memcpy(row + 4 * (j + 1), run.c, sizeof run.c);
-        }
-        z = run;
+        pc.z[r] = z;
+        z = kb4_mul(z, pc.pp[r * ZP_PERM_CHUNKS + ZP_PERM_CHUNKS - 1]);
     }
-    free(num);
-    free(den);
-    free(scr);
+    zk_par_for(n, 512, perm_fill, &pc);
     if (!kb4_eq(z, kb4_one()) && !p->cheat)
-        return zk_err_set(ZK_ERR_INTERNAL,
-                          "prover: the permutation product is not 1 (copy constraints broken)");
-    return ZK_OK;
+        rc = zk_err_set(ZK_ERR_INTERNAL,
+                        "prover: the permutation product is not 1 (copy constraints broken)");
+done:
+    free(pc.pp);
+    free(pc.den);
+    free(pc.scr);
+    free(pc.z);
+    return rc;
 }
 
 typedef struct quot_ctx {
@@ -207,49 +264,60 @@ typedef struct quot_ctx {
     size_t nq;       /* 4n */
     size_t stride;   /* LDE rows per quotient point */
     const kb4 *apow; /* NUM_TERMS powers of alpha */
-    const kb4 *l0;   /* L_0 at each point */
-    kb4 zh_inv[4];   /* 1 / (x^n - 1): x^n takes 4 values on the coset */
-    const kb *xs;    /* the points */
-    kb *out;         /* nq x 4 (row-major) */
+    /* The gate terms' powers apow[t].c[k] at plane[k][t], for kb_vec_dot4. */
+    kb plane[4][NUM_GATE_TERMS];
+    kb4 bk[ZP_ROUTED]; /* beta k_i: the identity permutation's column shifts times beta */
+    const kb *l0;      /* L_0 at each point (a base-field value) */
+    kb zh_inv[4];      /* 1 / (x^n - 1): x^n takes 4 values on the coset */
+    const kb *xs;      /* the points */
+    kb *out;           /* nq x 4 (row-major) */
 } quot_ctx;
+
+/* The gate part: sum over the gates of sel_g * sum_i apow[t+i] cons_i. Each selector is
+ * folded into its gate's (base-field) constraint values, so the whole part is one
+ * lazily reduced dot product of NUM_GATE_TERMS base values with the four planes of
+ * alpha powers. The field is exact, so the value equals the per-gate form. */
+static kb4 quot_gates(const quot_ctx *q, const kb *w, const kb *pre)
+{
+    kb vals[NUM_GATE_TERMS];
+    unsigned t = 0;
+    for (unsigned g = 0; g < ZP_NGATES; g++) {
+        unsigned nc = zp_gate_num_constraints(g);
+        zp_gate_eval_base(g, w, pre + ZP_NUM_SELECTORS, q->p->pi_hash, vals + t);
+        kb_vec_scale(vals + t, vals + t, pre[g], nc);
+        t += nc;
+    }
+    kb4 s;
+    kb_vec_dot4(s.c, vals, q->plane[0], q->plane[1], q->plane[2], q->plane[3], NUM_GATE_TERMS);
+    return s;
+}
 
 static void quot_range(void *vctx, size_t begin, size_t end)
 {
     quot_ctx *q = vctx;
     prover *p = q->p;
     const cb_circuit *c = p->c;
-    kb k[ZP_ROUTED];
-    k[0] = KB_ONE;
-    for (int i = 1; i < ZP_ROUTED; i++)
-        k[i] = kb_mul(k[i - 1], p->g);
-    kb cons[ZP_MAX_GATE_CONSTRAINTS];
     for (size_t j = begin; j < end; j++) {
         size_t L = j * q->stride, Ln = ((j + 4) % q->nq) * q->stride;
         const kb *w = &p->wires_lde[L * ZP_WIRES];
         const kb *pre = &c->pre_lde[L * ZP_NUM_PREPROCESSED];
         const kb *pm = &p->perm_lde[L * ZP_NUM_PERM_COLS];
         const kb *pmn = &p->perm_lde[Ln * ZP_NUM_PERM_COLS];
-        kb4 acc = kb4_zero();
-        unsigned t = 0;
-        for (unsigned g = 0; g < ZP_NGATES; g++) {
-            unsigned nc = zp_gate_num_constraints(g);
-            zp_gate_eval_base(g, w, pre + ZP_NUM_SELECTORS, p->pi_hash, cons);
-            kb4 s = kb4_zero();
-            for (unsigned i = 0; i < nc; i++)
-                s = kb4_add(s, kb4_mul_base(q->apow[t + i], cons[i]));
-            acc = kb4_add(acc, kb4_mul_base(s, pre[g]));
-            t += nc;
-        }
+        kb4 acc = quot_gates(q, w, pre);
+        unsigned t = NUM_GATE_TERMS;
         kb x = q->xs[j];
         kb4 z = ext_of(pm);
-        acc = kb4_add(acc, kb4_mul(q->apow[t++], kb4_mul(q->l0[j], kb4_sub(z, kb4_one()))));
+        acc = kb4_add(acc, kb4_mul(q->apow[t++], kb4_mul_base(kb4_sub(z, kb4_one()), q->l0[j])));
         const kb *sig = pre + ZP_NUM_SELECTORS + ZP_CONSTS;
         for (unsigned ch = 0; ch < ZP_PERM_CHUNKS; ch++) {
-            kb4 nu = kb4_one(), de = kb4_one();
-            for (unsigned i = ZP_PERM_CHUNK * ch; i < ZP_PERM_CHUNK * (ch + 1) && i < ZP_ROUTED;
-                 i++) {
-                kb4 base = kb4_add(p->gamma, kb4_from_base(w[i]));
-                nu = kb4_mul(nu, kb4_add(base, kb4_mul_base(p->beta, kb_mul(k[i], x))));
+            /* chunk ch's factors: gamma + w_i + beta k_i x over gamma + w_i + beta sig_i */
+            unsigned i = ZP_PERM_CHUNK * ch;
+            kb4 base = add_base(p->gamma, w[i]);
+            kb4 nu = kb4_add(base, kb4_mul_base(q->bk[i], x));
+            kb4 de = kb4_add(base, kb4_mul_base(p->beta, sig[i]));
+            for (i++; i < ZP_PERM_CHUNK * (ch + 1) && i < ZP_ROUTED; i++) {
+                base = add_base(p->gamma, w[i]);
+                nu = kb4_mul(nu, kb4_add(base, kb4_mul_base(q->bk[i], x)));
                 de = kb4_mul(de, kb4_add(base, kb4_mul_base(p->beta, sig[i])));
             }
             kb4 cur = ext_of(pm + 4 * ch);
@@ -257,7 +325,7 @@ static void quot_range(void *vctx, size_t begin, size_t end)
             kb4 term = kb4_sub(kb4_mul(nxt, de), kb4_mul(cur, nu));
             acc = kb4_add(acc, kb4_mul(q->apow[t++], term));
         }
-        kb4 qv = kb4_mul(acc, q->zh_inv[j % 4]);
+        kb4 qv = kb4_mul_base(acc, q->zh_inv[j % 4]);
         memcpy(&q->out[j * 4], qv.c, sizeof qv.c);
     }
 }
@@ -268,36 +336,46 @@ static int quotient_values(prover *p, const kb4 *apow, kb *out)
     size_t n = p->n, nq = 4 * n;
     unsigned log_q = p->log_n + 2;
     kb *xs = malloc(nq * sizeof *xs);
-    kb4 *l0 = malloc(nq * sizeof *l0), *scr = malloc(nq * sizeof *scr);
-    if (!xs || !l0 || !scr) {
+    kb *l0 = malloc(nq * sizeof *l0), *scr = malloc(nq * sizeof *scr);
+    quot_ctx *q = malloc(sizeof *q);
+    if (!xs || !l0 || !scr || !q) {
         free(xs);
         free(l0);
         free(scr);
+        free(q);
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
     }
     kb wq = kb_root_of_unity(log_q), x = p->g;
     for (size_t j = 0; j < nq; j++, x = kb_mul(x, wq))
         xs[j] = x;
-    /* L_0(x) = (x^n - 1) / (n (x - 1)) */
+    /* L_0(x) = (x^n - 1) / (n (x - 1)); x - 1 is never 0 on the coset. */
     kb nn = kb_from_u64(n);
     for (size_t j = 0; j < nq; j++)
-        l0[j] = kb4_from_base(kb_mul(nn, kb_sub(xs[j], KB_ONE)));
-    kb4_batch_inv(l0, l0, nq, scr);
-    quot_ctx q = {.p = p,
-                  .nq = nq,
-                  .stride = (size_t)1 << (p->b - 2),
-                  .apow = apow,
-                  .l0 = l0,
-                  .xs = xs,
-                  .out = out};
+        l0[j] = kb_mul(nn, kb_sub(xs[j], KB_ONE));
+    kb_batch_inv(l0, l0, nq, scr);
+    *q = (quot_ctx){.p = p,
+                    .nq = nq,
+                    .stride = (size_t)1 << (p->b - 2),
+                    .apow = apow,
+                    .l0 = l0,
+                    .xs = xs,
+                    .out = out};
+    for (unsigned t = 0; t < NUM_GATE_TERMS; t++)
+        for (unsigned k = 0; k < 4; k++)
+            q->plane[k][t] = apow[t].c[k];
+    kb ki = KB_ONE;
+    for (int i = 0; i < ZP_ROUTED; i++, ki = kb_mul(ki, p->g))
+        q->bk[i] = kb4_mul_base(p->beta, ki);
+    kb zh[4];
     for (int i = 0; i < 4; i++) {
-        kb zh = kb_sub(kb_pow(xs[i], n), KB_ONE);
-        q.zh_inv[i] = kb4_from_base(kb_inv(zh));
+        zh[i] = kb_sub(kb_pow(xs[i], n), KB_ONE);
+        q->zh_inv[i] = kb_inv(zh[i]);
     }
     for (size_t j = 0; j < nq; j++)
-        l0[j] = kb4_mul_base(l0[j], kb_sub(kb_pow(xs[j % 4], n), KB_ONE));
+        l0[j] = kb_mul(l0[j], zh[j % 4]);
     free(scr);
-    zk_par_for(nq, 256, quot_range, &q);
+    zk_par_for(nq, 256, quot_range, q);
+    free(q);
     free(l0);
     free(xs);
     return ntt_coset_inverse(p->c->plan, out, log_q, 4, NTT_ROW_MAJOR, p->g, NTT_NATURAL);
