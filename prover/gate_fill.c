@@ -36,19 +36,6 @@ int zp_fill_arith_ext_op(kb *w, const kb *c, unsigned op)
     return ZK_OK;
 }
 
-static inline kb cube(kb x)
-{
-    return kb_mul(kb_sqr(x), x);
-}
-
-static void full_round(kb s[P2_WIDTH], const kb rc[P2_WIDTH], kb *store)
-{
-    for (int i = 0; i < P2_WIDTH; i++)
-        s[i] = cube(kb_add(s[i], rc[i]));
-    p2_external_layer(s);
-    memcpy(store, s, P2_WIDTH * sizeof(kb));
-}
-
 void zp_fill_poseidon2(kb *w)
 {
     kb s[P2_WIDTH];
@@ -60,19 +47,16 @@ void zp_fill_poseidon2(kb *w)
         s[P2_WIDTH / 2 + i] = kb_sub(b[i], d);
     }
     p2_external_layer(s);
-    for (int r = 0; r < 4; r++)
-        full_round(s, p2_rc_ext_init[r], w + ZP_P2_FULL1 + P2_WIDTH * r);
-    for (int j = 0; j < 20; j++) {
-        s[0] = cube(kb_add(s[0], p2_rc_int[j]));
-        w[ZP_P2_PARTIAL + j] = s[0];
-        kb total = s[0];
-        for (int i = 1; i < P2_WIDTH; i++)
-            total = kb_add(total, s[i]);
-        for (int i = 0; i < P2_WIDTH; i++)
-            s[i] = kb_add(total, kb_mul(p2_diag[i], s[i]));
+    for (int r = 0; r < 4; r++) {
+        p2_full_round(s, p2_rc_ext_init[r]);
+        memcpy(w + ZP_P2_FULL1 + P2_WIDTH * r, s, sizeof s);
     }
-    for (int r = 0; r < 4; r++)
-        full_round(s, p2_rc_ext_final[r], r < 3 ? w + ZP_P2_FULL2 + P2_WIDTH * r : w + ZP_P2_OUT);
+    for (int j = 0; j < 20; j++)
+        w[ZP_P2_PARTIAL + j] = p2_partial_round(s, p2_rc_int[j]);
+    for (int r = 0; r < 4; r++) {
+        p2_full_round(s, p2_rc_ext_final[r]);
+        memcpy(r < 3 ? w + ZP_P2_FULL2 + P2_WIDTH * r : w + ZP_P2_OUT, s, sizeof s);
+    }
 }
 
 /* The field element 0 or 1 for bit (x >> i) & 1, without a branch on x. */

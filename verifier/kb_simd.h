@@ -169,8 +169,13 @@ extern const kb p2_rc_ext_init[4][16];
 extern const kb p2_rc_ext_final[4][16];
 extern const kb p2_rc_int[20];
 extern const kb p2_diag[16];
-/* Poseidon2's external linear layer (scalar, additions only), for code that
- * follows the permutation round by round (the Poseidon2 gate). */
+/* Poseidon2 round by round (scalar), for code that records the states between
+ * rounds (the Poseidon2 gate's filler and constraints): the external linear layer
+ * (additions only); a full round (round constants, S-boxes, external layer); a
+ * partial round (round constant and S-box on s[0], internal layer), which returns
+ * the S-box's output. */
 void p2_external_layer(kb s[16]);
+void p2_full_round(kb s[16], const kb rc[16]);
+kb p2_partial_round(kb s[16], kb rc);
 
 #endif

@@ -201,50 +201,97 @@ static inline kb cube(kb x)
     return kb_mul(kb_sqr(x), x);
 }
 
+/* x mod p for x < 2^37, by 2^31 = 2^24 - 1 (mod p): the low 31 bits plus (x >> 31)
+ * (2^24 - 1) is below 2^31 + 2^30 < 2p, so one conditional subtraction ends it. */
+static inline kb fold(uint64_t x)
+{
+    uint64_t h = x >> 31;
+    uint32_t y = (uint32_t)((x & 0x7fffffffu) + (h << 24) - h) - KB_P;
+    return y + (KB_P & (uint32_t) - (int32_t)(y >> 31));
+}
+
+/* s 2^-k mod p for s < p, 1 <= k <= 24: p = 1 (mod 2^24), so s + m p with
+ * m = -s mod 2^k is a multiple of 2^k, and its quotient is below p. */
+static inline uint64_t half(kb s, unsigned k)
+{
+    uint64_t m = (uint64_t)(0u - s) & ((1u << k) - 1);
+    return ((uint64_t)s + m * KB_P) >> k;
+}
+
 /* The external layer: M4 = [[2,3,1,1],[1,2,3,1],[1,1,2,3],[3,1,1,2]] on each chunk
  * of 4, then each element gains the sum of the elements in its residue class mod 4
- * (the circulant (2*M4, M4, M4, M4) of the Poseidon2 paper). */
+ * (the circulant (2*M4, M4, M4, M4) of the Poseidon2 paper). The sums are taken in
+ * 64 bits and reduced once: an output is at most 35 p < 2^37. */
 void p2_external_layer(kb s[P2_WIDTH])
 {
+    uint64_t y[P2_WIDTH];
     for (int c = 0; c < 16; c += 4) {
-        kb x0 = s[c], x1 = s[c + 1], x2 = s[c + 2], x3 = s[c + 3];
-        kb t = kb_add(kb_add(x0, x1), kb_add(x2, x3));
-        s[c] = kb_add(kb_add(t, x0), kb_double(x1));
-        s[c + 1] = kb_add(kb_add(t, x1), kb_double(x2));
-        s[c + 2] = kb_add(kb_add(t, x2), kb_double(x3));
-        s[c + 3] = kb_add(kb_add(t, x3), kb_double(x0));
+        uint64_t x0 = s[c], x1 = s[c + 1], x2 = s[c + 2], x3 = s[c + 3];
+        uint64_t t = (x0 + x1) + (x2 + x3);
+        y[c] = t + x0 + 2 * x1;
+        y[c + 1] = t + x1 + 2 * x2;
+        y[c + 2] = t + x2 + 2 * x3;
+        y[c + 3] = t + x3 + 2 * x0;
     }
     for (int i = 0; i < 4; i++) {
-        kb sum = kb_add(kb_add(s[i], s[i + 4]), kb_add(s[i + 8], s[i + 12]));
-        s[i] = kb_add(s[i], sum);
-        s[i + 4] = kb_add(s[i + 4], sum);
-        s[i + 8] = kb_add(s[i + 8], sum);
-        s[i + 12] = kb_add(s[i + 12], sum);
+        uint64_t sum = (y[i] + y[i + 4]) + (y[i + 8] + y[i + 12]);
+        s[i] = fold(y[i] + sum);
+        s[i + 4] = fold(y[i + 4] + sum);
+        s[i + 8] = fold(y[i + 8] + sum);
+        s[i + 12] = fold(y[i + 12] + sum);
     }
 }
 
-static void full_round(kb s[P2_WIDTH], const kb rc[P2_WIDTH])
+void p2_full_round(kb s[P2_WIDTH], const kb rc[P2_WIDTH])
 {
     for (int i = 0; i < P2_WIDTH; i++)
         s[i] = cube(kb_add(s[i], rc[i]));
     p2_external_layer(s);
 }
 
+/* One partial round: s_0 <- (s_0 + rc)^3, then s_i <- sum + d_i s_i with the
+ * diagonal of p2_diag written out as additions, shifts and halvings (no Montgomery
+ * product: the state is multiplied by plain constants, which keeps Montgomery
+ * form). Each d_i s_i is taken as a value in [0, 4p] (a negative d as k p - |d| s),
+ * the sum of the 16 elements stays unreduced below 16 p, so an element before its
+ * one reduction is below 20 p. The sum of s_1..s_15 does not wait for the S-box. */
+kb p2_partial_round(kb s[P2_WIDTH], kb rc)
+{
+    const uint64_t P = KB_P;
+    kb x = cube(kb_add(s[0], rc));
+    uint64_t rest = ((((uint64_t)s[1] + s[2]) + ((uint64_t)s[3] + s[4])) +
+                     (((uint64_t)s[5] + s[6]) + ((uint64_t)s[7] + s[8]))) +
+                    ((((uint64_t)s[9] + s[10]) + ((uint64_t)s[11] + s[12])) +
+                     (((uint64_t)s[13] + s[14]) + s[15]));
+    uint64_t t = rest + x;
+    s[0] = fold(t + 2 * P - 2 * (uint64_t)x); /* -2 */
+    s[1] = fold(t + s[1]);                    /* 1 */
+    s[2] = fold(t + 2 * (uint64_t)s[2]);      /* 2 */
+    s[3] = fold(t + half(s[3], 1));           /* 1/2 */
+    s[4] = fold(t + 3 * (uint64_t)s[4]);      /* 3 */
+    s[5] = fold(t + 4 * (uint64_t)s[5]);      /* 4 */
+    s[6] = fold(t + P - half(s[6], 1));       /* -1/2 */
+    s[7] = fold(t + 3 * (P - s[7]));          /* -3 */
+    s[8] = fold(t + 4 * (P - s[8]));          /* -4 */
+    s[9] = fold(t + half(s[9], 8));           /* 1/2^8 */
+    s[10] = fold(t + half(s[10], 3));         /* 1/8 */
+    s[11] = fold(t + half(s[11], 24));        /* 1/2^24 */
+    s[12] = fold(t + P - half(s[12], 8));     /* -1/2^8 */
+    s[13] = fold(t + P - half(s[13], 3));     /* -1/8 */
+    s[14] = fold(t + P - half(s[14], 4));     /* -1/16 */
+    s[15] = fold(t + P - half(s[15], 24));    /* -1/2^24 */
+    return x;
+}
+
 void p2_permute(kb state[P2_WIDTH])
 {
     p2_external_layer(state);
     for (int r = 0; r < 4; r++)
-        full_round(state, p2_rc_ext_init[r]);
-    for (int r = 0; r < 20; r++) {
-        state[0] = cube(kb_add(state[0], p2_rc_int[r]));
-        kb total = state[0];
-        for (int i = 1; i < P2_WIDTH; i++)
-            total = kb_add(total, state[i]);
-        for (int i = 0; i < P2_WIDTH; i++)
-            state[i] = kb_add(total, kb_mul(p2_diag[i], state[i]));
-    }
+        p2_full_round(state, p2_rc_ext_init[r]);
+    for (int r = 0; r < 20; r++)
+        p2_partial_round(state, p2_rc_int[r]);
     for (int r = 0; r < 4; r++)
-        full_round(state, p2_rc_ext_final[r]);
+        p2_full_round(state, p2_rc_ext_final[r]);
 }
 
 void p2_scalar_permute_many(kb *states, size_t n)
