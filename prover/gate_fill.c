@@ -36,6 +36,10 @@ int zp_fill_arith_ext_op(kb *w, const kb *c, unsigned op)
     return ZK_OK;
 }
 
+_Static_assert(ZP_P2_PARTIAL == ZP_P2_FULL1 + 64 && ZP_P2_FULL2 == ZP_P2_PARTIAL + 20 &&
+                   ZP_P2_FULL2 + 48 == ZP_P2_FULL1 + P2_RECORD_LEN,
+               "the Poseidon2 gate's advice wires are p2_permute_record's record");
+
 void zp_fill_poseidon2(kb *w)
 {
     kb s[P2_WIDTH];
@@ -46,17 +50,8 @@ void zp_fill_poseidon2(kb *w)
         s[i] = kb_add(a[i], d);
         s[P2_WIDTH / 2 + i] = kb_sub(b[i], d);
     }
-    p2_external_layer(s);
-    for (int r = 0; r < 4; r++) {
-        p2_full_round(s, p2_rc_ext_init[r]);
-        memcpy(w + ZP_P2_FULL1 + P2_WIDTH * r, s, sizeof s);
-    }
-    for (int j = 0; j < 20; j++)
-        w[ZP_P2_PARTIAL + j] = p2_partial_round(s, p2_rc_int[j]);
-    for (int r = 0; r < 4; r++) {
-        p2_full_round(s, p2_rc_ext_final[r]);
-        memcpy(r < 3 ? w + ZP_P2_FULL2 + P2_WIDTH * r : w + ZP_P2_OUT, s, sizeof s);
-    }
+    p2_permute_record(s, w + ZP_P2_FULL1);
+    memcpy(w + ZP_P2_OUT, s, sizeof s);
 }
 
 /* The field element 0 or 1 for bit (x >> i) & 1, without a branch on x. */

@@ -110,6 +110,9 @@ void kb_avx512_vec_dot4(kb out[4], const kb *x, const kb *c0, const kb *c1, cons
  * partial last block is run padded). Same contract as p2_permute_many. */
 void p2_avx2_permute_many(kb *states, size_t n);
 void p2_avx512_permute_many(kb *states, size_t n);
+/* One state, the states between rounds recorded (p2_permute_record's contract),
+ * with the 16 elements in one AVX-512 register. */
+void p2_avx512_permute_record(kb s[16], kb *rec);
 #endif
 
 /* Which vector unit kb_vec_* and p2_permute_many use: 0 scalar, 1 AVX2, 2 AVX-512.
@@ -162,6 +165,7 @@ static inline void kb_dot4_chunked(kb out[4], const kb *x, const kb *c0, const k
         out[k] = acc[k];
 }
 void p2_scalar_permute_many(kb *states, size_t n);
+void p2_scalar_permute_record(kb s[16], kb *rec);
 
 /* Round constants and internal diagonal in Montgomery form (p2.c), shared with the
  * vector back ends. */

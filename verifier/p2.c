@@ -283,21 +283,46 @@ kb p2_partial_round(kb s[P2_WIDTH], kb rc)
     return x;
 }
 
+void p2_scalar_permute_record(kb s[P2_WIDTH], kb *rec)
+{
+    p2_external_layer(s);
+    for (int r = 0; r < 4; r++) {
+        p2_full_round(s, p2_rc_ext_init[r]);
+        if (rec)
+            memcpy(rec + P2_WIDTH * r, s, P2_WIDTH * sizeof(kb));
+    }
+    for (int r = 0; r < 20; r++) {
+        kb x = p2_partial_round(s, p2_rc_int[r]);
+        if (rec)
+            rec[64 + r] = x;
+    }
+    for (int r = 0; r < 4; r++) {
+        p2_full_round(s, p2_rc_ext_final[r]);
+        if (rec && r < 3)
+            memcpy(rec + 84 + P2_WIDTH * r, s, P2_WIDTH * sizeof(kb));
+    }
+}
+
+void p2_permute_record(kb s[P2_WIDTH], kb *rec)
+{
+#if defined(__x86_64__)
+    if (kb_simd_level() == 2) {
+        p2_avx512_permute_record(s, rec);
+        return;
+    }
+#endif
+    p2_scalar_permute_record(s, rec);
+}
+
 void p2_permute(kb state[P2_WIDTH])
 {
-    p2_external_layer(state);
-    for (int r = 0; r < 4; r++)
-        p2_full_round(state, p2_rc_ext_init[r]);
-    for (int r = 0; r < 20; r++)
-        p2_partial_round(state, p2_rc_int[r]);
-    for (int r = 0; r < 4; r++)
-        p2_full_round(state, p2_rc_ext_final[r]);
+    p2_permute_record(state, NULL);
 }
 
 void p2_scalar_permute_many(kb *states, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        p2_permute(states + P2_WIDTH * i);
+        p2_scalar_permute_record(states + P2_WIDTH * i, NULL);
 }
 
 void p2_permute_many(kb *states, size_t n)

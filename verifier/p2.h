@@ -41,8 +41,16 @@ typedef struct p2_digest {
     kb v[P2_DIGEST_LEN]; /* Montgomery form */
 } p2_digest;
 
-/* The permutation, in place. */
+/* The permutation, in place (AVX-512 when the CPU has it: one state in one
+ * register; the same result on every back end). */
 void p2_permute(kb state[P2_WIDTH]);
+
+/* p2_permute, recording the states between rounds when rec is not NULL: rec[0..64)
+ * the state after each of the first 4 full rounds, rec[64..84) the S-box output of
+ * each of the 20 partial rounds, rec[84..132) the state after each of the first 3
+ * of the last 4 full rounds (the Poseidon2 gate's advice wires, in their order). */
+#define P2_RECORD_LEN 132
+void p2_permute_record(kb state[P2_WIDTH], kb *rec);
 
 /* n independent permutations of states laid out one after another
  * (states[16*i .. 16*i+15]); uses AVX-512 / AVX2 when the CPU has them, and gives

@@ -566,4 +566,79 @@ T void p2_avx512_permute_many(kb *states, size_t n)
     }
 }
 
+/* ---- One state in one register (lane i = element i): the permutation's latency,
+ * for callers with one state at a time (a chain of hashes, a transcript) ---- */
+
+/* Within each chunk of 4 lanes: lane j takes lane j + 1, resp. j + 2 (mod 4). */
+#define ROT1 0x39
+#define ROT2 0x4e
+/* 128-bit blocks (1, 0, 3, 2) and (2, 3, 0, 1). */
+#define SWAP1 0xb1
+#define SWAP2 0x4e
+
+/* Every lane gets the sum of its residue class mod 4 (SWAP...), or of its chunk. */
+TI static inline __m512i class_sum(__m512i y)
+{
+    __m512i b = kb16_add(y, _mm512_shuffle_i32x4(y, y, SWAP1));
+    return kb16_add(b, _mm512_shuffle_i32x4(b, b, SWAP2));
+}
+
+/* The external layer: y_j = t + x_j + 2 x_(j+1) in each chunk (t its sum), then
+ * each lane gains its residue class's sum. */
+TI static inline __m512i ext_one(__m512i x)
+{
+    __m512i a = kb16_add(x, _mm512_shuffle_epi32(x, ROT2));
+    __m512i t = kb16_add(a, _mm512_shuffle_epi32(a, ROT1));
+    __m512i y = kb16_add(kb16_add(t, x), dbl16(_mm512_shuffle_epi32(x, ROT1)));
+    return kb16_add(y, class_sum(y));
+}
+
+TI static inline __m512i full_one(__m512i x, const kb rc[P2_WIDTH])
+{
+    const __m512i p = _mm512_set1_epi32((int)KB_P);
+    __m512i rcm = _mm512_sub_epi32(_mm512_loadu_si512((const void *)rc), p);
+    return ext_one(sbox16(x, rcm));
+}
+
+/* A partial round: lane 0 through the S-box (*sb gets its output), the sum of
+ * lanes 1..15 and their diagonal products d_i x_i beside it; lane 0's diagonal
+ * entry is -2. */
+TI static inline __m512i partial_one(__m512i x, kb rc, __m512i d, __m512i d_o, kb *sb)
+{
+    const __m512i p = _mm512_set1_epi32((int)KB_P);
+    __m512i y = _mm512_mask_add_epi32(x, 1, x, _mm512_set1_epi32((int)(rc - KB_P)));
+    __m512i c = sbox16_lat(y);
+    __m512i xz = _mm512_maskz_mov_epi32(0xfffe, x);
+    __m512i a = kb16_add(xz, _mm512_shuffle_epi32(xz, ROT2));
+    __m512i rest = class_sum(kb16_add(a, _mm512_shuffle_epi32(a, ROT1)));
+    __m512i dx = mont16(x, odd16(x), d, d_o);
+    dx = _mm512_min_epu32(dx, _mm512_add_epi32(dx, p));
+    __m512i cb = _mm512_broadcastd_epi32(_mm512_castsi512_si128(c));
+    __m512i total = kb16_add(rest, cb);
+    __m512i m2c = kb16_sub(_mm512_setzero_si512(), dbl16(cb));
+    *sb = (kb)_mm_cvtsi128_si32(_mm512_castsi512_si128(c));
+    return kb16_add(total, _mm512_mask_mov_epi32(dx, 1, m2c));
+}
+
+T void p2_avx512_permute_record(kb s[P2_WIDTH], kb *rec)
+{
+    kb sink[20];
+    kb *sb = rec ? rec + 64 : sink;
+    __m512i d = _mm512_loadu_si512((const void *)p2_diag), d_o = odd16(d);
+    __m512i x = ext_one(_mm512_loadu_si512((const void *)s));
+    for (int r = 0; r < 4; r++) {
+        x = full_one(x, p2_rc_ext_init[r]);
+        if (rec)
+            _mm512_storeu_si512((void *)(rec + 16 * r), x);
+    }
+    for (int r = 0; r < 20; r++)
+        x = partial_one(x, p2_rc_int[r], d, d_o, sb + r);
+    for (int r = 0; r < 4; r++) {
+        x = full_one(x, p2_rc_ext_final[r]);
+        if (rec && r < 3)
+            _mm512_storeu_si512((void *)(rec + 84 + 16 * r), x);
+    }
+    _mm512_storeu_si512((void *)s, x);
+}
+
 #endif

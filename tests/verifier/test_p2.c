@@ -251,6 +251,65 @@ static void test_random_vs_reference(void)
     }
 }
 
+/* p2_permute_record on every back end the CPU has (scalar, and AVX-512 with one
+ * state in one register): the state and every recorded value against the
+ * reference rounds, on edge and random states, and NULL records nothing. */
+static void test_record(void)
+{
+    static const uint32_t edge[] = {0, 1, 2, KB_P - 1, KB_P - 2, KB_P / 2, 1u << 24};
+    int hw = kb_simd_force(-1);
+    for (int level = 0; level <= hw; level += 2) {
+        kb_simd_force(level);
+        for (int it = 0; it < 400; it++) {
+            uint32_t c[16], want[P2_RECORD_LEN];
+            kb s[16], s2[16], rec[P2_RECORD_LEN + 1];
+            for (int i = 0; i < 16; i++) {
+                uint32_t r = (uint32_t)t_rand();
+                c[i] = it < 7 ? edge[it] : (r & 3) == 0 ? edge[(r >> 2) % 7] : (r >> 3) % KB_P;
+            }
+            to_kb(s, c);
+            memcpy(s2, s, sizeof s);
+            r_ext(c);
+            for (int r = 0; r < 4; r++) {
+                for (int i = 0; i < 16; i++)
+                    c[i] = r_cube(r_add(c[i], s_init[r][i]));
+                r_ext(c);
+                memcpy(want + 16 * r, c, sizeof c);
+            }
+            for (int r = 0; r < 20; r++) {
+                c[0] = want[64 + r] = r_cube(r_add(c[0], s_int[r]));
+                uint64_t tot = 0;
+                for (int i = 0; i < 16; i++)
+                    tot += c[i];
+                for (int i = 0; i < 16; i++)
+                    c[i] = (uint32_t)((tot + (uint64_t)r_diag[i] * c[i]) % KB_P);
+            }
+            for (int r = 0; r < 4; r++) {
+                for (int i = 0; i < 16; i++)
+                    c[i] = r_cube(r_add(c[i], s_final[r][i]));
+                r_ext(c);
+                if (r < 3)
+                    memcpy(want + 84 + 16 * r, c, sizeof c);
+            }
+            rec[P2_RECORD_LEN] = 12345;
+            p2_permute_record(s, rec);
+            CHECK(rec[P2_RECORD_LEN] == 12345);
+            for (int i = 0; i < 16; i++)
+                CHECK_MSG(kb_to_canonical(s[i]) == c[i], "%s: state %d, iteration %d",
+                          p2_backend_name(), i, it);
+            for (int i = 0; i < P2_RECORD_LEN; i++)
+                CHECK_MSG(kb_to_canonical(rec[i]) == want[i], "%s: record %d, iteration %d",
+                          p2_backend_name(), i, it);
+            p2_permute_record(s2, NULL);
+            CHECK(memcmp(s, s2, sizeof s) == 0);
+            if (t_failures)
+                break;
+        }
+        printf("p2_permute_record on %s agrees with the reference rounds\n", p2_backend_name());
+    }
+    kb_simd_force(-1);
+}
+
 static void test_backends(void)
 {
     int hw = kb_simd_force(-1);
@@ -413,6 +472,7 @@ int main(void)
     test_kat();
     test_random_vs_reference();
     test_rounds();
+    test_record();
     test_backends();
     test_sponge();
     test_compress();
