@@ -15,6 +15,7 @@
 #include "prover/plonk_gpu.h"
 #include "verifier/codec.h"
 #include "verifier/kb4.h"
+#include "verifier/kb_simd.h"
 #include "verifier/transcript.h"
 
 #define NUM_GATE_TERMS 236 /* zp_gate_total_constraints() */
@@ -147,6 +148,101 @@ static void observe_cap(tr_state *t, const mt_tree *tree)
         tr_observe_digest(t, &cap[i]);
 }
 
+/* ---- AVX-512: the permutation argument on 16 rows or points at once ----
+ * The copy-constraint factors are the same few extension products on every row, so
+ * 16 rows run side by side, one per 32-bit lane, each extension element as four
+ * coefficient registers. The lane arithmetic is the field's own (kb16_* in
+ * verifier/kb_simd.h) and exact, so every value equals the scalar code's. */
+#if defined(__x86_64__)
+#define T16   KB_TARGET_AVX512
+#define LANES 16
+
+typedef struct x16 {
+    __m512i c[4];
+} x16;
+
+T16 static inline x16 x16_set1(kb4 a)
+{
+    x16 r;
+    for (int k = 0; k < 4; k++)
+        r.c[k] = _mm512_set1_epi32((int)a.c[k]);
+    return r;
+}
+
+/* Four planes of 16 lanes: coefficient k of lane l at p[k * LANES + l]. */
+T16 static inline x16 x16_load(const kb (*p)[LANES])
+{
+    x16 r;
+    for (int k = 0; k < 4; k++)
+        r.c[k] = _mm512_loadu_si512((const void *)p[k]);
+    return r;
+}
+
+T16 static inline x16 x16_add(x16 a, x16 b)
+{
+    for (int k = 0; k < 4; k++)
+        a.c[k] = kb16_add(a.c[k], b.c[k]);
+    return a;
+}
+
+T16 static inline x16 x16_sub(x16 a, x16 b)
+{
+    for (int k = 0; k < 4; k++)
+        a.c[k] = kb16_sub(a.c[k], b.c[k]);
+    return a;
+}
+
+T16 static inline x16 x16_mul_base(x16 a, __m512i b)
+{
+    for (int k = 0; k < 4; k++)
+        a.c[k] = kb16_mul(a.c[k], b);
+    return a;
+}
+
+T16 static inline __m512i x16_w(__m512i a)
+{
+    return kb16_add(kb16_add(a, a), a);
+}
+
+T16 static inline x16 x16_mul(x16 a, x16 b)
+{
+    const __m512i *x = a.c, *y = b.c;
+    __m512i w1 = x16_w(y[1]), w2 = x16_w(y[2]), w3 = x16_w(y[3]);
+    x16 r;
+    r.c[0] = kb16_add(kb16_add(kb16_mul(x[0], y[0]), kb16_mul(x[1], w3)),
+                      kb16_add(kb16_mul(x[2], w2), kb16_mul(x[3], w1)));
+    r.c[1] = kb16_add(kb16_add(kb16_mul(x[0], y[1]), kb16_mul(x[1], y[0])),
+                      kb16_add(kb16_mul(x[2], w3), kb16_mul(x[3], w2)));
+    r.c[2] = kb16_add(kb16_add(kb16_mul(x[0], y[2]), kb16_mul(x[1], y[1])),
+                      kb16_add(kb16_mul(x[2], y[0]), kb16_mul(x[3], w3)));
+    r.c[3] = kb16_add(kb16_add(kb16_mul(x[0], y[3]), kb16_mul(x[1], y[2])),
+                      kb16_add(kb16_mul(x[2], y[1]), kb16_mul(x[3], y[0])));
+    return r;
+}
+
+/* Chunk ch's numerator and denominator products on 16 lanes: w and sig hold the
+ * routed wires and sigmas by column (w[i][l]), x the points. */
+T16 static void chunk16(x16 *nu, x16 *de, const kb (*w)[LANES], const kb (*sig)[LANES], __m512i x,
+                        const kb4 *bk, kb4 beta, kb4 gamma, unsigned ch)
+{
+    x16 g = x16_set1(gamma), b = x16_set1(beta);
+    for (unsigned i = ZP_PERM_CHUNK * ch; i < ZP_PERM_CHUNK * (ch + 1) && i < ZP_ROUTED; i++) {
+        x16 base = g;
+        base.c[0] = kb16_add(g.c[0], _mm512_loadu_si512((const void *)w[i]));
+        x16 fn = x16_add(base, x16_mul_base(x16_set1(bk[i]), x));
+        x16 fd = x16_add(base, x16_mul_base(b, _mm512_loadu_si512((const void *)sig[i])));
+        if (i == ZP_PERM_CHUNK * ch) {
+            *nu = fn;
+            *de = fd;
+        } else {
+            *nu = x16_mul(*nu, fn);
+            *de = x16_mul(*de, fd);
+        }
+    }
+}
+
+#endif
+
 /* gamma + v for a base value v: only the constant coefficient moves. */
 static inline kb4 add_base(kb4 a, kb v)
 {
@@ -161,7 +257,43 @@ typedef struct perm_ctx {
     kb4 *pp;           /* n x ZP_PERM_CHUNKS: row r's products f_0 ... f_j of its ratios */
     kb4 *den, *scr;    /* n x ZP_PERM_CHUNKS each: denominators, batch inversion scratch */
     kb4 *z;            /* n: Z at row r (the running product before the row) */
+    int avx512;        /* 16 rows at a time (perm_rows16) */
 } perm_ctx;
+
+#if defined(__x86_64__)
+/* perm_rows' numerators and denominators on rows r0 .. r0 + 15, x = w^r0. Returns
+ * w^(r0 + 16). */
+T16 static kb perm_rows16(perm_ctx *pc, size_t r0, kb x)
+{
+    const prover *p = pc->p;
+    kb w[ZP_ROUTED][LANES], sig[ZP_ROUTED][LANES], xs[LANES];
+    for (size_t l = 0; l < LANES; l++, x = kb_mul(x, pc->w)) {
+        const kb *wr = &p->trace[(r0 + l) * ZP_WIRES];
+        const kb *sr = &p->c->pre_h[(r0 + l) * ZP_NUM_PREPROCESSED + ZP_NUM_SELECTORS + ZP_CONSTS];
+        for (unsigned i = 0; i < ZP_ROUTED; i++) {
+            w[i][l] = wr[i];
+            sig[i][l] = sr[i];
+        }
+        xs[l] = x;
+    }
+    __m512i xv = _mm512_loadu_si512((const void *)xs);
+    for (unsigned ch = 0; ch < ZP_PERM_CHUNKS; ch++) {
+        x16 nu, de;
+        chunk16(&nu, &de, w, sig, xv, pc->bk, p->beta, p->gamma, ch);
+        kb o[8][LANES];
+        for (int k = 0; k < 4; k++) {
+            _mm512_storeu_si512((void *)o[k], nu.c[k]);
+            _mm512_storeu_si512((void *)o[4 + k], de.c[k]);
+        }
+        for (size_t l = 0; l < LANES; l++) {
+            size_t at = (r0 + l) * ZP_PERM_CHUNKS + ch;
+            pc->pp[at] = (kb4){{o[0][l], o[1][l], o[2][l], o[3][l]}};
+            pc->den[at] = (kb4){{o[4][l], o[5][l], o[6][l], o[7][l]}};
+        }
+    }
+    return x;
+}
+#endif
 
 /* Rows [begin, end): chunk j's ratio f_j = prod (gamma + w_i + beta k_i x) /
  * prod (gamma + w_i + beta sig_i), and the row's prefix products f_0 ... f_j (the
@@ -173,7 +305,13 @@ static void perm_rows(void *vctx, size_t begin, size_t end)
     prover *p = pc->p;
     const cb_circuit *c = p->c;
     kb x = kb_pow(pc->w, begin);
-    for (size_t r = begin; r < end; r++, x = kb_mul(x, pc->w)) {
+    size_t r0 = begin;
+#if defined(__x86_64__)
+    if (pc->avx512)
+        for (; r0 + LANES <= end; r0 += LANES)
+            x = perm_rows16(pc, r0, x);
+#endif
+    for (size_t r = r0; r < end; r++, x = kb_mul(x, pc->w)) {
         const kb *wr = &p->trace[r * ZP_WIRES];
         const kb *sig = &c->pre_h[r * ZP_NUM_PREPROCESSED + ZP_NUM_SELECTORS + ZP_CONSTS];
         for (unsigned j = 0; j < ZP_PERM_CHUNKS; j++) {
@@ -227,7 +365,7 @@ static void perm_fill(void *vctx, size_t begin, size_t end)
 static int permutation(prover *p)
 {
     size_t n = p->n, m = n * ZP_PERM_CHUNKS;
-    perm_ctx pc = {.p = p, .w = kb_root_of_unity(p->log_n)};
+    perm_ctx pc = {.p = p, .w = kb_root_of_unity(p->log_n), .avx512 = kb_simd_level() >= 2};
     pc.pp = malloc(m * sizeof *pc.pp);
     pc.den = malloc(m * sizeof *pc.den);
     pc.scr = malloc(m * sizeof *pc.scr);
@@ -271,6 +409,7 @@ typedef struct quot_ctx {
     kb zh_inv[4];      /* 1 / (x^n - 1): x^n takes 4 values on the coset */
     const kb *xs;      /* the points */
     kb *out;           /* nq x 4 (row-major) */
+    int avx512;        /* the permutation part 16 points at a time (quot_perm16) */
 } quot_ctx;
 
 /* The gate part: sum over the gates of sel_g * sum_i apow[t+i] cons_i. Each selector is
@@ -292,41 +431,112 @@ static kb4 quot_gates(const quot_ctx *q, const kb *w, const kb *pre)
     return s;
 }
 
+#if defined(__x86_64__)
+/* The quotient's permutation part at points j0 .. j0 + 15 (lanes past `end` repeat
+ * the point end - 1 and are ignored): out[k][l] is coefficient k of
+ * apow[236] L_0 (Z - 1) + sum_ch apow[237 + ch] (P_next de - P_cur nu) at point j0 + l. */
+T16 static void quot_perm16(const quot_ctx *q, size_t j0, size_t end, kb out[4][LANES])
+{
+    const prover *p = q->p;
+    kb w[ZP_ROUTED][LANES], sig[ZP_ROUTED][LANES], pm[ZP_NUM_PERM_COLS + 4][LANES];
+    kb xs[LANES], l0[LANES];
+    for (size_t l = 0; l < LANES; l++) {
+        size_t j = j0 + l < end ? j0 + l : end - 1;
+        size_t L = j * q->stride, Ln = ((j + 4) % q->nq) * q->stride;
+        const kb *wr = &p->wires_lde[L * ZP_WIRES];
+        const kb *sr = &p->c->pre_lde[L * ZP_NUM_PREPROCESSED + ZP_NUM_SELECTORS + ZP_CONSTS];
+        const kb *pr = &p->perm_lde[L * ZP_NUM_PERM_COLS];
+        const kb *pn = &p->perm_lde[Ln * ZP_NUM_PERM_COLS];
+        for (unsigned i = 0; i < ZP_ROUTED; i++) {
+            w[i][l] = wr[i];
+            sig[i][l] = sr[i];
+        }
+        for (unsigned i = 0; i < ZP_NUM_PERM_COLS; i++)
+            pm[i][l] = pr[i];
+        for (unsigned i = 0; i < 4; i++)
+            pm[ZP_NUM_PERM_COLS + i][l] = pn[i];
+        xs[l] = q->xs[j];
+        l0[l] = q->l0[j];
+    }
+    /* pm's columns 4 ch .. 4 ch + 3 are partial product ch (Z for ch = 0), and the
+     * four after the last chunk are Z at the next point. */
+    __m512i x = _mm512_loadu_si512((const void *)xs);
+    unsigned t = NUM_GATE_TERMS;
+    x16 z = x16_load(pm);
+    z.c[0] = kb16_sub(z.c[0], _mm512_set1_epi32((int)KB_ONE));
+    x16 acc =
+        x16_mul(x16_set1(q->apow[t++]), x16_mul_base(z, _mm512_loadu_si512((const void *)l0)));
+    for (unsigned ch = 0; ch < ZP_PERM_CHUNKS; ch++) {
+        x16 nu, de;
+        chunk16(&nu, &de, w, sig, x, q->bk, p->beta, p->gamma, ch);
+        x16 term =
+            x16_sub(x16_mul(x16_load(pm + 4 * (ch + 1)), de), x16_mul(x16_load(pm + 4 * ch), nu));
+        acc = x16_add(acc, x16_mul(x16_set1(q->apow[t++]), term));
+    }
+    for (int k = 0; k < 4; k++)
+        _mm512_storeu_si512((void *)out[k], acc.c[k]);
+}
+#endif
+
+/* The permutation part at point j, one point at a time (quot_perm16's value). */
+static kb4 quot_perm(const quot_ctx *q, size_t j)
+{
+    const prover *p = q->p;
+    size_t L = j * q->stride, Ln = ((j + 4) % q->nq) * q->stride;
+    const kb *w = &p->wires_lde[L * ZP_WIRES];
+    const kb *sig = &p->c->pre_lde[L * ZP_NUM_PREPROCESSED + ZP_NUM_SELECTORS + ZP_CONSTS];
+    const kb *pm = &p->perm_lde[L * ZP_NUM_PERM_COLS];
+    const kb *pmn = &p->perm_lde[Ln * ZP_NUM_PERM_COLS];
+    unsigned t = NUM_GATE_TERMS;
+    kb x = q->xs[j];
+    kb4 z = ext_of(pm);
+    kb4 acc = kb4_mul(q->apow[t++], kb4_mul_base(kb4_sub(z, kb4_one()), q->l0[j]));
+    for (unsigned ch = 0; ch < ZP_PERM_CHUNKS; ch++) {
+        /* chunk ch's factors: gamma + w_i + beta k_i x over gamma + w_i + beta sig_i */
+        unsigned i = ZP_PERM_CHUNK * ch;
+        kb4 base = add_base(p->gamma, w[i]);
+        kb4 nu = kb4_add(base, kb4_mul_base(q->bk[i], x));
+        kb4 de = kb4_add(base, kb4_mul_base(p->beta, sig[i]));
+        for (i++; i < ZP_PERM_CHUNK * (ch + 1) && i < ZP_ROUTED; i++) {
+            base = add_base(p->gamma, w[i]);
+            nu = kb4_mul(nu, kb4_add(base, kb4_mul_base(q->bk[i], x)));
+            de = kb4_mul(de, kb4_add(base, kb4_mul_base(p->beta, sig[i])));
+        }
+        kb4 cur = ext_of(pm + 4 * ch);
+        kb4 nxt = ch + 1 < ZP_PERM_CHUNKS ? ext_of(pm + 4 * (ch + 1)) : ext_of(pmn);
+        kb4 term = kb4_sub(kb4_mul(nxt, de), kb4_mul(cur, nu));
+        acc = kb4_add(acc, kb4_mul(q->apow[t++], term));
+    }
+    return acc;
+}
+
+/* Points [begin, end) in blocks of 16: the permutation parts (16 lanes with
+ * AVX-512, else one by one), then each point's gate part and 1 / Z_H. */
 static void quot_range(void *vctx, size_t begin, size_t end)
 {
     quot_ctx *q = vctx;
-    prover *p = q->p;
-    const cb_circuit *c = p->c;
-    for (size_t j = begin; j < end; j++) {
-        size_t L = j * q->stride, Ln = ((j + 4) % q->nq) * q->stride;
-        const kb *w = &p->wires_lde[L * ZP_WIRES];
-        const kb *pre = &c->pre_lde[L * ZP_NUM_PREPROCESSED];
-        const kb *pm = &p->perm_lde[L * ZP_NUM_PERM_COLS];
-        const kb *pmn = &p->perm_lde[Ln * ZP_NUM_PERM_COLS];
-        kb4 acc = quot_gates(q, w, pre);
-        unsigned t = NUM_GATE_TERMS;
-        kb x = q->xs[j];
-        kb4 z = ext_of(pm);
-        acc = kb4_add(acc, kb4_mul(q->apow[t++], kb4_mul_base(kb4_sub(z, kb4_one()), q->l0[j])));
-        const kb *sig = pre + ZP_NUM_SELECTORS + ZP_CONSTS;
-        for (unsigned ch = 0; ch < ZP_PERM_CHUNKS; ch++) {
-            /* chunk ch's factors: gamma + w_i + beta k_i x over gamma + w_i + beta sig_i */
-            unsigned i = ZP_PERM_CHUNK * ch;
-            kb4 base = add_base(p->gamma, w[i]);
-            kb4 nu = kb4_add(base, kb4_mul_base(q->bk[i], x));
-            kb4 de = kb4_add(base, kb4_mul_base(p->beta, sig[i]));
-            for (i++; i < ZP_PERM_CHUNK * (ch + 1) && i < ZP_ROUTED; i++) {
-                base = add_base(p->gamma, w[i]);
-                nu = kb4_mul(nu, kb4_add(base, kb4_mul_base(q->bk[i], x)));
-                de = kb4_mul(de, kb4_add(base, kb4_mul_base(p->beta, sig[i])));
+    const prover *p = q->p;
+    kb perm[4][16];
+    for (size_t j0 = begin; j0 < end; j0 += 16) {
+        size_t nb = end - j0 < 16 ? end - j0 : 16;
+#if defined(__x86_64__)
+        if (q->avx512)
+            quot_perm16(q, j0, end, perm);
+        else
+#endif
+            for (size_t l = 0; l < nb; l++) {
+                kb4 v = quot_perm(q, j0 + l);
+                for (int k = 0; k < 4; k++)
+                    perm[k][l] = v.c[k];
             }
-            kb4 cur = ext_of(pm + 4 * ch);
-            kb4 nxt = ch + 1 < ZP_PERM_CHUNKS ? ext_of(pm + 4 * (ch + 1)) : ext_of(pmn);
-            kb4 term = kb4_sub(kb4_mul(nxt, de), kb4_mul(cur, nu));
-            acc = kb4_add(acc, kb4_mul(q->apow[t++], term));
+        for (size_t l = 0; l < nb; l++) {
+            size_t j = j0 + l, L = j * q->stride;
+            kb4 acc =
+                quot_gates(q, &p->wires_lde[L * ZP_WIRES], &p->c->pre_lde[L * ZP_NUM_PREPROCESSED]);
+            acc = kb4_add(acc, (kb4){{perm[0][l], perm[1][l], perm[2][l], perm[3][l]}});
+            kb4 qv = kb4_mul_base(acc, q->zh_inv[j % 4]);
+            memcpy(&q->out[j * 4], qv.c, sizeof qv.c);
         }
-        kb4 qv = kb4_mul_base(acc, q->zh_inv[j % 4]);
-        memcpy(&q->out[j * 4], qv.c, sizeof qv.c);
     }
 }
 
@@ -359,7 +569,8 @@ static int quotient_values(prover *p, const kb4 *apow, kb *out)
                     .apow = apow,
                     .l0 = l0,
                     .xs = xs,
-                    .out = out};
+                    .out = out,
+                    .avx512 = kb_simd_level() >= 2};
     for (unsigned t = 0; t < NUM_GATE_TERMS; t++)
         for (unsigned k = 0; k < 4; k++)
             q->plane[k][t] = apow[t].c[k];
