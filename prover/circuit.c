@@ -598,7 +598,8 @@ static void describe_cell(char *out, size_t len, const cb_circuit *c, size_t cel
 }
 
 /* Copy classes -> sigma (cell r*32+i -> the next routed cell of its cycle). Fails
- * when an advice wire shares its class with another wire. */
+ * when an advice wire shares its class with another wire. Before make_classes,
+ * cls[] holds each slot's class root (the smallest slot of its class). */
 static int make_sigma(cb_circuit *c, uint32_t *sigma)
 {
     size_t n = (size_t)1 << c->log_n, nslots = c->gate_rows * ZP_WIRES + c->nvirt;
@@ -613,9 +614,9 @@ static int make_sigma(cb_circuit *c, uint32_t *sigma)
     /* wire count per class, in `last` for now */
     memset(last, 0, nslots * sizeof *last);
     for (size_t cell = 0; cell < c->gate_rows * ZP_WIRES; cell++)
-        last[c->root[cell]]++;
+        last[c->cls[cell]]++;
     for (size_t cell = 0; cell < c->gate_rows * ZP_WIRES; cell++) {
-        if (cell % ZP_WIRES >= ZP_ROUTED && last[c->root[cell]] > 1) {
+        if (cell % ZP_WIRES >= ZP_ROUTED && last[c->cls[cell]] > 1) {
             char where[96];
             describe_cell(where, sizeof where, c, cell);
             free(first);
@@ -630,7 +631,7 @@ static int make_sigma(cb_circuit *c, uint32_t *sigma)
         first[i] = last[i] = NONE32;
     for (size_t r = 0; r < c->gate_rows; r++) {
         for (size_t i = 0; i < ZP_ROUTED; i++) {
-            uint32_t root = c->root[r * ZP_WIRES + i], cell = (uint32_t)(r * ZP_ROUTED + i);
+            uint32_t root = c->cls[r * ZP_WIRES + i], cell = (uint32_t)(r * ZP_ROUTED + i);
             if (last[root] == NONE32)
                 first[root] = cell;
             else
@@ -655,27 +656,31 @@ static int make_sigma(cb_circuit *c, uint32_t *sigma)
 
 /* gen_direct: the Poseidon2 gates whose advice wires (their round states) nothing
  * else names: alone in their class (an advice wire can share one only with
- * virtual targets, make_sigma), read by no generator, no public input. The solver
- * fills those rows straight into the trace and tells the copy classes only the
- * routed outputs, which is most of a hash chain's solving. */
+ * virtual targets, make_sigma), read by no generator. The solver fills those rows
+ * straight into the trace and tells the copy classes only the routed outputs,
+ * which is most of a hash chain's solving. cls[] holds roots here. */
 static int mark_direct(cb_circuit *c)
 {
-    size_t wires = c->gate_rows * ZP_WIRES;
+    size_t wires = c->gate_rows * ZP_WIRES, nslots = wires + c->nvirt;
     uint8_t *named = calloc(c->gate_rows ? c->gate_rows : 1, 1);
+    uint8_t *read = calloc(nslots ? nslots : 1, 1);
+    cb_target *io = malloc(2 * CB_GEN_MAX_IO * sizeof *io);
     c->gen_direct = calloc(c->ngens ? c->ngens : 1, 1);
-    if (!named || !c->gen_direct) {
-        free(named);
-        return zk_err_set(ZK_ERR_NOMEM, "cb_build: out of memory");
+    int rc = ZK_OK;
+    if (!named || !read || !io || !c->gen_direct) {
+        rc = zk_err_set(ZK_ERR_NOMEM, "cb_build: out of memory");
+        goto out;
     }
     for (size_t v = 0; v < c->nvirt; v++) {
-        uint32_t r = c->root[wires + v];
+        uint32_t r = c->cls[wires + v];
         if (r < wires && r % ZP_WIRES >= ZP_ROUTED)
             named[r / ZP_WIRES] = 1;
     }
-    for (size_t i = 0; i < c->npi; i++) {
-        uint32_t r = c->root[cb_slot(c, c->pi[i])];
-        if (r < wires && r % ZP_WIRES >= ZP_ROUTED)
-            named[r / ZP_WIRES] = 1;
+    for (size_t g = 0; g < c->ngens; g++) {
+        size_t nin, nout;
+        cb_gen_io(c, &c->gens[g], io, &nin, io + CB_GEN_MAX_IO, &nout);
+        for (size_t k = 0; k < nin; k++)
+            read[c->cls[cb_slot(c, io[k])]] = 1;
     }
     for (size_t g = 0; g < c->ngens; g++) {
         uint32_t row = c->gens[g].row;
@@ -684,20 +689,60 @@ static int mark_direct(cb_circuit *c)
         size_t base = (size_t)row * ZP_WIRES;
         int alone = 1;
         for (size_t k = base + ZP_ROUTED; k < base + ZP_WIRES && alone; k++)
-            alone = c->root[k] == k && c->watch_off[k] == c->watch_off[k + 1];
+            alone = c->cls[k] == k && !read[k];
         c->gen_direct[g] = (uint8_t)alone;
     }
+out:
     free(named);
+    free(read);
+    free(io);
+    return rc;
+}
+
+/* Numbers the copy classes densely (cls[] from roots to class numbers): every
+ * class but the advice wires of gen_direct rows first, in the order of their
+ * roots, then those. A witness stores a value per class and never touches the
+ * second kind, so its memory is in effect nlive values. */
+static int make_classes(cb_circuit *c)
+{
+    size_t wires = c->gate_rows * ZP_WIRES, nslots = wires + c->nvirt;
+    uint8_t *drow = calloc(c->gate_rows ? c->gate_rows : 1, 1);
+    uint32_t *id = malloc((nslots ? nslots : 1) * sizeof *id);
+    if (!drow || !id) {
+        free(drow);
+        free(id);
+        return zk_err_set(ZK_ERR_NOMEM, "cb_build: out of memory");
+    }
+    for (size_t g = 0; g < c->ngens; g++)
+        if (c->gen_direct[g])
+            drow[c->gens[g].row] = 1;
+    uint32_t n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t s = 0; s < nslots; s++) {
+            if (c->cls[s] != s)
+                continue;
+            int late = s < wires && s % ZP_WIRES >= ZP_ROUTED && drow[s / ZP_WIRES];
+            if (late == pass)
+                id[s] = n++;
+        }
+        if (pass == 0)
+            c->nlive = n;
+    }
+    c->nclasses = n;
+    for (size_t s = 0; s < nslots; s++)
+        c->cls[s] = id[c->cls[s]];
+    free(drow);
+    free(id);
     return ZK_OK;
 }
 
-/* CSR tables: each generator's input roots, and the generators reading a root. */
+/* CSR tables: each generator's input classes, and the generators reading a class. */
 static int make_watch(cb_circuit *c)
 {
-    size_t nslots = c->gate_rows * ZP_WIRES + c->nvirt;
+    size_t ncls = c->nclasses;
     cb_target *in = malloc(2 * CB_GEN_MAX_IO * sizeof *in);
     c->gen_in_off = malloc((c->ngens + 1) * sizeof *c->gen_in_off);
-    c->watch_off = calloc(nslots + 1, sizeof *c->watch_off);
+    c->watch_off = calloc(ncls + 1, sizeof *c->watch_off);
     if (!in || !c->gen_in_off || !c->watch_off) {
         free(in);
         return zk_err_set(ZK_ERR_NOMEM, "cb_build: out of memory");
@@ -718,25 +763,25 @@ static int make_watch(cb_circuit *c)
     for (size_t g = 0; g < c->ngens; g++) {
         cb_gen_io(c, &c->gens[g], in, &nin, in + CB_GEN_MAX_IO, &nout);
         for (size_t k = 0; k < nin; k++) {
-            uint32_t root = c->root[cb_slot(c, in[k])];
-            c->gen_in[c->gen_in_off[g] + k] = root;
-            c->watch_off[root + 1]++;
+            uint32_t k_cls = c->cls[cb_slot(c, in[k])];
+            c->gen_in[c->gen_in_off[g] + k] = k_cls;
+            c->watch_off[k_cls + 1]++;
         }
     }
-    for (size_t i = 0; i < nslots; i++)
+    for (size_t i = 0; i < ncls; i++)
         c->watch_off[i + 1] += c->watch_off[i];
-    uint32_t *fill = malloc((nslots ? nslots : 1) * sizeof *fill);
+    uint32_t *fill = malloc((ncls ? ncls : 1) * sizeof *fill);
     if (!fill) {
         free(in);
         return zk_err_set(ZK_ERR_NOMEM, "cb_build: out of memory");
     }
-    memcpy(fill, c->watch_off, nslots * sizeof *fill);
+    memcpy(fill, c->watch_off, ncls * sizeof *fill);
     for (size_t g = 0; g < c->ngens; g++)
         for (uint32_t k = c->gen_in_off[g]; k < c->gen_in_off[g + 1]; k++)
             c->watch[fill[c->gen_in[k]]++] = (uint32_t)g;
     free(fill);
     free(in);
-    return mark_direct(c);
+    return ZK_OK;
 }
 
 /* Selectors, constants and sigma identifiers on H, their LDE and tree T0. */
@@ -868,24 +913,28 @@ int cb_build(cb_builder *b, cb_circuit **out)
     b->pi = NULL;
 
     size_t nslots = c->gate_rows * ZP_WIRES + c->nvirt;
-    c->root = malloc(nslots * sizeof *c->root);
+    c->cls = malloc(nslots * sizeof *c->cls);
     uint32_t *sigma = malloc(n * ZP_ROUTED * sizeof *sigma);
-    if (!c->root || !sigma) {
+    if (!c->cls || !sigma) {
         free(sigma);
         rc = zk_err_set(ZK_ERR_NOMEM, "cb_build: out of memory");
         goto out;
     }
     for (size_t i = 0; i < nslots; i++)
-        c->root[i] = (uint32_t)i;
+        c->cls[i] = (uint32_t)i;
     for (size_t i = 0; i < b->ncopies; i++) {
-        uint32_t x = uf_find(c->root, (uint32_t)cb_slot(c, b->copies[2 * i]));
-        uint32_t y = uf_find(c->root, (uint32_t)cb_slot(c, b->copies[2 * i + 1]));
+        uint32_t x = uf_find(c->cls, (uint32_t)cb_slot(c, b->copies[2 * i]));
+        uint32_t y = uf_find(c->cls, (uint32_t)cb_slot(c, b->copies[2 * i + 1]));
         if (x != y)
-            c->root[x > y ? x : y] = x < y ? x : y;
+            c->cls[x > y ? x : y] = x < y ? x : y;
     }
     for (size_t i = 0; i < nslots; i++)
-        c->root[i] = uf_find(c->root, (uint32_t)i);
+        c->cls[i] = uf_find(c->cls, (uint32_t)i);
     rc = make_sigma(c, sigma);
+    if (!rc)
+        rc = mark_direct(c);
+    if (!rc)
+        rc = make_classes(c);
     if (!rc)
         rc = make_watch(c);
     if (!rc)
@@ -907,7 +956,7 @@ void cb_circuit_free(cb_circuit *c)
         return;
     free(c->row_gate);
     free(c->row_consts);
-    free(c->root);
+    free(c->cls);
     free(c->gens);
     free(c->custom);
     free(c->pool);

@@ -13,8 +13,8 @@
 #include "verifier/plonk_gates.h"
 
 /* Target ids: a wire is row * ZP_WIRES + column; a virtual target has the top bit
- * set. After cb_build every target maps to a slot of rep[] (wires first, then
- * virtuals) whose root names its copy class. */
+ * set. After cb_build every target maps to a slot (wires first, then virtuals,
+ * cb_slot) and every slot to its copy class (cls[]). */
 #define CB_VIRTUAL_BIT 0x80000000u
 
 enum cb_gen_kind {
@@ -52,16 +52,19 @@ struct cb_circuit {
     uint8_t *row_gate;   /* gate type of each of the 2^log_n rows */
     kb *row_consts;      /* ZP_CONSTS per row */
     uint32_t nvirt;      /* virtual targets */
-    uint32_t *root;      /* class root of every target slot (wires, virtuals) */
-    cb_gen *gens;        /* generators */
+    uint32_t *cls;       /* copy class of every target slot (wires, virtuals), numbered
+                          * densely (make_classes): [0, nlive) first, then the advice
+                          * wires of gen_direct rows, which the solver never stores */
+    uint32_t nclasses, nlive;
+    cb_gen *gens; /* generators */
     size_t ngens;
     cb_custom *custom; /* custom generators */
     size_t ncustom;
     cb_target *pool; /* targets of the custom generators */
     size_t npool;
-    uint32_t *gen_in_off; /* CSR: input slots (roots) of generator g */
+    uint32_t *gen_in_off; /* CSR: input classes of generator g */
     uint32_t *gen_in;
-    uint32_t *watch_off; /* CSR: generators reading root r */
+    uint32_t *watch_off; /* CSR: generators reading class k */
     uint32_t *watch;
     uint8_t *gen_direct; /* per generator: 1 for a Poseidon2 gate whose advice outputs
                           * (columns >= ZP_ROUTED) share no class and feed no generator:

@@ -16,8 +16,9 @@
 
 struct cb_witness {
     const cb_circuit *c; /* borrowed */
-    kb *val;             /* per slot; meaningful at roots */
-    uint8_t *known;      /* per slot (roots) */
+    kb *val;             /* per copy class (circuit cls[]) */
+    uint8_t *known;      /* per copy class */
+    size_t direct_set;   /* classes >= nlive given a value by cb_witness_set */
     uint8_t *direct;     /* per gate row: its advice wires went straight into the trace
                           * (circuit gen_direct) and have no value here */
     cb_override_fn lie;  /* tests only: cb_witness_override */
@@ -97,13 +98,13 @@ int cb_witness_new(cb_witness **out, const cb_circuit *c)
 {
     if (!out || !c)
         return zk_err_set(ZK_ERR_INVALID_ARG, "cb_witness_new: NULL argument");
-    size_t nslots = c->gate_rows * ZP_WIRES + c->nvirt;
+    size_t ncls = c->nclasses ? c->nclasses : 1;
     cb_witness *w = calloc(1, sizeof *w);
     if (!w)
         return zk_err_set(ZK_ERR_NOMEM, "cb_witness_new: out of memory");
     w->c = c;
-    w->val = calloc(nslots, sizeof *w->val);
-    w->known = calloc(nslots, 1);
+    w->val = calloc(ncls, sizeof *w->val);
+    w->known = calloc(ncls, 1);
     w->direct = calloc(c->gate_rows ? c->gate_rows : 1, 1);
     if (!w->val || !w->known || !w->direct) {
         cb_witness_free(w);
@@ -143,7 +144,7 @@ static int target_ok(const cb_circuit *c, cb_target t)
 
 static kb value(const cb_witness *w, cb_target t)
 {
-    uint32_t r = w->c->root[cb_slot(w->c, t)];
+    uint32_t r = w->c->cls[cb_slot(w->c, t)];
     return w->known[r] ? w->val[r] : KB_ZERO;
 }
 
@@ -160,7 +161,7 @@ int cb_witness_set(cb_witness *w, cb_target t, kb v)
 {
     if (!w || !target_ok(w->c, t))
         return zk_err_set(ZK_ERR_INVALID_ARG, "cb_witness_set: no such target 0x%x", t);
-    uint32_t r = w->c->root[cb_slot(w->c, t)];
+    uint32_t r = w->c->cls[cb_slot(w->c, t)];
     if (w->known[r] && w->val[r] != v) {
         char d[96];
         describe(d, sizeof d, w->c, t);
@@ -169,6 +170,7 @@ int cb_witness_set(cb_witness *w, cb_target t, kb v)
                           "it) already holds %u",
                           d, kb_to_canonical(v), kb_to_canonical(w->val[r]));
     }
+    w->direct_set += !w->known[r] && r >= w->c->nlive;
     w->val[r] = v;
     w->known[r] = 1;
     return ZK_OK;
@@ -188,8 +190,8 @@ int cb_witness_get(const cb_witness *w, cb_target t, kb *v)
 {
     if (!w || !v || !target_ok(w->c, t))
         return zk_err_set(ZK_ERR_INVALID_ARG, "cb_witness_get: no such target 0x%x", t);
-    uint32_t r = w->c->root[cb_slot(w->c, t)];
-    if (!w->known[r] && !(t & CB_VIRTUAL_BIT) && w->direct[t / ZP_WIRES]) {
+    uint32_t r = w->c->cls[cb_slot(w->c, t)];
+    if (!w->known[r] && r >= w->c->nlive && w->direct[t / ZP_WIRES]) {
         /* an advice wire of a row the solver wrote into the trace: its inputs are
          * known, so the row is filled again (mark_direct: it is alone in its class) */
         kb row[ZP_WIRES];
@@ -216,7 +218,7 @@ typedef struct solver {
 static int put(solver *s, cb_target t, kb v, const cb_gen *g)
 {
     const cb_circuit *c = s->w->c;
-    uint32_t r = c->root[cb_slot(c, t)];
+    uint32_t r = c->cls[cb_slot(c, t)];
     if (s->w->known[r]) {
         if (s->w->val[r] == v || s->w->lie)
             return ZK_OK;
@@ -336,9 +338,9 @@ static int row_fails(const cb_circuit *c, const kb *trace, const kb *pi_hash, si
  * other than what the row computes, or -1. */
 static int direct_conflict(const cb_witness *w, const kb *trace, size_t r)
 {
-    size_t base = r * ZP_WIRES;
+    const uint32_t *cls = &w->c->cls[r * ZP_WIRES];
     for (unsigned k = ZP_ROUTED; k < ZP_WIRES; k++)
-        if (w->known[base + k] && w->val[base + k] != trace[base + k])
+        if (w->known[cls[k]] && w->val[cls[k]] != trace[r * ZP_WIRES + k])
             return (int)k;
     return -1;
 }
@@ -369,11 +371,11 @@ static void trace_range(void *vctx, size_t begin, size_t end)
             continue;
         }
         unsigned cols = w->direct[r] ? ZP_ROUTED : ZP_WIRES;
-        const uint32_t *root = &c->root[r * ZP_WIRES];
+        const uint32_t *cls = &c->cls[r * ZP_WIRES];
         for (unsigned k = 0; k < cols; k++)
-            row[k] = w->known[root[k]] ? w->val[root[k]] : KB_ZERO;
+            row[k] = w->known[cls[k]] ? w->val[cls[k]] : KB_ZERO;
         kb v;
-        int fails = w->direct[r] ? direct_conflict(w, t->trace, r) >= 0
+        int fails = w->direct[r] ? w->direct_set && direct_conflict(w, t->trace, r) >= 0
                                  : row_fails(c, t->trace, t->pi_hash, r, &v) >= 0;
         if (fails && bad == SIZE_MAX)
             bad = r;
@@ -395,7 +397,7 @@ static int row_error(const cb_witness *w, const kb *trace, const kb *pi_hash, si
                           "witness conflict: %s computes %u (gate output) but a connected target "
                           "holds %u",
                           d, kb_to_canonical(trace[r * ZP_WIRES + (unsigned)k]),
-                          kb_to_canonical(w->val[r * ZP_WIRES + (unsigned)k]));
+                          kb_to_canonical(w->val[c->cls[r * ZP_WIRES + (unsigned)k]]));
     }
     kb v = KB_ZERO;
     int k = row_fails(c, trace, pi_hash, r, &v);
@@ -444,7 +446,7 @@ int cb_witness_solve(cb_witness *w, kb *trace, kb *public_inputs)
         size_t nin, nout;
         cb_gen_io(c, &c->gens[g], io, &nin, io + CB_GEN_MAX_IO, &nout);
         for (size_t k = 0; k < nin; k++) {
-            if (w->known[c->root[cb_slot(c, io[k])]])
+            if (w->known[c->cls[cb_slot(c, io[k])]])
                 continue;
             char d[96];
             describe(d, sizeof d, c, io[k]);
@@ -457,7 +459,7 @@ int cb_witness_solve(cb_witness *w, kb *trace, kb *public_inputs)
         }
     }
     for (size_t i = 0; i < c->npi; i++) {
-        uint32_t r = c->root[cb_slot(c, c->pi[i])];
+        uint32_t r = c->cls[cb_slot(c, c->pi[i])];
         if (!w->known[r]) {
             char d[96];
             describe(d, sizeof d, c, c->pi[i]);

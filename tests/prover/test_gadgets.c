@@ -508,7 +508,7 @@ typedef struct lie {
 
 static uint32_t root_of(const cb_circuit *c, cb_target t)
 {
-    return c->root[cb_slot(c, t)];
+    return c->cls[cb_slot(c, t)];
 }
 
 static void do_lie(void *ctx, const cb_circuit *c, const cb_target *in, size_t nin,

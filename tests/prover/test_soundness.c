@@ -101,7 +101,7 @@ static int build_circ(circ *m, const fri_params *fri, int zk)
         return zk_err_set(ZK_ERR_NOMEM, "test: out of memory");
     for (size_t r = 0; r < c->gate_rows; r++)
         for (size_t i = 0; i < ZP_ROUTED; i++)
-            m->class_cells[c->root[r * ZP_WIRES + i]]++;
+            m->class_cells[c->cls[r * ZP_WIRES + i]]++;
     return ZK_OK;
 }
 
@@ -118,7 +118,7 @@ static int connected(const circ *m, size_t row, unsigned col)
     if (col >= ZP_ROUTED)
         return 0;
     if (row < c->gate_rows)
-        return m->class_cells[c->root[row * ZP_WIRES + col]] > 1;
+        return m->class_cells[c->cls[row * ZP_WIRES + col]] > 1;
     return c->zk && row >= c->zk_pair_row && row < c->zk_pair_row + 2 * c->zk_pairs;
 }
 
