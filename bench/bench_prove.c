@@ -21,6 +21,7 @@
 #include "prover/backend.h"
 #include "prover/examples.h"
 #include "prover/plonk_gpu.h"
+#include "verifier/p2.h"
 #include "verifier/plonk.h"
 #include "verifier/plonk_gates.h"
 
@@ -143,6 +144,70 @@ static int run_case(const bench_ctx *ctx, const char *name, uint32_t size, int z
     return rc;
 }
 
+typedef struct solve_arg {
+    ex_instance *e;
+    kb *trace;
+    kb pi[16];
+    size_t steps;
+    int rc;
+} solve_arg;
+
+static void run_solve(void *p)
+{
+    solve_arg *a = p;
+    if (!a->rc)
+        a->rc = ex_solve(a->e, a->trace, a->pi);
+}
+
+static void run_chain(void *p)
+{
+    solve_arg *a = p;
+    kb s[P2_WIDTH] = {0};
+    for (size_t i = 0; i < a->steps; i++)
+        p2_permute(s);
+    a->pi[0] = s[0];
+}
+
+/* The witness of a hash chain alone, into a trace kept between runs (as the device
+ * path's pinned staging buffer is): the part of a proof that stays on the host
+ * whatever the backend. Bound: the chain itself, `steps` permutations one after
+ * another with p2_permute on one core, which no solver can beat. */
+static int run_witness(const bench_ctx *ctx, uint32_t steps)
+{
+    fri_params fri;
+    int rc = fri_preset("batch", &fri);
+    if (rc)
+        return rc;
+    ex_instance *e;
+    rc = ex_build(&e, "hashchain", steps, &fri, 0);
+    if (rc)
+        return rc;
+    size_t n = (size_t)1 << cb_circuit_log_rows(ex_circuit(e));
+    solve_arg a = {.e = e, .trace = malloc(n * ZP_WIRES * sizeof(kb)), .steps = steps};
+    if (!a.trace) {
+        ex_free(e);
+        return zk_err_set(ZK_ERR_NOMEM, "bench prove: out of memory (%zu-row trace)", n);
+    }
+    double t = bench_time(run_solve, &a, 5, 0.5);
+    rc = a.rc;
+    if (!rc) {
+        double floor_s = bench_time(run_chain, &a, 5, 0.2);
+        static char size[32];
+        snprintf(size, sizeof size, "%u", steps);
+        char extra[96];
+        snprintf(extra, sizeof extra, "\"log_rows\":%u,\"chain_s\":%.4g",
+                 cb_circuit_log_rows(ex_circuit(e)), floor_s);
+        bench_emit_extra(ctx,
+                         &(bench_result){"prove", "witness_hashchain", size, steps,
+                                         zk_par_threads(), t, steps / t, "perm/s", steps / floor_s,
+                                         "the chain's own p2_permute calls on one core"},
+                         extra);
+    }
+    free(a.trace);
+    ex_free(e);
+    return rc;
+}
+
 static int run_case_cuda(const bench_ctx *ctx, zp_backend *be, const char *name, uint32_t size,
                          int zk)
 {
@@ -229,6 +294,8 @@ int bench_prove(const bench_ctx *ctx)
         rc = run_case(ctx, "hashchain", 1u << 8, 0);
         if (!rc)
             rc = run_case(ctx, "merkle", 4, 1);
+        if (!rc)
+            rc = run_witness(ctx, 1u << 8);
         return rc;
     }
     for (unsigned l = 10; l <= 16 && !rc; l += 2)
@@ -237,5 +304,7 @@ int bench_prove(const bench_ctx *ctx)
         rc = run_case(ctx, "hashchain", 1u << 14, 1);
     for (unsigned l = 4; l <= 8 && !rc; l += 2)
         rc = run_case(ctx, "merkle", 1u << l, 0);
+    for (unsigned l = 14; l <= 16 && !rc; l += 2)
+        rc = run_witness(ctx, 1u << l);
     return rc;
 }

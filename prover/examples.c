@@ -184,10 +184,9 @@ static int merkle_witness(ex_instance *e, cb_witness *w)
     return rc;
 }
 
-int ex_prove(ex_instance *e, const zp_prove_opts *opts, zk_buf *proof, kb *public_inputs)
+/* A witness holding the example's fixed values (cb_witness_free). */
+static int ex_witness(ex_instance *e, cb_witness **out)
 {
-    if (!e || !proof)
-        return zk_err_set(ZK_ERR_INVALID_ARG, "ex_prove: NULL argument");
     cb_witness *w;
     int rc = cb_witness_new(&w, e->c);
     if (rc)
@@ -198,8 +197,36 @@ int ex_prove(ex_instance *e, const zp_prove_opts *opts, zk_buf *proof, kb *publi
     } else {
         rc = merkle_witness(e, w);
     }
-    if (!rc)
-        rc = zp_prove(e->c, w, opts, proof, public_inputs);
+    if (rc) {
+        cb_witness_free(w);
+        return rc;
+    }
+    *out = w;
+    return ZK_OK;
+}
+
+int ex_prove(ex_instance *e, const zp_prove_opts *opts, zk_buf *proof, kb *public_inputs)
+{
+    if (!e || !proof)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "ex_prove: NULL argument");
+    cb_witness *w;
+    int rc = ex_witness(e, &w);
+    if (rc)
+        return rc;
+    rc = zp_prove(e->c, w, opts, proof, public_inputs);
+    cb_witness_free(w);
+    return rc;
+}
+
+int ex_solve(ex_instance *e, kb *trace, kb *public_inputs)
+{
+    if (!e || !trace || !public_inputs)
+        return zk_err_set(ZK_ERR_INVALID_ARG, "ex_solve: NULL argument");
+    cb_witness *w;
+    int rc = ex_witness(e, &w);
+    if (rc)
+        return rc;
+    rc = cb_witness_solve(w, trace, public_inputs);
     cb_witness_free(w);
     return rc;
 }

@@ -41,6 +41,11 @@ const cb_circuit *ex_circuit(const ex_instance *e);
 int ex_prove(ex_instance *e, const zp_prove_opts *opts, zk_buf *proof, kb *public_inputs)
     __attribute__((warn_unused_result));
 
+/* Solves the example's fixed witness alone (what a proof starts with):
+ * trace: 2^cb_circuit_log_rows rows of ZP_WIRES, public_inputs:
+ * ex_num_public_inputs values. Returns as cb_witness_solve. */
+int ex_solve(ex_instance *e, kb *trace, kb *public_inputs) __attribute__((warn_unused_result));
+
 /* Returns: the number of public inputs (16 for both examples). */
 size_t ex_num_public_inputs(const ex_instance *e);
 
