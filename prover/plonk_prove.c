@@ -16,6 +16,7 @@
 #include "verifier/codec.h"
 #include "verifier/kb4.h"
 #include "verifier/kb_simd.h"
+#include "verifier/p2.h"
 #include "verifier/transcript.h"
 
 #define NUM_GATE_TERMS 236 /* zp_gate_total_constraints() */
@@ -409,20 +410,26 @@ typedef struct quot_ctx {
     kb zh_inv[4];      /* 1 / (x^n - 1): x^n takes 4 values on the coset */
     const kb *xs;      /* the points */
     kb *out;           /* nq x 4 (row-major) */
-    int avx512;        /* the permutation part 16 points at a time (quot_perm16) */
+    int avx512;        /* the permutation part 16 points at a time (quot_block16) */
 } quot_ctx;
 
 /* The gate part: sum over the gates of sel_g * sum_i apow[t+i] cons_i. Each selector is
  * folded into its gate's (base-field) constraint values, so the whole part is one
  * lazily reduced dot product of NUM_GATE_TERMS base values with the four planes of
- * alpha powers. The field is exact, so the value equals the per-gate form. */
-static kb4 quot_gates(const quot_ctx *q, const kb *w, const kb *pre)
+ * alpha powers. The field is exact, so the value equals the per-gate form. The
+ * Poseidon2 gate's values come from p2[c][lane] when p2 is given (p2_gate16). */
+static kb4 quot_gates(const quot_ctx *q, const kb *w, const kb *pre, const kb (*p2)[16],
+                      size_t lane)
 {
     kb vals[NUM_GATE_TERMS];
     unsigned t = 0;
     for (unsigned g = 0; g < ZP_NGATES; g++) {
         unsigned nc = zp_gate_num_constraints(g);
-        zp_gate_eval_base(g, w, pre + ZP_NUM_SELECTORS, q->p->pi_hash, vals + t);
+        if (g == ZP_GATE_POSEIDON2 && p2)
+            for (unsigned i = 0; i < nc; i++)
+                vals[t + i] = p2[i][lane];
+        else
+            zp_gate_eval_base(g, w, pre + ZP_NUM_SELECTORS, q->p->pi_hash, vals + t);
         kb_vec_scale(vals + t, vals + t, pre[g], nc);
         t += nc;
     }
@@ -432,13 +439,95 @@ static kb4 quot_gates(const quot_ctx *q, const kb *w, const kb *pre)
 }
 
 #if defined(__x86_64__)
-/* The quotient's permutation part at points j0 .. j0 + 15 (lanes past `end` repeat
- * the point end - 1 and are ignored): out[k][l] is coefficient k of
- * apow[236] L_0 (Z - 1) + sum_ch apow[237 + ch] (P_next de - P_cur nu) at point j0 + l. */
-T16 static void quot_perm16(const quot_ctx *q, size_t j0, size_t end, kb out[4][LANES])
+/* The Poseidon2 gate on 16 lanes, constraint for constraint zp_gate_eval_base's
+ * (verifier/plonk_gates.c): w[i][l] is wire i of lane l, out[c][l] constraint c. */
+T16 static inline __m512i ld16(const kb *p)
+{
+    return _mm512_loadu_si512((const void *)p);
+}
+
+T16 static inline __m512i cube16(__m512i x)
+{
+    return kb16_mul(kb16_mul(x, x), x);
+}
+
+/* The external layer (p2_external_layer's matrix): M4 on each chunk of 4, then each
+ * element gains the sum of its residue class mod 4. */
+T16 static void ext_layer16(__m512i s[P2_WIDTH])
+{
+    __m512i y[P2_WIDTH];
+    for (int c = 0; c < P2_WIDTH; c += 4) {
+        __m512i x0 = s[c], x1 = s[c + 1], x2 = s[c + 2], x3 = s[c + 3];
+        __m512i t = kb16_add(kb16_add(x0, x1), kb16_add(x2, x3));
+        y[c] = kb16_add(kb16_add(t, x0), kb16_add(x1, x1));
+        y[c + 1] = kb16_add(kb16_add(t, x1), kb16_add(x2, x2));
+        y[c + 2] = kb16_add(kb16_add(t, x2), kb16_add(x3, x3));
+        y[c + 3] = kb16_add(kb16_add(t, x3), kb16_add(x0, x0));
+    }
+    for (int i = 0; i < 4; i++) {
+        __m512i sum = kb16_add(kb16_add(y[i], y[i + 4]), kb16_add(y[i + 8], y[i + 12]));
+        for (int c = 0; c < P2_WIDTH; c += 4)
+            s[i + c] = kb16_add(y[i + c], sum);
+    }
+}
+
+/* stored - round(s) for one full round, then s = stored. */
+T16 static void full_check16(__m512i s[P2_WIDTH], const kb rc[P2_WIDTH], const kb (*stored)[LANES],
+                             kb (*out)[LANES])
+{
+    for (int i = 0; i < P2_WIDTH; i++)
+        s[i] = cube16(kb16_add(s[i], _mm512_set1_epi32((int)rc[i])));
+    ext_layer16(s);
+    for (int i = 0; i < P2_WIDTH; i++) {
+        __m512i st = ld16(stored[i]);
+        _mm512_storeu_si512((void *)out[i], kb16_sub(st, s[i]));
+        s[i] = st;
+    }
+}
+
+T16 static void p2_gate16(const kb (*w)[LANES], kb (*out)[LANES])
+{
+    __m512i s[P2_WIDTH];
+    __m512i sw = ld16(w[ZP_P2_SWAP]);
+    _mm512_storeu_si512((void *)out[0], kb16_sub(kb16_mul(sw, sw), sw));
+    for (int i = 0; i < P2_WIDTH / 2; i++) {
+        __m512i a = ld16(w[ZP_P2_IN + i]), b = ld16(w[ZP_P2_IN + P2_WIDTH / 2 + i]);
+        __m512i d = ld16(w[ZP_P2_DELTA + i]);
+        _mm512_storeu_si512((void *)out[1 + i], kb16_sub(d, kb16_mul(sw, kb16_sub(b, a))));
+        s[i] = kb16_add(a, d);
+        s[P2_WIDTH / 2 + i] = kb16_sub(b, d);
+    }
+    out += 1 + P2_WIDTH / 2;
+    ext_layer16(s);
+    for (int r = 0; r < 4; r++, out += P2_WIDTH)
+        full_check16(s, p2_rc_ext_init[r], w + ZP_P2_FULL1 + P2_WIDTH * r, out);
+    for (int j = 0; j < 20; j++) {
+        __m512i x = ld16(w[ZP_P2_PARTIAL + j]);
+        __m512i y = cube16(kb16_add(s[0], _mm512_set1_epi32((int)p2_rc_int[j])));
+        _mm512_storeu_si512((void *)out[0], kb16_sub(x, y));
+        out++;
+        s[0] = x;
+        __m512i total = s[0];
+        for (int i = 1; i < P2_WIDTH; i++)
+            total = kb16_add(total, s[i]);
+        for (int i = 0; i < P2_WIDTH; i++)
+            s[i] = kb16_add(total, kb16_mul(_mm512_set1_epi32((int)p2_diag[i]), s[i]));
+    }
+    for (int r = 0; r < 4; r++, out += P2_WIDTH) {
+        const kb(*stored)[LANES] = r < 3 ? w + ZP_P2_FULL2 + P2_WIDTH * r : w + ZP_P2_OUT;
+        full_check16(s, p2_rc_ext_final[r], stored, out);
+    }
+}
+
+/* Points j0 .. j0 + 15 (lanes past `end` repeat the point end - 1 and are ignored),
+ * their rows side by side: perm[k][l] is coefficient k of the permutation part
+ * apow[236] L_0 (Z - 1) + sum_ch apow[237 + ch] (P_next de - P_cur nu) at point j0 + l,
+ * and p2[c][l] the Poseidon2 gate's constraint c there. */
+T16 static void quot_block16(const quot_ctx *q, size_t j0, size_t end, kb perm[4][LANES],
+                             kb (*p2)[LANES])
 {
     const prover *p = q->p;
-    kb w[ZP_ROUTED][LANES], sig[ZP_ROUTED][LANES], pm[ZP_NUM_PERM_COLS + 4][LANES];
+    kb w[ZP_WIRES][LANES], sig[ZP_ROUTED][LANES], pm[ZP_NUM_PERM_COLS + 4][LANES];
     kb xs[LANES], l0[LANES];
     for (size_t l = 0; l < LANES; l++) {
         size_t j = j0 + l < end ? j0 + l : end - 1;
@@ -447,10 +536,10 @@ T16 static void quot_perm16(const quot_ctx *q, size_t j0, size_t end, kb out[4][
         const kb *sr = &p->c->pre_lde[L * ZP_NUM_PREPROCESSED + ZP_NUM_SELECTORS + ZP_CONSTS];
         const kb *pr = &p->perm_lde[L * ZP_NUM_PERM_COLS];
         const kb *pn = &p->perm_lde[Ln * ZP_NUM_PERM_COLS];
-        for (unsigned i = 0; i < ZP_ROUTED; i++) {
+        for (unsigned i = 0; i < ZP_WIRES; i++)
             w[i][l] = wr[i];
+        for (unsigned i = 0; i < ZP_ROUTED; i++)
             sig[i][l] = sr[i];
-        }
         for (unsigned i = 0; i < ZP_NUM_PERM_COLS; i++)
             pm[i][l] = pr[i];
         for (unsigned i = 0; i < 4; i++)
@@ -458,14 +547,14 @@ T16 static void quot_perm16(const quot_ctx *q, size_t j0, size_t end, kb out[4][
         xs[l] = q->xs[j];
         l0[l] = q->l0[j];
     }
+    p2_gate16(w, p2);
     /* pm's columns 4 ch .. 4 ch + 3 are partial product ch (Z for ch = 0), and the
      * four after the last chunk are Z at the next point. */
-    __m512i x = _mm512_loadu_si512((const void *)xs);
+    __m512i x = ld16(xs);
     unsigned t = NUM_GATE_TERMS;
     x16 z = x16_load(pm);
     z.c[0] = kb16_sub(z.c[0], _mm512_set1_epi32((int)KB_ONE));
-    x16 acc =
-        x16_mul(x16_set1(q->apow[t++]), x16_mul_base(z, _mm512_loadu_si512((const void *)l0)));
+    x16 acc = x16_mul(x16_set1(q->apow[t++]), x16_mul_base(z, ld16(l0)));
     for (unsigned ch = 0; ch < ZP_PERM_CHUNKS; ch++) {
         x16 nu, de;
         chunk16(&nu, &de, w, sig, x, q->bk, p->beta, p->gamma, ch);
@@ -474,11 +563,11 @@ T16 static void quot_perm16(const quot_ctx *q, size_t j0, size_t end, kb out[4][
         acc = x16_add(acc, x16_mul(x16_set1(q->apow[t++]), term));
     }
     for (int k = 0; k < 4; k++)
-        _mm512_storeu_si512((void *)out[k], acc.c[k]);
+        _mm512_storeu_si512((void *)perm[k], acc.c[k]);
 }
 #endif
 
-/* The permutation part at point j, one point at a time (quot_perm16's value). */
+/* The permutation part at point j, one point at a time (quot_block16's perm). */
 static kb4 quot_perm(const quot_ctx *q, size_t j)
 {
     const prover *p = q->p;
@@ -516,23 +605,25 @@ static void quot_range(void *vctx, size_t begin, size_t end)
 {
     quot_ctx *q = vctx;
     const prover *p = q->p;
-    kb perm[4][16];
+    kb perm[4][16], p2[ZP_MAX_GATE_CONSTRAINTS][16];
     for (size_t j0 = begin; j0 < end; j0 += 16) {
         size_t nb = end - j0 < 16 ? end - j0 : 16;
+        int lanes = 0;
 #if defined(__x86_64__)
-        if (q->avx512)
-            quot_perm16(q, j0, end, perm);
-        else
+        if (q->avx512) {
+            quot_block16(q, j0, end, perm, p2);
+            lanes = 1;
+        }
 #endif
-            for (size_t l = 0; l < nb; l++) {
-                kb4 v = quot_perm(q, j0 + l);
-                for (int k = 0; k < 4; k++)
-                    perm[k][l] = v.c[k];
-            }
+        for (size_t l = 0; l < nb && !lanes; l++) {
+            kb4 v = quot_perm(q, j0 + l);
+            for (int k = 0; k < 4; k++)
+                perm[k][l] = v.c[k];
+        }
         for (size_t l = 0; l < nb; l++) {
             size_t j = j0 + l, L = j * q->stride;
-            kb4 acc =
-                quot_gates(q, &p->wires_lde[L * ZP_WIRES], &p->c->pre_lde[L * ZP_NUM_PREPROCESSED]);
+            kb4 acc = quot_gates(q, &p->wires_lde[L * ZP_WIRES],
+                                 &p->c->pre_lde[L * ZP_NUM_PREPROCESSED], lanes ? p2 : NULL, l);
             acc = kb4_add(acc, (kb4){{perm[0][l], perm[1][l], perm[2][l], perm[3][l]}});
             kb4 qv = kb4_mul_base(acc, q->zh_inv[j % 4]);
             memcpy(&q->out[j * 4], qv.c, sizeof qv.c);
