@@ -12,6 +12,7 @@
 #include "common/par.h"
 #include "prover/circuit_internal.h"
 #include "prover/fri_prove.h"
+#include "prover/kb4_x16.h"
 #include "prover/plonk_gpu.h"
 #include "verifier/codec.h"
 #include "verifier/kb4.h"
@@ -152,79 +153,15 @@ static void observe_cap(tr_state *t, const mt_tree *tree)
 /* ---- AVX-512: the permutation argument on 16 rows or points at once ----
  * The copy-constraint factors are the same few extension products on every row, so
  * 16 rows run side by side, one per 32-bit lane, each extension element as four
- * coefficient registers. The lane arithmetic is the field's own (kb16_* in
- * verifier/kb_simd.h) and exact, so every value equals the scalar code's. */
+ * coefficient registers (prover/kb4_x16.h). The lane arithmetic is exact, so every
+ * value equals the scalar code's. */
 #if defined(__x86_64__)
-#define T16   KB_TARGET_AVX512
-#define LANES 16
-
-typedef struct x16 {
-    __m512i c[4];
-} x16;
-
-T16 static inline x16 x16_set1(kb4 a)
-{
-    x16 r;
-    for (int k = 0; k < 4; k++)
-        r.c[k] = _mm512_set1_epi32((int)a.c[k]);
-    return r;
-}
-
-/* Four planes of 16 lanes: coefficient k of lane l at p[k * LANES + l]. */
-T16 static inline x16 x16_load(const kb (*p)[LANES])
-{
-    x16 r;
-    for (int k = 0; k < 4; k++)
-        r.c[k] = _mm512_loadu_si512((const void *)p[k]);
-    return r;
-}
-
-T16 static inline x16 x16_add(x16 a, x16 b)
-{
-    for (int k = 0; k < 4; k++)
-        a.c[k] = kb16_add(a.c[k], b.c[k]);
-    return a;
-}
-
-T16 static inline x16 x16_sub(x16 a, x16 b)
-{
-    for (int k = 0; k < 4; k++)
-        a.c[k] = kb16_sub(a.c[k], b.c[k]);
-    return a;
-}
-
-T16 static inline x16 x16_mul_base(x16 a, __m512i b)
-{
-    for (int k = 0; k < 4; k++)
-        a.c[k] = kb16_mul(a.c[k], b);
-    return a;
-}
-
-T16 static inline __m512i x16_w(__m512i a)
-{
-    return kb16_add(kb16_add(a, a), a);
-}
-
-T16 static inline x16 x16_mul(x16 a, x16 b)
-{
-    const __m512i *x = a.c, *y = b.c;
-    __m512i w1 = x16_w(y[1]), w2 = x16_w(y[2]), w3 = x16_w(y[3]);
-    x16 r;
-    r.c[0] = kb16_add(kb16_add(kb16_mul(x[0], y[0]), kb16_mul(x[1], w3)),
-                      kb16_add(kb16_mul(x[2], w2), kb16_mul(x[3], w1)));
-    r.c[1] = kb16_add(kb16_add(kb16_mul(x[0], y[1]), kb16_mul(x[1], y[0])),
-                      kb16_add(kb16_mul(x[2], w3), kb16_mul(x[3], w2)));
-    r.c[2] = kb16_add(kb16_add(kb16_mul(x[0], y[2]), kb16_mul(x[1], y[1])),
-                      kb16_add(kb16_mul(x[2], y[0]), kb16_mul(x[3], w3)));
-    r.c[3] = kb16_add(kb16_add(kb16_mul(x[0], y[3]), kb16_mul(x[1], y[2])),
-                      kb16_add(kb16_mul(x[2], y[1]), kb16_mul(x[3], y[0])));
-    return r;
-}
+#define T16 KB_TARGET_AVX512
 
 /* Chunk ch's numerator and denominator products on 16 lanes: w and sig hold the
  * routed wires and sigmas by column (w[i][l]), x the points. */
-T16 static void chunk16(x16 *nu, x16 *de, const kb (*w)[LANES], const kb (*sig)[LANES], __m512i x,
-                        const kb4 *bk, kb4 beta, kb4 gamma, unsigned ch)
+T16 static void chunk16(x16 *nu, x16 *de, const kb (*w)[X16_LANES], const kb (*sig)[X16_LANES],
+                        __m512i x, const kb4 *bk, kb4 beta, kb4 gamma, unsigned ch)
 {
     x16 g = x16_set1(gamma), b = x16_set1(beta);
     for (unsigned i = ZP_PERM_CHUNK * ch; i < ZP_PERM_CHUNK * (ch + 1) && i < ZP_ROUTED; i++) {
@@ -267,8 +204,8 @@ typedef struct perm_ctx {
 T16 static kb perm_rows16(perm_ctx *pc, size_t r0, kb x)
 {
     const prover *p = pc->p;
-    kb w[ZP_ROUTED][LANES], sig[ZP_ROUTED][LANES], xs[LANES];
-    for (size_t l = 0; l < LANES; l++, x = kb_mul(x, pc->w)) {
+    kb w[ZP_ROUTED][X16_LANES], sig[ZP_ROUTED][X16_LANES], xs[X16_LANES];
+    for (size_t l = 0; l < X16_LANES; l++, x = kb_mul(x, pc->w)) {
         const kb *wr = &p->trace[(r0 + l) * ZP_WIRES];
         const kb *sr = &p->c->pre_h[(r0 + l) * ZP_NUM_PREPROCESSED + ZP_NUM_SELECTORS + ZP_CONSTS];
         for (unsigned i = 0; i < ZP_ROUTED; i++) {
@@ -281,12 +218,12 @@ T16 static kb perm_rows16(perm_ctx *pc, size_t r0, kb x)
     for (unsigned ch = 0; ch < ZP_PERM_CHUNKS; ch++) {
         x16 nu, de;
         chunk16(&nu, &de, w, sig, xv, pc->bk, p->beta, p->gamma, ch);
-        kb o[8][LANES];
+        kb o[8][X16_LANES];
         for (int k = 0; k < 4; k++) {
             _mm512_storeu_si512((void *)o[k], nu.c[k]);
             _mm512_storeu_si512((void *)o[4 + k], de.c[k]);
         }
-        for (size_t l = 0; l < LANES; l++) {
+        for (size_t l = 0; l < X16_LANES; l++) {
             size_t at = (r0 + l) * ZP_PERM_CHUNKS + ch;
             pc->pp[at] = (kb4){{o[0][l], o[1][l], o[2][l], o[3][l]}};
             pc->den[at] = (kb4){{o[4][l], o[5][l], o[6][l], o[7][l]}};
@@ -309,7 +246,7 @@ static void perm_rows(void *vctx, size_t begin, size_t end)
     size_t r0 = begin;
 #if defined(__x86_64__)
     if (pc->avx512)
-        for (; r0 + LANES <= end; r0 += LANES)
+        for (; r0 + X16_LANES <= end; r0 += X16_LANES)
             x = perm_rows16(pc, r0, x);
 #endif
     for (size_t r = r0; r < end; r++, x = kb_mul(x, pc->w)) {
@@ -441,12 +378,12 @@ static kb4 quot_gates(const quot_ctx *q, const kb *w, const kb *pre, const kb (*
 #if defined(__x86_64__)
 /* The Poseidon2 gate on 16 lanes, constraint for constraint zp_gate_eval_base's
  * (verifier/plonk_gates.c): w[i][l] is wire i of lane l, out[c][l] constraint c. */
-T16 static inline __m512i ld16(const kb *p)
+X16_INLINE static inline __m512i ld16(const kb *p)
 {
     return _mm512_loadu_si512((const void *)p);
 }
 
-T16 static inline __m512i cube16(__m512i x)
+X16_INLINE static inline __m512i cube16(__m512i x)
 {
     return kb16_mul(kb16_mul(x, x), x);
 }
@@ -472,8 +409,8 @@ T16 static void ext_layer16(__m512i s[P2_WIDTH])
 }
 
 /* stored - round(s) for one full round, then s = stored. */
-T16 static void full_check16(__m512i s[P2_WIDTH], const kb rc[P2_WIDTH], const kb (*stored)[LANES],
-                             kb (*out)[LANES])
+T16 static void full_check16(__m512i s[P2_WIDTH], const kb rc[P2_WIDTH],
+                             const kb (*stored)[X16_LANES], kb (*out)[X16_LANES])
 {
     for (int i = 0; i < P2_WIDTH; i++)
         s[i] = cube16(kb16_add(s[i], _mm512_set1_epi32((int)rc[i])));
@@ -485,7 +422,7 @@ T16 static void full_check16(__m512i s[P2_WIDTH], const kb rc[P2_WIDTH], const k
     }
 }
 
-T16 static void p2_gate16(const kb (*w)[LANES], kb (*out)[LANES])
+T16 static void p2_gate16(const kb (*w)[X16_LANES], kb (*out)[X16_LANES])
 {
     __m512i s[P2_WIDTH];
     __m512i sw = ld16(w[ZP_P2_SWAP]);
@@ -514,7 +451,7 @@ T16 static void p2_gate16(const kb (*w)[LANES], kb (*out)[LANES])
             s[i] = kb16_add(total, kb16_mul(_mm512_set1_epi32((int)p2_diag[i]), s[i]));
     }
     for (int r = 0; r < 4; r++, out += P2_WIDTH) {
-        const kb(*stored)[LANES] = r < 3 ? w + ZP_P2_FULL2 + P2_WIDTH * r : w + ZP_P2_OUT;
+        const kb(*stored)[X16_LANES] = r < 3 ? w + ZP_P2_FULL2 + P2_WIDTH * r : w + ZP_P2_OUT;
         full_check16(s, p2_rc_ext_final[r], stored, out);
     }
 }
@@ -523,13 +460,13 @@ T16 static void p2_gate16(const kb (*w)[LANES], kb (*out)[LANES])
  * their rows side by side: perm[k][l] is coefficient k of the permutation part
  * apow[236] L_0 (Z - 1) + sum_ch apow[237 + ch] (P_next de - P_cur nu) at point j0 + l,
  * and p2[c][l] the Poseidon2 gate's constraint c there. */
-T16 static void quot_block16(const quot_ctx *q, size_t j0, size_t end, kb perm[4][LANES],
-                             kb (*p2)[LANES])
+T16 static void quot_block16(const quot_ctx *q, size_t j0, size_t end, kb perm[4][X16_LANES],
+                             kb (*p2)[X16_LANES])
 {
     const prover *p = q->p;
-    kb w[ZP_WIRES][LANES], sig[ZP_ROUTED][LANES], pm[ZP_NUM_PERM_COLS + 4][LANES];
-    kb xs[LANES], l0[LANES];
-    for (size_t l = 0; l < LANES; l++) {
+    kb w[ZP_WIRES][X16_LANES], sig[ZP_ROUTED][X16_LANES], pm[ZP_NUM_PERM_COLS + 4][X16_LANES];
+    kb xs[X16_LANES], l0[X16_LANES];
+    for (size_t l = 0; l < X16_LANES; l++) {
         size_t j = j0 + l < end ? j0 + l : end - 1;
         size_t L = j * q->stride, Ln = ((j + 4) % q->nq) * q->stride;
         const kb *wr = &p->wires_lde[L * ZP_WIRES];

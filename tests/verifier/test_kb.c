@@ -9,6 +9,10 @@
 #include "verifier/kb4.h"
 #include "verifier/kb_simd.h"
 
+#if defined(__x86_64__)
+#include "prover/kb4_x16.h"
+#endif
+
 /* Reference arithmetic on canonical values with 64-bit integers, independent of
  * the Montgomery code. */
 static uint32_t ref_mul(uint32_t a, uint32_t b)
@@ -421,6 +425,72 @@ static void test_ext_edges(void)
     }
 }
 
+#if defined(__x86_64__)
+/* The prover's 16-lane extension arithmetic (prover/kb4_x16.h, header-only) against
+ * kb4_* lane by lane: every pair of edge elements (lanes rotated so each element of
+ * one block meets each of the other), then random values. */
+KB_TARGET_AVX512 static x16 x16_pack(const kb4 *v, const int *idx)
+{
+    kb pl[4][X16_LANES];
+    for (int l = 0; l < X16_LANES; l++)
+        for (int k = 0; k < 4; k++)
+            pl[k][l] = v[idx[l]].c[k];
+    return x16_load(pl);
+}
+
+KB_TARGET_AVX512 static int x16_check(x16 got, const kb4 *want)
+{
+    kb pl[4][X16_LANES];
+    for (int k = 0; k < 4; k++)
+        _mm512_storeu_si512((void *)pl[k], got.c[k]);
+    int ok = 1;
+    for (int l = 0; l < X16_LANES; l++)
+        for (int k = 0; k < 4; k++)
+            ok &= pl[k][l] == want[l].c[k];
+    return ok;
+}
+
+KB_TARGET_AVX512 static void test_x16_lanes(void)
+{
+    if (kb_simd_force(-1) < 2) {
+        printf("x16 lanes: no AVX-512, skipped\n");
+        return;
+    }
+    const kb edge[6] = {KB_ZERO,        KB_ONE, kb_from_canonical(KB_P - 1),
+                        (kb)(KB_P - 1), (kb)1,  (kb)(KB_P - 2)};
+    enum { NE = 6 * 6 * 6 * 6, NR = 4096 };
+    static kb4 v[NE + NR];
+    for (int i = 0; i < NE; i++)
+        for (int k = 0, d = i; k < 4; k++, d /= 6)
+            v[i].c[k] = edge[d % 6];
+    for (int i = 0; i < NR; i++)
+        v[NE + i] = rand_kb4();
+    for (int bi = 0; bi < NE + NR; bi += X16_LANES) {
+        for (int bj = 0; bj < NE + NR; bj += X16_LANES * (bi < NE ? 1 : 37)) {
+            for (int r = 0; r < X16_LANES; r++) {
+                int ia[X16_LANES], ib[X16_LANES];
+                kb4 mul[X16_LANES], add[X16_LANES], sub[X16_LANES], mb[X16_LANES];
+                for (int l = 0; l < X16_LANES; l++) {
+                    ia[l] = bi + l;
+                    ib[l] = bj + (l + r) % X16_LANES;
+                    mul[l] = kb4_mul(v[ia[l]], v[ib[l]]);
+                    add[l] = kb4_add(v[ia[l]], v[ib[l]]);
+                    sub[l] = kb4_sub(v[ia[l]], v[ib[l]]);
+                    mb[l] = kb4_mul_base(v[ia[l]], v[ib[l]].c[0]);
+                }
+                x16 a = x16_pack(v, ia), b = x16_pack(v, ib);
+                CHECK(x16_check(x16_mul(a, b), mul));
+                CHECK(x16_check(x16_add(a, b), add));
+                CHECK(x16_check(x16_sub(a, b), sub));
+                CHECK(x16_check(x16_mul_base(a, b.c[0]), mb));
+            }
+            if (t_failures > 20)
+                return;
+        }
+    }
+}
+#endif
+
 static void test_ext(void)
 {
     for (int it = 0; it < 20000; it++) {
@@ -503,5 +573,8 @@ int main(void)
     test_vec_dot4_long();
     test_ext();
     test_ext_edges();
+#if defined(__x86_64__)
+    test_x16_lanes();
+#endif
     return t_report("test_kb");
 }
