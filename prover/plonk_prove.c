@@ -192,15 +192,49 @@ typedef struct perm_ctx {
     prover *p;
     kb w;              /* the generator of H */
     kb4 bk[ZP_ROUTED]; /* beta k_i */
-    kb4 *pp;           /* n x ZP_PERM_CHUNKS: row r's products f_0 ... f_j of its ratios */
-    kb4 *den, *scr;    /* n x ZP_PERM_CHUNKS each: denominators, batch inversion scratch */
-    kb4 *z;            /* n: Z at row r (the running product before the row) */
-    int avx512;        /* 16 rows at a time (perm_rows16) */
+    /* n x ZP_PERM_CHUNKS: row r's M_j = (nu_0 ... nu_j)(de_(j+1) ... de_10) */
+    kb4 *m;
+    kb4 *den, *scr; /* n each: the row's de_0 ... de_10 (then its inverse), scratch */
+    kb4 *tot;       /* n: the row's whole factor M_10 / (de_0 ... de_10) */
+    kb4 *z;         /* n: Z at row r (the running product before the row) */
+    int avx512;     /* 16 rows at a time (perm_rows16) */
 } perm_ctx;
 
+/* The partial products need P_j = (nu_0 ... nu_j) / (de_0 ... de_j) for chunk
+ * numerators nu and denominators de. With D = de_0 ... de_10, that is M_j / D where
+ * M_j = (nu_0 ... nu_j)(de_(j+1) ... de_10): one inversion a row (batched), no
+ * division per chunk. */
+static void perm_row(perm_ctx *pc, size_t r, kb x)
+{
+    const prover *p = pc->p;
+    const kb *wr = &p->trace[r * ZP_WIRES];
+    const kb *sig = &p->c->pre_h[r * ZP_NUM_PREPROCESSED + ZP_NUM_SELECTORS + ZP_CONSTS];
+    kb4 nu[ZP_PERM_CHUNKS], de[ZP_PERM_CHUNKS];
+    for (unsigned j = 0; j < ZP_PERM_CHUNKS; j++) {
+        unsigned i = ZP_PERM_CHUNK * j;
+        kb4 base = add_base(p->gamma, wr[i]);
+        nu[j] = kb4_add(base, kb4_mul_base(pc->bk[i], x));
+        de[j] = kb4_add(base, kb4_mul_base(p->beta, sig[i]));
+        for (i++; i < ZP_PERM_CHUNK * (j + 1) && i < ZP_ROUTED; i++) {
+            base = add_base(p->gamma, wr[i]);
+            nu[j] = kb4_mul(nu[j], kb4_add(base, kb4_mul_base(pc->bk[i], x)));
+            de[j] = kb4_mul(de[j], kb4_add(base, kb4_mul_base(p->beta, sig[i])));
+        }
+    }
+    kb4 *m = &pc->m[r * ZP_PERM_CHUNKS];
+    m[0] = nu[0];
+    for (unsigned j = 1; j < ZP_PERM_CHUNKS; j++)
+        m[j] = kb4_mul(m[j - 1], nu[j]);
+    kb4 s = de[ZP_PERM_CHUNKS - 1]; /* de_j ... de_10 */
+    for (unsigned j = ZP_PERM_CHUNKS - 1; j-- > 0;) {
+        m[j] = kb4_mul(m[j], s);
+        s = kb4_mul(s, de[j]);
+    }
+    pc->den[r] = s;
+}
+
 #if defined(__x86_64__)
-/* perm_rows' numerators and denominators on rows r0 .. r0 + 15, x = w^r0. Returns
- * w^(r0 + 16). */
+/* perm_row on rows r0 .. r0 + 15, x = w^r0. Returns w^(r0 + 16). */
 T16 static kb perm_rows16(perm_ctx *pc, size_t r0, kb x)
 {
     const prover *p = pc->p;
@@ -215,102 +249,84 @@ T16 static kb perm_rows16(perm_ctx *pc, size_t r0, kb x)
         xs[l] = x;
     }
     __m512i xv = _mm512_loadu_si512((const void *)xs);
-    for (unsigned ch = 0; ch < ZP_PERM_CHUNKS; ch++) {
-        x16 nu, de;
-        chunk16(&nu, &de, w, sig, xv, pc->bk, p->beta, p->gamma, ch);
-        kb o[8][X16_LANES];
-        for (int k = 0; k < 4; k++) {
-            _mm512_storeu_si512((void *)o[k], nu.c[k]);
-            _mm512_storeu_si512((void *)o[4 + k], de.c[k]);
-        }
+    x16 nu[ZP_PERM_CHUNKS], de[ZP_PERM_CHUNKS];
+    for (unsigned ch = 0; ch < ZP_PERM_CHUNKS; ch++)
+        chunk16(&nu[ch], &de[ch], w, sig, xv, pc->bk, p->beta, p->gamma, ch);
+    for (unsigned j = 1; j < ZP_PERM_CHUNKS; j++)
+        nu[j] = x16_mul(nu[j - 1], nu[j]);
+    x16 s = de[ZP_PERM_CHUNKS - 1];
+    for (unsigned j = ZP_PERM_CHUNKS - 1; j-- > 0;) {
+        nu[j] = x16_mul(nu[j], s);
+        s = x16_mul(s, de[j]);
+    }
+    kb o[4][X16_LANES];
+    for (unsigned j = 0; j <= ZP_PERM_CHUNKS; j++) {
+        x16 v = j < ZP_PERM_CHUNKS ? nu[j] : s;
+        for (int k = 0; k < 4; k++)
+            _mm512_storeu_si512((void *)o[k], v.c[k]);
         for (size_t l = 0; l < X16_LANES; l++) {
-            size_t at = (r0 + l) * ZP_PERM_CHUNKS + ch;
-            pc->pp[at] = (kb4){{o[0][l], o[1][l], o[2][l], o[3][l]}};
-            pc->den[at] = (kb4){{o[4][l], o[5][l], o[6][l], o[7][l]}};
+            kb4 e = {{o[0][l], o[1][l], o[2][l], o[3][l]}};
+            if (j < ZP_PERM_CHUNKS)
+                pc->m[(r0 + l) * ZP_PERM_CHUNKS + j] = e;
+            else
+                pc->den[r0 + l] = e;
         }
     }
     return x;
 }
 #endif
 
-/* Rows [begin, end): chunk j's ratio f_j = prod (gamma + w_i + beta k_i x) /
- * prod (gamma + w_i + beta sig_i), and the row's prefix products f_0 ... f_j (the
- * last is the row's whole factor). The denominators are inverted together per
- * range: inverses are unique, so the split changes no value. */
+/* Rows [begin, end): perm_row's M_j and D, then 1 / D (inverted together per range:
+ * inverses are unique, so the split changes no value) and the row's whole factor. */
 static void perm_rows(void *vctx, size_t begin, size_t end)
 {
     perm_ctx *pc = vctx;
-    prover *p = pc->p;
-    const cb_circuit *c = p->c;
     kb x = kb_pow(pc->w, begin);
-    size_t r0 = begin;
+    size_t r = begin;
 #if defined(__x86_64__)
     if (pc->avx512)
-        for (; r0 + X16_LANES <= end; r0 += X16_LANES)
-            x = perm_rows16(pc, r0, x);
+        for (; r + X16_LANES <= end; r += X16_LANES)
+            x = perm_rows16(pc, r, x);
 #endif
-    for (size_t r = r0; r < end; r++, x = kb_mul(x, pc->w)) {
-        const kb *wr = &p->trace[r * ZP_WIRES];
-        const kb *sig = &c->pre_h[r * ZP_NUM_PREPROCESSED + ZP_NUM_SELECTORS + ZP_CONSTS];
-        for (unsigned j = 0; j < ZP_PERM_CHUNKS; j++) {
-            unsigned i = ZP_PERM_CHUNK * j;
-            kb4 base = add_base(p->gamma, wr[i]);
-            kb4 nu = kb4_add(base, kb4_mul_base(pc->bk[i], x));
-            kb4 de = kb4_add(base, kb4_mul_base(p->beta, sig[i]));
-            for (i++; i < ZP_PERM_CHUNK * (j + 1) && i < ZP_ROUTED; i++) {
-                base = add_base(p->gamma, wr[i]);
-                nu = kb4_mul(nu, kb4_add(base, kb4_mul_base(pc->bk[i], x)));
-                de = kb4_mul(de, kb4_add(base, kb4_mul_base(p->beta, sig[i])));
-            }
-            pc->pp[r * ZP_PERM_CHUNKS + j] = nu;
-            pc->den[r * ZP_PERM_CHUNKS + j] = de;
-        }
-    }
-    size_t m0 = begin * ZP_PERM_CHUNKS, m = (end - begin) * ZP_PERM_CHUNKS;
-    kb4_batch_inv(pc->den + m0, pc->den + m0, m, pc->scr + m0);
-    for (size_t r = begin; r < end; r++) {
-        kb4 *f = &pc->pp[r * ZP_PERM_CHUNKS];
-        const kb4 *d = &pc->den[r * ZP_PERM_CHUNKS];
-        kb4 run = kb4_mul(f[0], d[0]);
-        f[0] = run;
-        for (unsigned j = 1; j < ZP_PERM_CHUNKS; j++) {
-            run = kb4_mul(run, kb4_mul(f[j], d[j]));
-            f[j] = run;
-        }
-    }
+    for (; r < end; r++, x = kb_mul(x, pc->w))
+        perm_row(pc, r, x);
+    kb4_batch_inv(pc->den + begin, pc->den + begin, end - begin, pc->scr + begin);
+    for (r = begin; r < end; r++)
+        pc->tot[r] = kb4_mul(pc->m[r * ZP_PERM_CHUNKS + ZP_PERM_CHUNKS - 1], pc->den[r]);
 }
 
-/* Rows [begin, end) of the permutation matrix: Z = z_r, then z_r f_0 ... f_j. */
+/* Rows [begin, end) of the permutation matrix: Z = z_r, then z_r M_j / D. */
 static void perm_fill(void *vctx, size_t begin, size_t end)
 {
     perm_ctx *pc = vctx;
     for (size_t r = begin; r < end; r++) {
         kb *row = &pc->p->perm_h[r * ZP_NUM_PERM_COLS];
-        kb4 z = pc->z[r];
+        kb4 z = pc->z[r], y = kb4_mul(z, pc->den[r]);
         memcpy(row, z.c, sizeof z.c);
         for (unsigned j = 0; j + 1 < ZP_PERM_CHUNKS; j++) {
-            kb4 v = kb4_mul(z, pc->pp[r * ZP_PERM_CHUNKS + j]);
+            kb4 v = kb4_mul(y, pc->m[r * ZP_PERM_CHUNKS + j]);
             memcpy(row + 4 * (j + 1), v.c, sizeof v.c);
         }
     }
 }
 
 /* Z and the partial products on H (docs/PROOF.md, "Copy constraints"). Rows are
- * independent but for Z's running product, so: the rows' ratios and in-row prefix
- * products in parallel, Z's product over the rows serially (one product a row), and
- * the partial-product columns in parallel. The field is exact, so regrouping the
- * products changes no value. */
+ * independent but for Z's running product, so: the rows' factors in parallel, Z's
+ * product over the rows serially (one product a row), and the partial-product
+ * columns in parallel. The field is exact, so regrouping the products changes no
+ * value. */
 static int permutation(prover *p)
 {
-    size_t n = p->n, m = n * ZP_PERM_CHUNKS;
+    size_t n = p->n;
     perm_ctx pc = {.p = p, .w = kb_root_of_unity(p->log_n), .avx512 = kb_simd_level() >= 2};
-    pc.pp = malloc(m * sizeof *pc.pp);
-    pc.den = malloc(m * sizeof *pc.den);
-    pc.scr = malloc(m * sizeof *pc.scr);
+    pc.m = malloc(n * ZP_PERM_CHUNKS * sizeof *pc.m);
+    pc.den = malloc(n * sizeof *pc.den);
+    pc.scr = malloc(n * sizeof *pc.scr);
+    pc.tot = malloc(n * sizeof *pc.tot);
     pc.z = malloc(n * sizeof *pc.z);
     p->perm_h = malloc(n * ZP_NUM_PERM_COLS * sizeof(kb));
     int rc = ZK_OK;
-    if (!pc.pp || !pc.den || !pc.scr || !pc.z || !p->perm_h) {
+    if (!pc.m || !pc.den || !pc.scr || !pc.tot || !pc.z || !p->perm_h) {
         rc = zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (permutation)");
         goto done;
     }
@@ -321,16 +337,17 @@ static int permutation(prover *p)
     kb4 z = kb4_one();
     for (size_t r = 0; r < n; r++) {
         pc.z[r] = z;
-        z = kb4_mul(z, pc.pp[r * ZP_PERM_CHUNKS + ZP_PERM_CHUNKS - 1]);
+        z = kb4_mul(z, pc.tot[r]);
     }
     zk_par_for(n, 512, perm_fill, &pc);
     if (!kb4_eq(z, kb4_one()) && !p->cheat)
         rc = zk_err_set(ZK_ERR_INTERNAL,
                         "prover: the permutation product is not 1 (copy constraints broken)");
 done:
-    free(pc.pp);
+    free(pc.m);
     free(pc.den);
     free(pc.scr);
+    free(pc.tot);
     free(pc.z);
     return rc;
 }
