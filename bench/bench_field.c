@@ -14,7 +14,10 @@
 #include "bench/bench.h"
 #include "bench/bench_vecunit.h"
 #include "common/error.h"
+#include "prover/kb4_x16.h"
 #include "verifier/kb.h"
+#include "verifier/kb4.h"
+#include "verifier/kb_simd.h"
 
 /* An L1-sized run takes well under a microsecond, so each timed run repeats the
  * kernel `reps` times to keep the clock's own cost out of the figure. */
@@ -91,6 +94,82 @@ static int bench_dot4(const bench_ctx *ctx, double min_s, double mul_rate, const
     return ZK_OK;
 }
 
+/* Extension products (kb4_mul, lazily reduced) in L1: out[i] = a[i] b[i] over 1024
+ * elements, repeated, scalar (kb4_vec_mul) and 16 lanes at a time (x16_mul, the
+ * prover's permutation argument). The bound counts 32x32->64 products: 16 for the
+ * terms and 2 for each of the four Montgomery steps, so an extension product costs
+ * 24 of them in either form (x16_mul's 48 vpmuludq make 16 products). */
+enum { EXT_N = 1024 };
+
+typedef struct ext_arg {
+    kb4 *a, *b, *out; /* EXT_N each; the lane case reads them as planes */
+    int reps;
+} ext_arg;
+
+static void run_ext_mul(void *p)
+{
+    ext_arg *e = p;
+    for (int r = 0; r < e->reps; r++)
+        kb4_vec_mul(e->out, e->a, e->b, EXT_N);
+}
+
+#if defined(__x86_64__)
+KB_TARGET_AVX512 static void run_ext_mul16(void *p)
+{
+    ext_arg *e = p;
+    /* a, b, out as blocks of four planes of 16 lanes (64 kb each) */
+    const kb(*a)[X16_LANES] = (const kb(*)[X16_LANES])(const void *)e->a;
+    const kb(*b)[X16_LANES] = (const kb(*)[X16_LANES])(const void *)e->b;
+    kb(*out)[X16_LANES] = (kb(*)[X16_LANES])(void *)e->out;
+    for (int r = 0; r < e->reps; r++)
+        for (size_t i = 0; i < 4 * EXT_N / X16_LANES; i += 4) {
+            x16 v = x16_mul(x16_load(a + i), x16_load(b + i));
+            for (int k = 0; k < 4; k++)
+                _mm512_storeu_si512((void *)out[i + k], v.c[k]);
+        }
+}
+#endif
+
+static int bench_ext(const bench_ctx *ctx, double min_s, double mul_rate)
+{
+    ext_arg e = {.reps = 64};
+    e.a = malloc(EXT_N * sizeof *e.a);
+    e.b = malloc(EXT_N * sizeof *e.b);
+    e.out = malloc(EXT_N * sizeof *e.out);
+    if (!e.a || !e.b || !e.out) {
+        free(e.a);
+        free(e.b);
+        free(e.out);
+        return zk_err_set(ZK_ERR_NOMEM, "bench field: ext");
+    }
+    uint32_t v = 4242;
+    for (size_t i = 0; i < EXT_N; i++)
+        for (int k = 0; k < 4; k++) {
+            v = v * 1103515245u + 12345u;
+            e.a[i].c[k] = kb_from_u32(v);
+            v = v * 1103515245u + 12345u;
+            e.b[i].c[k] = kb_from_u32(v);
+        }
+    static char what[96];
+    snprintf(what, sizeof what, "%s vpmuludq %.3g prod/s / 24 per extension product",
+             bench_vec_unit(), mul_rate);
+    double items = (double)EXT_N * e.reps;
+    double t = bench_time(run_ext_mul, &e, 10, min_s);
+    bench_emit(ctx, &(bench_result){"field", "ext_mul_l1", "1024 x 64", (uint64_t)items, 1, t,
+                                    items / t, "prod/s", mul_rate / 24, what});
+#if defined(__x86_64__)
+    if (kb_simd_level() >= 2) {
+        t = bench_time(run_ext_mul16, &e, 10, min_s);
+        bench_emit(ctx, &(bench_result){"field", "ext_mul16_l1", "1024 x 64", (uint64_t)items, 1, t,
+                                        items / t, "prod/s", mul_rate / 24, what});
+    }
+#endif
+    free(e.a);
+    free(e.b);
+    free(e.out);
+    return ZK_OK;
+}
+
 static int alloc_vec(vec_arg *v, size_t n)
 {
     v->n = n;
@@ -149,6 +228,8 @@ int bench_field(const bench_ctx *ctx)
     snprintf(what_dot, sizeof what_dot, "%s vpmuludq %.3g prod/s, one per term", bench_vec_unit(),
              mul_rate);
     rc = bench_dot4(ctx, min_s, mul_rate, what_dot);
+    if (!rc)
+        rc = bench_ext(ctx, min_s, mul_rate);
     if (rc)
         return rc;
 
