@@ -18,3 +18,10 @@ int zk_heap_keep(void)
     return 0;
 #endif
 }
+
+void zk_heap_trim(void)
+{
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+}

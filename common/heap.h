@@ -16,4 +16,8 @@
  * Returns: 1 when the policy was applied, 0 when the C library has no such knob. */
 int zk_heap_keep(void);
 
+/* Gives the heap's free memory back to the kernel now (glibc malloc_trim), for a
+ * measurement of one case's own peak memory. */
+void zk_heap_trim(void);
+
 #endif
