@@ -4,9 +4,10 @@
 #   bash scripts/gpu-check.sh build    configure and build with -DZKGATE_CUDA=ON
 #   bash scripts/gpu-check.sh test     ctest -L gpu (every kernel against the CPU,
 #                                      whole proofs byte-identical across backends)
-#   bash scripts/gpu-check.sh bench    zkgate bench ntt poseidon2 merkle prove (--backend cuda, then the CPU groups and prove on the machine's own cores)
+#   bash scripts/gpu-check.sh bench    zkgate bench ntt poseidon2 merkle prove
 #                                      --backend cuda --json, and the CPU's
-#                                      ntt poseidon2 merkle on all this machine's cores
+#                                      ntt poseidon2 merkle prove on all this
+#                                      machine's cores
 #   bash scripts/gpu-check.sh all      the three, in order
 # Results go to $OUT (the device tool's folder) or bench/results/, named after the
 # device and the commit: gpu-<device>-<commit>-{info.txt,ctest.log,bench.jsonl,
