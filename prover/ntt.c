@@ -183,6 +183,37 @@ static const kernels k_scalar = {s_dif, s_dit, NULL, NULL, NULL, s_scale, 1, "sc
 #define T_AVX2   KB_TARGET_AVX2
 #define T_AVX512 KB_TARGET_AVX512
 
+/* Rows of width w that do not line up with the vectors (w >= the vector width): a
+ * cursor over the elements from t0 on, one vector at a time. A window no wider than
+ * a row meets at most two rows, j and j + 1, so its twiddles are two broadcasts
+ * and a mask, with no division per vector. */
+typedef struct tw_cursor {
+    size_t j;    /* the row of the window's first element */
+    size_t left; /* elements of row j from the window's start on */
+} tw_cursor;
+
+static inline tw_cursor tw_cursor_at(size_t w, size_t t0)
+{
+    size_t j = t0 / w;
+    return (tw_cursor){j, (j + 1) * w - t0};
+}
+
+/* The next window of `lanes` elements: *row gets the row of its first element,
+ * and the result the lanes that are in the row after it; the cursor moves past
+ * the window. */
+static inline uint32_t tw_cursor_next_bits(tw_cursor *c, size_t w, size_t lanes, size_t *row)
+{
+    *row = c->j;
+    if (c->left > lanes) {
+        c->left -= lanes;
+        return 0;
+    }
+    uint32_t m = (uint32_t)(((1u << lanes) - 1) & ~((1u << c->left) - 1));
+    c->j++;
+    c->left += w - lanes;
+    return m;
+}
+
 /* ---- AVX2: 8 lanes ---- */
 
 #define L8(p)    _mm256_loadu_si256((const __m256i *)(const void *)(p))
@@ -200,11 +231,26 @@ T_AVX2 static __m256i tw8(const kb *tw, size_t w, size_t i)
     return L8(t);
 }
 
+/* The twiddles of the window the cursor is at (rows of width w >= 8): tw[j], and
+ * tw[j + 1] in the lanes past the row's end. */
+T_AVX2 static inline __m256i tw8_next(const kb *tw, tw_cursor *c, size_t w)
+{
+    size_t j;
+    uint32_t m = tw_cursor_next_bits(c, w, 8, &j);
+    __m256i t = _mm256_set1_epi32((int)tw[j]);
+    if (!m)
+        return t;
+    const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    __m256i sel = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int)m), bit), bit);
+    return _mm256_blendv_epi8(t, _mm256_set1_epi32((int)tw[j + 1]), sel);
+}
+
 T_AVX2 static void a2_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
 {
     size_t k = 0;
+    tw_cursor c = tw_cursor_at(w, t0);
     for (; k + 8 <= len; k += 8) {
-        __m256i x = L8(a + k), y = L8(b + k), t = tw8(tw, w, t0 + k);
+        __m256i x = L8(a + k), y = L8(b + k), t = w >= 8 ? tw8_next(tw, &c, w) : tw8(tw, w, t0 + k);
         S8(a + k, kb8_add(x, y));
         S8(b + k,
            kb8_mul(_mm256_add_epi32(_mm256_sub_epi32(x, y), _mm256_set1_epi32((int)KB_P)), t));
@@ -215,8 +261,10 @@ T_AVX2 static void a2_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, size
 T_AVX2 static void a2_dit(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
 {
     size_t k = 0;
+    tw_cursor c = tw_cursor_at(w, t0);
     for (; k + 8 <= len; k += 8) {
-        __m256i x = L8(a + k), y = kb8_mul(L8(b + k), tw8(tw, w, t0 + k));
+        __m256i t = w >= 8 ? tw8_next(tw, &c, w) : tw8(tw, w, t0 + k);
+        __m256i x = L8(a + k), y = kb8_mul(L8(b + k), t);
         S8(a + k, kb8_add(x, y));
         S8(b + k, kb8_sub(x, y));
     }
@@ -238,6 +286,18 @@ static const kernels k_avx2 = {a2_dif, a2_dit, NULL, NULL, NULL, a2_scale, 8, "a
 
 #define L16(p)    _mm512_loadu_si512((const void *)(p))
 #define S16(p, v) _mm512_storeu_si512((void *)(p), (v))
+
+T_AVX512 static inline __mmask16 tw_cursor_next(tw_cursor *c, size_t w, size_t *row)
+{
+    return (__mmask16)tw_cursor_next_bits(c, w, 16, row);
+}
+
+/* The window's twiddles: tw[j] in every lane, tw[j + 1] in the lanes of m (read
+ * only when there are some). */
+#define tw_row16(tw, j, m)                                                                         \
+    ((m) ? _mm512_mask_mov_epi32(_mm512_set1_epi32((int)(tw)[j]), (m),                             \
+                                 _mm512_set1_epi32((int)(tw)[(j) + 1]))                            \
+         : _mm512_set1_epi32((int)(tw)[j]))
 
 T_AVX512 static __m512i tw16(const kb *tw, size_t w, size_t i)
 {
@@ -283,6 +343,13 @@ T_AVX512 static inline __m512i sub_lazy16(__m512i a, __m512i b)
                 end = len;                                                                         \
             for (; k + 16 <= end; k += 16)                                                         \
                 STEP(t);                                                                           \
+        }                                                                                          \
+    } else if (w >= 16) {                                                                          \
+        tw_cursor c_ = tw_cursor_at(w, t0);                                                        \
+        for (; k + 16 <= len; k += 16) {                                                           \
+            size_t j_;                                                                             \
+            __mmask16 m_ = tw_cursor_next(&c_, w, &j_);                                            \
+            STEP(tw_row16(tw, j_, m_));                                                            \
         }                                                                                          \
     } else {                                                                                       \
         for (; k + 16 <= len; k += 16)                                                             \
@@ -526,6 +593,13 @@ T_AVX512 static void a5_scale(kb *x, size_t len, kb c)
                 end = len;                                                                         \
             for (; k + 16 <= end; k += 16)                                                         \
                 STEP(va, vb, vc);                                                                  \
+        }                                                                                          \
+    } else if (w >= 16) {                                                                          \
+        tw_cursor c_ = tw_cursor_at(w, t0);                                                        \
+        for (; k + 16 <= len; k += 16) {                                                           \
+            size_t j_;                                                                             \
+            __mmask16 m_ = tw_cursor_next(&c_, w, &j_);                                            \
+            STEP(tw_row16(ta, j_, m_), tw_row16(tb, j_, m_), tw_row16(tc, j_, m_));                \
         }                                                                                          \
     } else {                                                                                       \
         for (; k + 16 <= len; k += 16)                                                             \
