@@ -185,6 +185,102 @@ ZKC_HD zkc_kb4 zkc4_neg(zkc_kb4 a)
     return r;
 }
 
+/* ---- lazily reduced sums --------------------------------------------------------
+ *
+ * A sum of products is reduced once instead of once per product. Values are < p <
+ * 2^31, so a product of two is at most (p-1)^2 < 2^62, and a 64-bit sum holds a few.
+ * In Montgomery form x = X 2^32 and y = Y 2^32 (mod p), so sum x y = (sum X Y) 2^64;
+ * reducing that sum mod p and making one Montgomery reduction (t -> t / 2^32 mod p,
+ * zkc_reduce64) gives (sum X Y) 2^32: the Montgomery form of the sum, the reduced
+ * value that adding up zkc_mul(x, y) gives (a reduced result is unique, so the same
+ * bits).
+ *
+ * zkc_fold makes room in a sum without changing it mod p: t = h 2^32 + l is
+ * congruent to h ZKC_ONE + l (ZKC_ONE = 2^32 mod p = 2^25 - 2), which is at most
+ * (2^32 - 1)(2^25 - 2) + 2^32 - 1 < 2^57 for every 64-bit t: one wide multiply-add.
+ * After a fold four more products fit: with 2 (p-1) = 2^32 - 2^25,
+ * 2^57 + 4 (p-1)^2 = 2^57 + 2^64 - 2^58 + 2^50 < 2^64. */
+
+/* t reduced mod p into [0, 2^57), congruent to t mod p; any 64-bit t. */
+ZKC_HD uint64_t zkc_fold(uint64_t t)
+{
+    return (uint64_t)(uint32_t)(t >> 32) * ZKC_ONE + (uint32_t)t;
+}
+
+/* t / 2^32 mod p in [0, p) for any 64-bit t: the fold (below 2^57 < p 2^32), then
+ * zkc_mul's Montgomery reduction (its high word is then < p). */
+ZKC_HD uint32_t zkc_reduce64(uint64_t t)
+{
+    t = zkc_fold(t);
+    uint32_t hi = (uint32_t)(t >> 32);
+    uint32_t qh = zkc_mulhi((uint32_t)t * ZKC_MONT_MU, ZKC_P);
+    uint32_t r = hi - qh;
+    return r + (ZKC_P & (0u - (uint32_t)(hi < qh)));
+}
+
+/* a b + c (Montgomery form) with one reduction: zkc_add(c, zkc_mul(a, b))'s bits.
+ * c 2^32 is c in the t / 2^32 scale; a b + c 2^32 < 2^62 + 2^63 fits in 64 bits. */
+ZKC_HD uint32_t zkc_mul_add(uint32_t a, uint32_t b, uint32_t c)
+{
+    return zkc_reduce64((uint64_t)a * b + ((uint64_t)c << 32));
+}
+
+/* Four lazily reduced coefficient sums: coefficient c stands for
+ * zkc_reduce64(c[c]). Any 64-bit values are valid; the operations below fold
+ * before they add. */
+typedef struct zkc_acc4 {
+    uint64_t c[4]; /* unreduced sums of products (t, standing for t / 2^32 mod p) */
+} zkc_acc4;
+
+ZKC_HD zkc_acc4 zkc4_acc_zero(void)
+{
+    zkc_acc4 r = {{0u, 0u, 0u, 0u}};
+    return r;
+}
+
+/* acc += a b, the extension product unreduced. Coefficient k of a b is
+ * sum_{i+j=k} a_i b_j + W sum_{i+j=k+4} a_i b_j; with b's W multiples taken first
+ * in the base field (3 b_j mod p < p), each coefficient gains exactly four products
+ * of values < p, after a fold of what it held: < 2^64 (the bound above). As
+ * verifier/kb4.h's kb4_mul, whose sums are the same. */
+ZKC_HD void zkc4_acc_mul(zkc_acc4 *acc, zkc_kb4 a, zkc_kb4 b)
+{
+    uint64_t x0 = a.c[0], x1 = a.c[1], x2 = a.c[2], x3 = a.c[3];
+    uint64_t y0 = b.c[0], y1 = b.c[1], y2 = b.c[2], y3 = b.c[3];
+    uint64_t w1 = zkc_mul_w(b.c[1]), w2 = zkc_mul_w(b.c[2]), w3 = zkc_mul_w(b.c[3]);
+    acc->c[0] = zkc_fold(acc->c[0]) + x0 * y0 + x1 * w3 + x2 * w2 + x3 * w1;
+    acc->c[1] = zkc_fold(acc->c[1]) + x0 * y1 + x1 * y0 + x2 * w3 + x3 * w2;
+    acc->c[2] = zkc_fold(acc->c[2]) + x0 * y2 + x1 * y1 + x2 * y0 + x3 * w3;
+    acc->c[3] = zkc_fold(acc->c[3]) + x0 * y3 + x1 * y2 + x2 * y1 + x3 * y0;
+}
+
+/* acc += a b for b in the base field: one product per coefficient. */
+ZKC_HD void zkc4_acc_mul_base(zkc_acc4 *acc, zkc_kb4 a, uint32_t b)
+{
+    for (int i = 0; i < 4; i++)
+        acc->c[i] = zkc_fold(acc->c[i]) + (uint64_t)a.c[i] * b;
+}
+
+/* The element the sums stand for, reduced. */
+ZKC_HD zkc_kb4 zkc4_acc_reduce(const zkc_acc4 *acc)
+{
+    zkc_kb4 r;
+    for (int i = 0; i < 4; i++)
+        r.c[i] = zkc_reduce64(acc->c[i]);
+    return r;
+}
+
+/* a * b with four reductions instead of sixteen (zkc4_acc_mul on zero sums): the
+ * bits of zkc4_mul. Its 64-bit sums hold more registers than zkc4_mul's reduced
+ * terms, so the kernels choose: the quotient uses it, the others (open.cuh) keep
+ * zkc4_mul until their register counts are measured with it. */
+ZKC_HD zkc_kb4 zkc4_mul_lazy(zkc_kb4 a, zkc_kb4 b)
+{
+    zkc_acc4 t = zkc4_acc_zero();
+    zkc4_acc_mul(&t, a, b);
+    return zkc4_acc_reduce(&t);
+}
+
 /* Schoolbook product; the terms of degree k + 4 wrap to degree k times W. */
 ZKC_HD zkc_kb4 zkc4_mul(zkc_kb4 a, zkc_kb4 b)
 {

@@ -142,6 +142,7 @@ static void test_extension(void)
         bad += !ct_same4(zkc4_sub(ct_to_z(a), ct_to_z(b)), kb4_sub(a, b));
         bad += !ct_same4(zkc4_neg(ct_to_z(a)), kb4_neg(a));
         bad += !ct_same4(zkc4_mul(ct_to_z(a), ct_to_z(b)), kb4_mul(a, b));
+        bad += !ct_same4(zkc4_mul_lazy(ct_to_z(a), ct_to_z(b)), kb4_mul(a, b));
         bad += !ct_same4(zkc4_sqr(ct_to_z(a)), kb4_sqr(a));
         bad += !ct_same4(zkc4_mul_base(ct_to_z(a), s), kb4_mul_base(a, s));
         if (i % 16 == 0) {
@@ -687,6 +688,80 @@ static void test_merkle_levels(void)
     free(pool);
 }
 
+/* t / 2^32 mod p from the CPU's reduction: t mod (p 2^32) is congruent to t mod p
+ * and in kb_mont_reduce's domain. */
+static kb ref_reduce64(uint64_t t)
+{
+    return kb_mont_reduce(t % ((uint64_t)KB_P << 32));
+}
+
+/* The lazily reduced sums (kb.cuh): zkc_fold and zkc_reduce64 on 64-bit edge values,
+ * zkc_mul_add against kb_add(c, kb_mul(a, b)), and chains of zkc4_acc_mul /
+ * zkc4_acc_mul_base against kb4 sums, from start sums anywhere in 64 bits and with
+ * every coefficient p - 1 (each product at its largest), the bound's worst case. */
+static void test_lazy(void)
+{
+    const uint64_t p32 = (uint64_t)KB_P << 32;
+    const uint64_t edge64[] = {0,
+                               1,
+                               KB_P,
+                               p32 - 1,
+                               p32,
+                               p32 + 1,
+                               2 * p32 - 1,
+                               2 * p32,
+                               (uint64_t)1 << 63,
+                               ((uint64_t)1 << 57) - 1,
+                               (uint64_t)(KB_P - 1) * (KB_P - 1),
+                               4 * (uint64_t)(KB_P - 1) * (KB_P - 1),
+                               UINT64_MAX - 1,
+                               UINT64_MAX};
+    size_t bad = 0, n_edge64 = sizeof edge64 / sizeof edge64[0];
+    for (size_t i = 0; i < n_edge64 + N_RANDOM; i++) {
+        uint64_t t = i < n_edge64 ? edge64[i] : t_rand() >> (t_rand() % 8);
+        uint64_t f = zkc_fold(t);
+        bad += f >= (uint64_t)1 << 57 || f % KB_P != t % KB_P;
+        bad += zkc_reduce64(t) != ref_reduce64(t);
+    }
+    CHECK_MSG(bad == 0, "%zu zkc_fold / zkc_reduce64 mismatches", bad);
+
+    bad = 0;
+    for (size_t i = 0; i < 2 * N_EDGE * 2 * N_EDGE + N_RANDOM; i++) {
+        kb a = pick(i % (2 * N_EDGE)), b = pick(i / (2 * N_EDGE) % (2 * N_EDGE)),
+           c = pick((i * 7) % (2 * N_EDGE));
+        if (i >= 4 * N_EDGE * N_EDGE)
+            a = ct_rand_kb(), b = ct_rand_kb(), c = ct_rand_kb();
+        bad += zkc_mul_add(a, b, c) != kb_add(c, kb_mul(a, b));
+    }
+    CHECK_MSG(bad == 0, "%zu zkc_mul_add mismatches", bad);
+
+    bad = 0;
+    const kb4 top = {{KB_P - 1, KB_P - 1, KB_P - 1, KB_P - 1}}; /* raw p - 1: the largest */
+    for (size_t i = 0; i < 4000; i++) {
+        zkc_acc4 acc;
+        kb4 want;
+        for (int k = 0; k < 4; k++) {
+            acc.c[k] = i < n_edge64 ? edge64[(i + (size_t)k) % n_edge64] : t_rand();
+            want.c[k] = ref_reduce64(acc.c[k]);
+        }
+        int steps = 1 + (int)(t_rand() % 24);
+        for (int s = 0; s < steps; s++) {
+            int worst = i % 2 == 0;
+            kb4 x = worst ? top : pick4(i * 31 + (size_t)s), y = worst ? top : pick4(i * 17 + 3);
+            if (t_rand() % 4 == 0) {
+                kb b = worst ? KB_P - 1 : pick((size_t)s % (2 * N_EDGE));
+                zkc4_acc_mul_base(&acc, ct_to_z(x), b);
+                want = kb4_add(want, kb4_mul_base(x, b));
+            } else {
+                zkc4_acc_mul(&acc, ct_to_z(x), ct_to_z(y));
+                want = kb4_add(want, kb4_mul(x, y));
+            }
+        }
+        bad += !ct_same4(zkc4_acc_reduce(&acc), want);
+    }
+    CHECK_MSG(bad == 0, "%zu lazy extension sum mismatches", bad);
+}
+
 int main(void)
 {
     t_seed();
@@ -694,6 +769,7 @@ int main(void)
     test_constants();
     test_base_field();
     test_extension();
+    test_lazy();
     test_permutation();
     test_compress();
     test_hash_rows();
