@@ -61,12 +61,18 @@
 
 /* Where a gate's constraints go. With out set, constraint i is stored at out[i];
  * otherwise acc gains alpha^(t0 + i) * constraint_i, with apow[4 i .. 4 i + 4) the
- * power alpha^(t0 + i) (an extension element). i counts the constraints emitted. */
+ * power alpha^(t0 + i) (an extension element). i counts the constraints emitted.
+ *
+ * The sums are lazily reduced (kb.cuh, zkc_acc4): a constraint adds one product of
+ * two values < p, below 2^62, to each coefficient's 64-bit sum, and the sums are
+ * folded (below 2^57, the same value mod p) after every third constraint, so a
+ * sum holds at most 2^57 + 3 (p-1)^2 < 2^64 (3 (p-1)^2 < 3 2^62). The caller
+ * reduces once per gate (zkc4_acc_reduce). */
 typedef struct zkc_gate_sink {
     uint32_t *out;        /* NULL: accumulate instead of storing */
     const uint32_t *apow; /* the gate's first power of alpha (accumulating) */
     unsigned i;           /* constraints emitted so far */
-    zkc_kb4 acc;          /* sum of apow_i * constraint_i (accumulating) */
+    zkc_acc4 acc;         /* sum of apow_i * constraint_i, unreduced (accumulating) */
 } zkc_gate_sink;
 
 ZKC_HD void zkc_gate_emit(zkc_gate_sink *k, uint32_t v)
@@ -76,7 +82,10 @@ ZKC_HD void zkc_gate_emit(zkc_gate_sink *k, uint32_t v)
     } else {
         const uint32_t *a = k->apow + 4 * k->i;
         for (int c = 0; c < 4; c++)
-            k->acc.c[c] = zkc_add(k->acc.c[c], zkc_mul(a[c], v));
+            k->acc.c[c] += (uint64_t)a[c] * v;
+        if (k->i % 3 == 2)
+            for (int c = 0; c < 4; c++)
+                k->acc.c[c] = zkc_fold(k->acc.c[c]);
     }
     k->i++;
 }
@@ -95,6 +104,16 @@ ZKC_HD unsigned zkc_gate_num_constraints(unsigned type)
     case ZKC_GATE_RANDOM_ACCESS: return ZKC_RA_BITS + 1 + 8 + 4 + 2 + 1;
     default: return 0;
     }
+}
+
+/* Returns: the index of gate `type`'s first constraint among all gates' (the sum
+ * of zkc_gate_num_constraints over the types before it), type < ZKC_NGATES. */
+ZKC_HD unsigned zkc_gate_first_term(unsigned type)
+{
+    unsigned t = 0;
+    for (unsigned g = 0; g < type; g++)
+        t += zkc_gate_num_constraints(g);
+    return t;
 }
 
 /* 0. ARITH: out - (c_0 a b + c_1 c) for each of the 8 operations. */
@@ -121,8 +140,11 @@ ZKC_HD void zkc_gate_arith_ext(const uint32_t *w, const uint32_t *c, zkc_gate_si
         const uint32_t *o = w + 16 * i;
         zkc_kb4 a = zkc_load4(o), b = zkc_load4(o + 4), cc = zkc_load4(o + 8);
         zkc_kb4 res = zkc_load4(o + 12);
-        zkc_kb4 rhs = zkc4_add(zkc4_mul_base(zkc4_mul(a, b), c[0]), zkc4_mul_base(cc, c[1]));
-        zkc_kb4 d = zkc4_sub(res, rhs);
+        /* c_0 a b + c_1 c as one lazily reduced sum: (c_0 a) b, then c_1 c */
+        zkc_acc4 rhs = zkc4_acc_zero();
+        zkc4_acc_mul(&rhs, zkc4_mul_base(a, c[0]), b);
+        zkc4_acc_mul_base(&rhs, cc, c[1]);
+        zkc_kb4 d = zkc4_sub(res, zkc4_acc_reduce(&rhs));
         for (int q = 0; q < 4; q++)
             zkc_gate_emit(k, d.c[q]);
     }
@@ -246,8 +268,7 @@ ZKC_HD unsigned zkc_gate_eval_base(unsigned type, const uint32_t *w, const uint3
     k.out = out;
     k.apow = 0;
     k.i = 0;
-    for (int q = 0; q < 4; q++)
-        k.acc.c[q] = 0;
+    k.acc = zkc4_acc_zero();
     zkc_gate_eval(type, w, c, pi_hash, p2, &k);
     return k.i;
 }

@@ -3,18 +3,25 @@
 // C against a reference built from verifier/ (docs/PROOF.md, "Quotient").
 //
 // The argument block (alpha powers, challenges, Poseidon2 constants, coset
-// identifiers: about 5 KiB) goes to __constant__ memory once per call. Every
-// thread of a warp reads the same constant at the same time (the loops over
-// gates, constraints and chunks do not depend on the point), which constant
-// memory serves in one transaction.
+// identifiers, beta k_i: about 5.5 KiB) goes to __constant__ memory once per
+// call. Every thread of a warp reads the same constant at the same time (the
+// loops over gates, constraints and chunks do not depend on the point), which
+// constant memory serves in one transaction.
 //
-// Work per point, in Montgomery products (about 3400): the 11 permutation chunks
-// about 55% (two extension products per routed column for num and den, three per
-// chunk), weighting the 236 gate constraints by alpha about 29% (4 each), the
-// Poseidon2 gate about 9%, L_0's inverse and x_j = g w^j about 3%. Next steps, to
-// measure on a device: extension products with lazy reduction (two products sum
-// to < 2 p^2 < p 2^32, so one Montgomery reduction per pair; kb.cuh, used
-// everywhere); the same for the alpha weighting.
+// Work per point (log_n = 16), in wide products (32 x 32 -> 64 bits) and Montgomery
+// reductions (two multiplies each; a full product is one of each), sums being
+// lazily reduced (kb.cuh, zkc_acc4): the 11 permutation chunks about 1500 wide
+// products and 480 reductions (factors as gamma + w + b v with one reduction per
+// coefficient, beta k_i precomputed, extension products reduced once per
+// coefficient, the chunk's difference of two products in one sum); weighting the
+// 236 gate constraints by alpha 944 wide products and a fold (one wide
+// multiply-add) per three constraints, one reduction per gate and coefficient,
+// then the selector; the Poseidon2 gate about 305 full products; x_j from a table
+// of root^(2^i) and L_0 as (1/n) prod (1 + x^(2^i)) about 50. About 2900 wide
+// products and 1000 reductions, where it was 3400 full products (55% permutation,
+// 29% alpha weighting, 9% Poseidon2, 3% L_0's inverse and x_j). Next step: the
+// Poseidon2 gate's linear layers (additions) with lazily reduced sums, as the
+// CPU's.
 //
 // Memory: each thread reads its own LDE rows (173 wires, 44 preprocessed, 44 + 4
 // permutation values), rows 2^(b-2) apart, so a warp's loads are 32 separate
@@ -22,7 +29,10 @@
 // Next step there: a block stages its wire rows in shared memory with coalesced
 // loads (64 rows x 173 words = 44 KiB; the odd row length keeps a warp's reads of
 // one column on 32 distinct banks) and calls zkc_quot_eval with the shared row.
-// ptxas (sm_80, sm_90): 56 registers, no spills; the block is 4896 bytes of cmem.
+// ptxas (nvcc 13): 66 registers on sm_80, 60 on sm_89, 64 on sm_90, no spills
+// (56 before the lazy sums: their 64-bit sums hold 8 registers where reduced ones
+// held 4; the peak is in the Poseidon2 gate, whose state is 16 more); the block is
+// about 5.5 KiB of cmem.
 #include "prover/cuda/internal.cuh"
 #include "prover/cuda/quot.cuh"
 #include "prover/cuda/zkc_quot.h"

@@ -13,8 +13,11 @@
  *    the same equality, and the values interpolate to a polynomial of degree < 3n
  *    (the constraints vanish on the trace domain), which fails once one wire of
  *    the trace is changed: a check of the formula itself, not only of its copy;
- *  - the layout constants equal their verifier/ twins, and zkc_quot_args_init
- *    refuses sizes out of range.
+ *  - the gate sink's lazily reduced sums (accumulate mode) equal the kb4 sum of
+ *    the powers times zp_gate_eval_base's values, with powers at p - 1 (the fold
+ *    schedule's worst case); x_j and L_0(x_j) at every point;
+ *  - the layout constants equal their verifier/ twins, zkc_quot_args_init
+ *    refuses sizes out of range and fills beta k_i, root^(2^i) and 1 / n.
  *
  * Inputs are drawn with a printed seed (ZK_TEST_SEED=... replays a run). */
 #include "common/error.h"
@@ -160,6 +163,47 @@ static void test_gates(void)
     }
 }
 
+/* The sink's lazily reduced sums: zkc_gate_eval in accumulate mode equals the sum
+ * of apow_i * cons_i over zp_gate_eval_base's values, with every coefficient of the
+ * powers p - 1 (each product at its largest: the fold schedule's worst case) or
+ * random, on rows of each kind. */
+static void test_sink(void)
+{
+    static uint32_t apow[4 * ZP_MAX_GATE_CONSTRAINTS];
+    kb w[ZP_WIRES], c[ZP_CONSTS], pi[ZP_PI_HASH_LEN], cons[ZP_MAX_GATE_CONSTRAINTS];
+    size_t bad = 0;
+    for (unsigned g = 0; g <= ZP_GATE_NOOP; g++) {
+        unsigned nc = zp_gate_num_constraints(g);
+        for (int r = 0; r < GATE_ROWS / 5; r++) {
+            int kind = r % ROW_KINDS, top = (r / ROW_KINDS) % 2;
+            for (int i = 0; i < ZP_WIRES; i++)
+                w[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
+            for (int i = 0; i < ZP_CONSTS; i++)
+                c[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
+            for (int i = 0; i < ZP_PI_HASH_LEN; i++)
+                pi[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
+            if (kind == ROW_SATISFIED)
+                satisfy(g, w, c, pi);
+            for (int i = 0; i < 4 * ZP_MAX_GATE_CONSTRAINTS; i++)
+                apow[i] = top ? KB_P - 1 : ct_rand_kb();
+            zkc_gate_sink k;
+            k.out = NULL;
+            k.apow = apow;
+            k.i = 0;
+            k.acc = zkc4_acc_zero();
+            zkc_gate_eval(g, w, c, pi, &g_k, &k);
+            zp_gate_eval_base(g, w, c, pi, cons);
+            kb4 want = kb4_zero();
+            for (unsigned i = 0; i < nc; i++) {
+                kb4 ap = {{apow[4 * i], apow[4 * i + 1], apow[4 * i + 2], apow[4 * i + 3]}};
+                want = kb4_add(want, kb4_mul_base(ap, cons[i]));
+            }
+            bad += k.i != nc || !ct_same4(zkc4_acc_reduce(&k.acc), want);
+        }
+    }
+    CHECK_MSG(bad == 0, "%zu gate rows: the sink's sum differs from the kb4 sum", bad);
+}
+
 /* ---- the quotient -------------------------------------------------------------- */
 
 /* The reference: prover/plonk_prove.c's quotient() up to the interpolation,
@@ -268,13 +312,18 @@ static void quot_case(unsigned log_n, unsigned b, kb shift)
 
     kb *want = ct_xmalloc(nq * 4 * sizeof(kb));
     ref_quotient(want, wires, pre, perm, log_n, b, shift, pi, beta, gamma, apow);
-    size_t bad = 0;
-    for (size_t j = 0; j < nq; j++) {
+    size_t bad = 0, bad_x = 0;
+    kb wq = kb_root_of_unity(log_n + 2), x = shift, nn = kb_from_u64(n);
+    for (size_t j = 0; j < nq; j++, x = kb_mul(x, wq)) {
         uint32_t got[4];
         zkc_quot_point(a, j, got);
         bad += memcmp(got, &want[4 * j], sizeof got) != 0;
+        /* the point and L_0 there, (x^n - 1) / (n (x - 1)) */
+        kb l0 = kb_mul(kb_sub(kb_pow(x, n), KB_ONE), kb_inv(kb_mul(nn, kb_sub(x, KB_ONE))));
+        bad_x += zkc_quot_x(a, j) != x || zkc_quot_l0(a, x) != l0;
     }
     CHECK_MSG(bad == 0, "n = 2^%u, blowup 2^%u: %zu of %zu points differ", log_n, b, bad, nq);
+    CHECK_MSG(bad_x == 0, "n = 2^%u: %zu points with a wrong x_j or L_0(x_j)", log_n, bad_x);
     free(want);
     free(a);
     free(wires);
@@ -489,9 +538,19 @@ static void test_args(void)
     a->log_n = 20;
     a->log_blowup = 4;
     a->shift = kb_from_canonical(KB_GENERATOR);
+    kb4 beta = ct_rand_kb4();
+    memcpy(a->beta, beta.c, sizeof a->beta);
     CHECK_EQ(zkc_quot_args_init(a, &g_k), 0);
     CHECK_EQ(a->root, kb_root_of_unity(22));
     CHECK_EQ(a->n_elem, kb_from_u64(1u << 20));
+    CHECK_EQ(a->n_inv, kb_inv(kb_from_u64(1u << 20)));
+    kb ki = KB_ONE;
+    for (int i = 0; i < ZKC_ROUTED; i++, ki = kb_mul(ki, a->shift)) {
+        kb4 bk = kb4_mul_base(beta, ki);
+        CHECK_MEM(a->bk[i], bk.c, sizeof bk.c);
+    }
+    for (unsigned i = 0; i < ZKC_TWO_ADIC; i++)
+        CHECK_EQ(a->root_pow[i], i < 22 ? kb_pow(a->root, (uint64_t)1 << i) : 0u);
     CHECK_MEM(&a->p2, &g_k, sizeof g_k);
     CHECK_EQ(zkc_quot_args_init(a, &a->p2), 0); /* its own constants */
     CHECK_MEM(&a->p2, &g_k, sizeof g_k);
@@ -504,6 +563,7 @@ int main(void)
     ct_load_p2_consts(&g_k);
     test_constants();
     test_gates();
+    test_sink();
     test_args();
     test_quot();
     test_circuit();
