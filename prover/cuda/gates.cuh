@@ -162,6 +162,20 @@ ZKC_HD void zkc_gate_p2_full(uint32_t s[16], const uint32_t rc[16], const uint32
     }
 }
 
+/* The sum of 16 elements (< p each) added in 64 bits and reduced once: t < 16 p,
+ * q = floor(t / 2^31) <= t / p, so r = t - q p >= 0, and r = (t - q 2^31) + q (2^31 -
+ * p) < 2^31 + 15 (2^24 - 1) < 2 p: one conditional subtraction. zkc_add's chain's
+ * bits (a reduced result is unique). */
+ZKC_HD uint32_t zkc_gate_sum16(const uint32_t s[16])
+{
+    uint64_t t = 0;
+    for (int i = 0; i < 16; i++)
+        t += s[i];
+    uint32_t r = (uint32_t)t - (uint32_t)(t >> 31) * ZKC_P; /* exact: r < 2^32 */
+    uint32_t u = r - ZKC_P;
+    return u + (ZKC_P & (0u - (u >> 31)));
+}
+
 /* 2. POSEIDON2 with the conditional swap: s^2 - s, d_i - s (b_i - a_i), the 4
  * first full rounds, the 20 partial rounds' S-box outputs, the 4 last full rounds
  * (the last against the output wires). 157 constraints. */
@@ -184,10 +198,7 @@ ZKC_HD void zkc_gate_p2(const uint32_t *w, const zkc_p2_consts *p2, zkc_gate_sin
         zkc_gate_emit(k, zkc_sub(x, zkc_p2_cube(zkc_add(s[0], p2->internal[j]))));
         /* the rest of the round is linear once the S-box output is the stored x */
         s[0] = x;
-        uint32_t total = s[0];
-        for (int i = 1; i < 16; i++)
-            total = zkc_add(total, s[i]);
-        zkc_p2_internal_diag(s, total);
+        zkc_p2_internal_diag(s, zkc_gate_sum16(s));
     }
     for (int r = 0; r < 4; r++) {
         const uint32_t *stored = r < 3 ? w + ZKC_P2_FULL2 + 16 * r : w + ZKC_P2_OUT;

@@ -19,9 +19,10 @@
 // then the selector; the Poseidon2 gate about 305 full products; x_j from a table
 // of root^(2^i) and L_0 as (1/n) prod (1 + x^(2^i)) about 50. About 2900 wide
 // products and 1000 reductions, where it was 3400 full products (55% permutation,
-// 29% alpha weighting, 9% Poseidon2, 3% L_0's inverse and x_j). Next step: the
-// Poseidon2 gate's linear layers (additions) with lazily reduced sums, as the
-// CPU's.
+// 29% alpha weighting, 9% Poseidon2, 3% L_0's inverse and x_j). The partial
+// rounds' state sums are added in 64 bits and reduced once (zkc_gate_sum16). Next
+// step: the external layer's additions likewise (p2.cuh, shared with the Merkle
+// kernels), as the CPU's p2_full_round does.
 //
 // Memory: each thread reads its own LDE rows (173 wires, 44 preprocessed, 44 + 4
 // permutation values), rows 2^(b-2) apart, so a warp's loads are 32 separate
@@ -29,10 +30,10 @@
 // Next step there: a block stages its wire rows in shared memory with coalesced
 // loads (64 rows x 173 words = 44 KiB; the odd row length keeps a warp's reads of
 // one column on 32 distinct banks) and calls zkc_quot_eval with the shared row.
-// ptxas (nvcc 13): 66 registers on sm_80, 60 on sm_89, 64 on sm_90, no spills
-// (56 before the lazy sums: their 64-bit sums hold 8 registers where reduced ones
-// held 4; the peak is in the Poseidon2 gate, whose state is 16 more); the block is
-// about 5.5 KiB of cmem.
+// ptxas (nvcc 13): 64 registers on sm_80, sm_89 and sm_90, no spills, under
+// QUOT_MIN_BLOCKS (56 before the lazy sums, whose 64-bit sums hold 8 registers
+// where reduced ones held 4; the peak is in the Poseidon2 gate beside its 16 state
+// words); the block is about 5.5 KiB of cmem.
 #include "prover/cuda/internal.cuh"
 #include "prover/cuda/quot.cuh"
 #include "prover/cuda/zkc_quot.h"
@@ -40,8 +41,14 @@
 static __constant__ zkc_quot_args c_quot;
 
 #define QUOT_THREADS 128
+// 8 blocks of 128 threads per SM: at most 64 registers. Without the bound ptxas
+// picks 60 to 70 depending on the architecture and small changes to the code
+// (above 64 an SM holds 7 blocks); with it, 64 and no spills on sm_80/89/90.
+// 9 blocks (56 registers) spills 48 to 64 bytes.
+#define QUOT_MIN_BLOCKS 8
 
-static __global__ void __launch_bounds__(QUOT_THREADS) quot_kernel(uint32_t *out, size_t nq)
+static __global__ void __launch_bounds__(QUOT_THREADS, QUOT_MIN_BLOCKS)
+    quot_kernel(uint32_t *out, size_t nq)
 {
     size_t stride = (size_t)gridDim.x * blockDim.x;
     for (size_t j = (size_t)blockIdx.x * blockDim.x + threadIdx.x; j < nq; j += stride) {

@@ -204,6 +204,25 @@ static void test_sink(void)
     CHECK_MSG(bad == 0, "%zu gate rows: the sink's sum differs from the kb4 sum", bad);
 }
 
+/* zkc_gate_sum16 (the partial rounds' state sum) against the chain of zkc_add, on
+ * states of p - 1 (the largest sum), 0, edge values and random ones. */
+static void test_sum16(void)
+{
+    size_t bad = 0;
+    for (int r = 0; r < 20000; r++) {
+        uint32_t s[16], want = 0;
+        for (int i = 0; i < 16; i++)
+            s[i] = r == 0    ? KB_P - 1
+                   : r == 1  ? 0
+                   : r < 100 ? (r % 2 ? small_kb() : kb_from_canonical(KB_P - 1 - (uint32_t)i))
+                             : ct_rand_kb();
+        for (int i = 0; i < 16; i++)
+            want = zkc_add(want, s[i]);
+        bad += zkc_gate_sum16(s) != want;
+    }
+    CHECK_MSG(bad == 0, "%zu zkc_gate_sum16 mismatches", bad);
+}
+
 /* ---- the quotient -------------------------------------------------------------- */
 
 /* The reference: prover/plonk_prove.c's quotient() up to the interpolation,
@@ -564,6 +583,7 @@ int main(void)
     test_constants();
     test_gates();
     test_sink();
+    test_sum16();
     test_args();
     test_quot();
     test_circuit();
