@@ -8,21 +8,23 @@
 // loops over gates, constraints and chunks do not depend on the point), which
 // constant memory serves in one transaction.
 //
-// Work per point (log_n = 16), in wide products (32 x 32 -> 64 bits) and Montgomery
-// reductions (two multiplies each; a full product is one of each), sums being
-// lazily reduced (kb.cuh, zkc_acc4): the 11 permutation chunks about 1500 wide
-// products and 480 reductions (factors as gamma + w + b v with one reduction per
-// coefficient, beta k_i precomputed, extension products reduced once per
-// coefficient, the chunk's difference of two products in one sum); weighting the
-// 236 gate constraints by alpha 944 wide products and a fold (one wide
-// multiply-add) per three constraints, one reduction per gate and coefficient,
-// then the selector; the Poseidon2 gate about 305 full products; x_j from a table
-// of root^(2^i) and L_0 as (1/n) prod (1 + x^(2^i)) about 50. About 2900 wide
-// products and 1000 reductions, where it was 3400 full products (55% permutation,
-// 29% alpha weighting, 9% Poseidon2, 3% L_0's inverse and x_j). The partial
-// rounds' state sums are added in 64 bits and reduced once (zkc_gate_sum16). Next
-// step: the external layer's additions likewise (p2.cuh, shared with the Merkle
-// kernels), as the CPU's p2_full_round does.
+// Work per point (log_n = 16, counted on the host with instrumented copies of the
+// headers), sums being lazily reduced (kb.cuh, zkc_acc4): 430 full Montgomery
+// products, 550 single reductions, 2520 wide products (32 x 32 -> 64 bits, one
+// IMAD.WIDE each), 400 folds (one IMAD.WIDE each) and 2430 additions, where it
+// was 3390 full products and 5340 additions: 6300 multiply instructions instead of
+// 13600 (11200 against 20400 if IMAD.HI and IMAD.WIDE take two issue slots). The
+// 11 permutation chunks: 1500 wide products and 480 reductions (factors gamma + w
+// + b v with one reduction per coefficient, beta k_i precomputed, extension
+// products reduced once per coefficient, the chunk's difference of two products in
+// one sum). Weighting the 236 gate constraints by alpha: 944 wide products and a
+// fold per three constraints, one reduction per gate and coefficient, then the
+// selector. The Poseidon2 gate: 305 full products, its partial rounds' state sums
+// added in 64 bits and reduced once (zkc_gate_sum16). x_j from a table of
+// root^(2^i) and L_0 as (1/n) prod (1 + x^(2^i)): about 50 full products (there
+// were a pow and an inversion, about 90). Next step: the Poseidon2 external
+// layer's additions in 64 bits (p2.cuh, shared with the Merkle kernels), as the
+// CPU's p2_full_round does.
 //
 // Memory: each thread reads its own LDE rows (173 wires, 44 preprocessed, 44 + 4
 // permutation values), rows 2^(b-2) apart, so a warp's loads are 32 separate
