@@ -656,14 +656,17 @@ static int make_sigma(cb_circuit *c, uint32_t *sigma)
 
 /* gen_direct: the Poseidon2 gates whose advice wires (their round states) nothing
  * else names: alone in their class (an advice wire can share one only with
- * virtual targets, make_sigma), read by no generator. The solver fills those rows
- * straight into the trace and tells the copy classes only the routed outputs,
+ * virtual targets, make_sigma), read by no generator and written by no custom
+ * generator (a custom generator may name any target as an output; its value must
+ * meet the gate's in the solver, which reports a conflict). The solver fills those
+ * rows straight into the trace and tells the copy classes only the routed outputs,
  * which is most of a hash chain's solving. cls[] holds roots here. */
 static int mark_direct(cb_circuit *c)
 {
     size_t wires = c->gate_rows * ZP_WIRES, nslots = wires + c->nvirt;
     uint8_t *named = calloc(c->gate_rows ? c->gate_rows : 1, 1);
-    uint8_t *read = calloc(nslots ? nslots : 1, 1);
+    uint8_t *read =
+        calloc(nslots ? nslots : 1, 1); /* read by a generator, or a custom one's output */
     cb_target *io = malloc(2 * CB_GEN_MAX_IO * sizeof *io);
     c->gen_direct = calloc(c->ngens ? c->ngens : 1, 1);
     int rc = ZK_OK;
@@ -681,6 +684,8 @@ static int mark_direct(cb_circuit *c)
         cb_gen_io(c, &c->gens[g], io, &nin, io + CB_GEN_MAX_IO, &nout);
         for (size_t k = 0; k < nin; k++)
             read[c->cls[cb_slot(c, io[k])]] = 1;
+        for (size_t k = 0; k < nout && c->gens[g].kind == CB_GEN_CUSTOM; k++)
+            read[c->cls[cb_slot(c, io[CB_GEN_MAX_IO + k])]] = 1;
     }
     for (size_t g = 0; g < c->ngens; g++) {
         uint32_t row = c->gens[g].row;
