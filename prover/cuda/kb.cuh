@@ -201,10 +201,19 @@ ZKC_HD zkc_kb4 zkc4_neg(zkc_kb4 a)
  * After a fold four more products fit: with 2 (p-1) = 2^32 - 2^25,
  * 2^57 + 4 (p-1)^2 = 2^57 + 2^64 - 2^58 + 2^50 < 2^64. */
 
-/* t reduced mod p into [0, 2^57), congruent to t mod p; any 64-bit t. */
+/* t reduced mod p into [0, 2^57), congruent to t mod p; any 64-bit t. On the
+ * device the halves are taken as the register pair's two words: written with a
+ * shift, nvcc multiplies the high half as a 64-bit value (mul.lo.s64, several
+ * instructions; the quotient kernel was 14% longer) instead of one IMAD.WIDE.U32. */
 ZKC_HD uint64_t zkc_fold(uint64_t t)
 {
+#ifdef __CUDA_ARCH__
+    uint32_t lo, hi;
+    asm("mov.b64 {%0, %1}, %2;" : "=r"(lo), "=r"(hi) : "l"(t));
+    return (uint64_t)hi * ZKC_ONE + lo;
+#else
     return (uint64_t)(uint32_t)(t >> 32) * ZKC_ONE + (uint32_t)t;
+#endif
 }
 
 /* t / 2^32 mod p in [0, p) for any 64-bit t: the fold (below 2^57 < p 2^32), then
