@@ -65,9 +65,10 @@
  *
  * The sums are lazily reduced (kb.cuh, zkc_acc4): a constraint adds one product of
  * two values < p, below 2^62, to each coefficient's 64-bit sum, and the sums are
- * folded (below 2^57, the same value mod p) after every third constraint, so a
- * sum holds at most 2^57 + 3 (p-1)^2 < 2^64 (3 (p-1)^2 < 3 2^62). The caller
- * reduces once per gate (zkc4_acc_reduce). */
+ * folded (below 2^57, the same value mod p) after every fourth constraint, so a
+ * sum holds at most 2^57 + 4 (p-1)^2 < 2^64 (kb.cuh's bound; a test of i & 3 is
+ * also cheaper than i % 3 where a gate's loop is not unrolled). The caller reduces
+ * once per gate (zkc4_acc_reduce). */
 typedef struct zkc_gate_sink {
     uint32_t *out;        /* NULL: accumulate instead of storing */
     const uint32_t *apow; /* the gate's first power of alpha (accumulating) */
@@ -83,7 +84,7 @@ ZKC_HD void zkc_gate_emit(zkc_gate_sink *k, uint32_t v)
         const uint32_t *a = k->apow + 4 * k->i;
         for (int c = 0; c < 4; c++)
             k->acc.c[c] += (uint64_t)a[c] * v;
-        if (k->i % 3 == 2)
+        if ((k->i & 3) == 3)
             for (int c = 0; c < 4; c++)
                 k->acc.c[c] = zkc_fold(k->acc.c[c]);
     }

@@ -11,20 +11,25 @@
 // Work per point (log_n = 16, counted on the host with instrumented copies of the
 // headers), sums being lazily reduced (kb.cuh, zkc_acc4): 430 full Montgomery
 // products, 550 single reductions, 2520 wide products (32 x 32 -> 64 bits, one
-// IMAD.WIDE each), 400 folds (one IMAD.WIDE each) and 2430 additions, where it
-// was 3390 full products and 5340 additions: 6300 multiply instructions instead of
-// 13600 (11200 against 20400 if IMAD.HI and IMAD.WIDE take two issue slots). The
-// 11 permutation chunks: 1500 wide products and 480 reductions (factors gamma + w
-// + b v with one reduction per coefficient, beta k_i precomputed, extension
-// products reduced once per coefficient, the chunk's difference of two products in
-// one sum). Weighting the 236 gate constraints by alpha: 944 wide products and a
-// fold per three constraints, one reduction per gate and coefficient, then the
-// selector. The Poseidon2 gate: 305 full products, its partial rounds' state sums
-// added in 64 bits and reduced once (zkc_gate_sum16). x_j from a table of
-// root^(2^i) and L_0 as (1/n) prod (1 + x^(2^i)): about 50 full products (there
-// were a pow and an inversion, about 90). Next step: the Poseidon2 external
-// layer's additions in 64 bits (p2.cuh, shared with the Merkle kernels), as the
-// CPU's p2_full_round does.
+// IMAD.WIDE each), 330 folds (one IMAD.WIDE each) and 2430 additions, where it was
+// 3390 full products and 5340 additions: 6250 multiply instructions instead of
+// 13600 (11100 against 20400 if IMAD.HI and IMAD.WIDE take two issue slots). In
+// SASS (sm_90, the cubin's size; no GPU here): quot_kernel is 6288 instructions
+// where it was 9624, and built with every loop of constant count unrolled, so that
+// the static count is about the dynamic one per point, 25000 where it was 44000; of
+// those the Poseidon2 gate is about 13200, the other gates 3400 and the permutation
+// part 8500. The 11 permutation chunks: 1500 wide products and 480 reductions
+// (factors gamma + w + b v with one reduction per coefficient, beta k_i
+// precomputed, extension products reduced once per coefficient, the chunk's
+// difference of two products in one sum). Weighting the 236 gate constraints by
+// alpha: 944 wide products and a fold per four constraints, one reduction per gate
+// and coefficient, then the selector. The Poseidon2 gate: 305 full products, its
+// partial rounds' state sums added in 64 bits and reduced once (zkc_gate_sum16).
+// x_j from a table of root^(2^i) and L_0 as (1/n) prod (1 + x^(2^i)): about 50 full
+// products (there were a pow and an inversion, about 90). A next candidate: the
+// Poseidon2 external layer's additions in 64 bits, reduced once per element, as the
+// CPU's p2_full_round does (p2.cuh, shared with the Merkle kernels; a 64-bit
+// addition is two instructions here, so the gain is smaller than on the CPU).
 //
 // Memory: each thread reads its own LDE rows (173 wires, 44 preprocessed, 44 + 4
 // permutation values), rows 2^(b-2) apart, so a warp's loads are 32 separate
