@@ -102,7 +102,8 @@ void cb_range_check(cb_builder *b, cb_target x, unsigned nbits, cb_target *bits)
 cb_target cb_random_access(cb_builder *b, cb_target index, const cb_target *vals, size_t n);
 
 /* A custom witness generator: once every input has a value, fn computes the
- * outputs (fn returns ZK_OK or an error with a detail). ctx (ctx_len bytes, at
+ * outputs (field elements in Montgomery form: one at or above p fails the solve
+ * with ZK_ERR_RANGE; fn returns ZK_OK or an error with a detail). ctx (ctx_len bytes, at
  * most 32) is copied. The circuit must constrain what fn computes. */
 typedef int (*cb_gen_fn)(const void *ctx, const kb *in, kb *out);
 void cb_generator(cb_builder *b, cb_gen_fn fn, const void *ctx, size_t ctx_len, const cb_target *in,
@@ -131,7 +132,8 @@ size_t cb_circuit_num_public_inputs(const cb_circuit *c);
 /* A partial witness: the values a prover knows. */
 int cb_witness_new(cb_witness **out, const cb_circuit *c) __attribute__((warn_unused_result));
 void cb_witness_free(cb_witness *w);
-/* Sets target t to v. Returns ZK_OK, ZK_ERR_INVALID_ARG (no such target) or
+/* Sets target t to v. Returns ZK_OK, ZK_ERR_INVALID_ARG (no such target),
+ * ZK_ERR_RANGE (v is not a field element: Montgomery form at or above p) or
  * ZK_ERR_PROOF (t, or a target connected to it, already holds another value). */
 int cb_witness_set(cb_witness *w, cb_target t, kb v) __attribute__((warn_unused_result));
 int cb_witness_set_ext(cb_witness *w, cb_ext t, kb4 v) __attribute__((warn_unused_result));

@@ -161,6 +161,10 @@ int cb_witness_set(cb_witness *w, cb_target t, kb v)
 {
     if (!w || !target_ok(w->c, t))
         return zk_err_set(ZK_ERR_INVALID_ARG, "cb_witness_set: no such target 0x%x", t);
+    if (v >= KB_P)
+        return zk_err_set(ZK_ERR_RANGE,
+                          "cb_witness_set: 0x%x is not a field element (Montgomery form below p)",
+                          v);
     uint32_t r = w->c->cls[cb_slot(w->c, t)];
     if (w->known[r] && w->val[r] != v) {
         char d[96];
@@ -287,6 +291,12 @@ static int run_gen(solver *s, const cb_gen *g, cb_target *io)
             return zk_err_wrap(rc, "custom generator %u: ", g->row);
         if (rc)
             memset(vals, 0, nout * sizeof *vals);
+        for (size_t i = 0; i < nout && !s->w->lie; i++)
+            if (vals[i] >= KB_P)
+                return zk_err_set(ZK_ERR_RANGE,
+                                  "custom generator %u: output %zu is 0x%x, not a field element "
+                                  "(Montgomery form below p)",
+                                  g->row, i, vals[i]);
         return put_outputs(s, g, in, nin, out, vals, nout);
     }
     kb row[ZP_WIRES];

@@ -229,6 +229,13 @@ static void test_witness_errors(void)
     CHECK(zp_prove(m.c, w, &o, &proof, pi) != ZK_OK);
     CHECK(strstr(zk_err_detail(), "division by zero") != NULL);
     cb_witness_free(w);
+    /* values that are not field elements: set, and from a custom generator */
+    CHECK_OK(cb_witness_new(&w, m.c));
+    CHECK_ERR(cb_witness_set(w, m.x, KB_P), ZK_ERR_RANGE);
+    CHECK(strstr(zk_err_detail(), "not a field element") != NULL);
+    CHECK_ERR(cb_witness_set(w, m.x, 0xffffffffu), ZK_ERR_RANGE);
+    CHECK_OK(cb_witness_set(w, m.x, KB_P - 1));
+    cb_witness_free(w);
     /* a missing input */
     CHECK_OK(cb_witness_new(&w, m.c));
     CHECK_OK(cb_witness_set(w, m.x, KB_ONE));
@@ -472,6 +479,42 @@ static int gen_plus_one(const void *ctx, const kb *in, kb *out)
     return ZK_OK;
 }
 
+static int gen_not_field(const void *ctx, const kb *in, kb *out)
+{
+    (void)ctx;
+    (void)in;
+    out[0] = KB_P + 5;
+    return ZK_OK;
+}
+
+/* A custom generator whose output is not a field element fails the solve with the
+ * generator and output named. */
+static void test_generator_range(void)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset("test", &fri));
+    cb_builder *b;
+    CHECK_OK(cb_new(&b, &fri, 0));
+    cb_target x = cb_virtual(b), y = cb_virtual(b);
+    cb_generator(b, gen_not_field, NULL, 0, &x, 1, &y, 1);
+    cb_public_input(b, cb_add(b, x, y));
+    cb_circuit *c;
+    CHECK_OK(cb_build(b, &c));
+    kb *trace = malloc(((size_t)1 << c->log_n) * ZP_WIRES * sizeof *trace);
+    cb_witness *w;
+    CHECK_OK(cb_witness_new(&w, c));
+    CHECK_OK(cb_witness_set(w, x, KB_ONE));
+    kb pi[1];
+    CHECK(trace != NULL);
+    if (trace) {
+        CHECK_ERR(cb_witness_solve(w, trace, pi), ZK_ERR_RANGE);
+        CHECK(strstr(zk_err_detail(), "custom generator 0: output 0") != NULL);
+    }
+    cb_witness_free(w);
+    free(trace);
+    cb_circuit_free(c);
+}
+
 /* A custom generator that writes an advice wire of a Poseidon2 row keeps the row out
  * of the direct path, so that a value other than the gate's is a witness conflict
  * (as before direct rows), not dropped: the trace and cb_witness_get used to
@@ -561,6 +604,7 @@ int main(void)
     test_lying_generator();
     test_direct_rows();
     test_direct_written();
+    test_generator_range();
     test_simd_levels();
     test_mutations(0, getenv("ZK_TEST_FULL") ? 1 : 7);
     test_mutations(1, getenv("ZK_TEST_FULL") ? 1 : 13);
