@@ -41,19 +41,33 @@ static void hash_rows(const mt_tree *t, unsigned l, size_t r0, size_t b, p2_dige
     while (k < m && t->dims[k].log_height != l)
         k++;
     /* Absorb by adding into the rate and permuting each full block, then pad with
-     * a single 1: exactly p2_sponge_absorb / p2_sponge_finish. */
+     * a single 1: exactly p2_sponge_absorb / p2_sponge_finish. Each step adds the
+     * longest run of a row that stays in one matrix and one block of the rate, row
+     * after row, so both sides are read in order. */
     while (k < m) {
         const mt_matrix *mx = &t->mats[k];
+        size_t run = mx->width - col < P2_RATE - pos ? mx->width - col : P2_RATE - pos;
         const kb *base = mx->data + r0 * mx->width + col;
-        for (size_t s = 0; s < b; s++)
-            st[s * P2_WIDTH + pos] = kb_add(st[s * P2_WIDTH + pos], base[s * mx->width]);
-        if (++col == mx->width) {
+        for (size_t s = 0; s < b; s++) {
+            kb *dst = st + s * P2_WIDTH + pos;
+            const kb *src = base + s * mx->width;
+            if (run == P2_RATE) { /* a whole block: a fixed count the compiler vectorizes */
+                for (size_t j = 0; j < P2_RATE; j++)
+                    dst[j] = kb_add(dst[j], src[j]);
+            } else {
+                for (size_t j = 0; j < run; j++)
+                    dst[j] = kb_add(dst[j], src[j]);
+            }
+        }
+        col += run;
+        pos += run;
+        if (col == mx->width) {
             col = 0;
             do
                 k++;
             while (k < m && t->dims[k].log_height != l);
         }
-        if (++pos == P2_RATE) {
+        if (pos == P2_RATE) {
             p2_permute_many(st, b);
             pos = 0;
         }
