@@ -65,17 +65,10 @@ X16_INLINE static inline __m512i x16_w(__m512i a)
  * kb16_mul's Montgomery step. */
 X16_INLINE static inline __m512i x16_reduce(__m512i te, __m512i to)
 {
-    const __m512i p = _mm512_set1_epi32((int)KB_P);
-    const __m512i mu = _mm512_set1_epi32((int)KB_MONT_MU);
     const __m512i p32 = _mm512_set1_epi64((long long)((uint64_t)KB_P << 32));
     te = _mm512_mask_sub_epi64(te, _mm512_cmpge_epu64_mask(te, p32), te, p32);
     to = _mm512_mask_sub_epi64(to, _mm512_cmpge_epu64_mask(to, p32), to, p32);
-    __m512i qp_e = _mm512_mul_epu32(_mm512_mul_epu32(te, mu), p);
-    __m512i qp_o = _mm512_mul_epu32(_mm512_mul_epu32(to, mu), p);
-    __m512i r_e = _mm512_srli_epi64(_mm512_sub_epi64(te, qp_e), 32);
-    __m512i r_o = _mm512_sub_epi32(to, qp_o);
-    __m512i r = _mm512_mask_blend_epi32(0xaaaa, r_e, r_o);
-    return _mm512_min_epu32(r, _mm512_add_epi32(r, p));
+    return kb16_reduce(te, to);
 }
 
 X16_INLINE static inline __m512i x16_odd(__m512i a)

@@ -72,22 +72,29 @@ KB_TARGET_AVX512 static inline __m512i kb16_sub(__m512i a, __m512i b)
     return _mm512_min_epu32(d, _mm512_add_epi32(d, _mm512_set1_epi32((int)KB_P)));
 }
 
-KB_TARGET_AVX512 static inline __m512i kb16_mul(__m512i a, __m512i b)
+/* Montgomery reduction of 16 values below p 2^32, held as 64-bit lanes: t_e has
+ * those of the even lanes, t_o those of the odd ones. Returns: the 16 values
+ * t / 2^32 mod p in [0, p), in lane order. */
+KB_TARGET_AVX512 static inline __m512i kb16_reduce(__m512i t_e, __m512i t_o)
 {
     const __m512i p = _mm512_set1_epi32((int)KB_P);
     const __m512i mu = _mm512_set1_epi32((int)KB_MONT_MU);
-    __m512i t_e = _mm512_mul_epu32(a, b);
-    /* movehdup copies odd lanes down on the shuffle port, leaving the shift port
-     * to the reduction. */
-    __m512i a_o = _mm512_castps_si512(_mm512_movehdup_ps(_mm512_castsi512_ps(a)));
-    __m512i b_o = _mm512_castps_si512(_mm512_movehdup_ps(_mm512_castsi512_ps(b)));
-    __m512i t_o = _mm512_mul_epu32(a_o, b_o);
     __m512i qp_e = _mm512_mul_epu32(_mm512_mul_epu32(t_e, mu), p);
     __m512i qp_o = _mm512_mul_epu32(_mm512_mul_epu32(t_o, mu), p);
     __m512i r_e = _mm512_srli_epi64(_mm512_sub_epi64(t_e, qp_e), 32);
     __m512i r_o = _mm512_sub_epi32(t_o, qp_o);
     __m512i r = _mm512_mask_blend_epi32(0xaaaa, r_e, r_o);
     return _mm512_min_epu32(r, _mm512_add_epi32(r, p));
+}
+
+KB_TARGET_AVX512 static inline __m512i kb16_mul(__m512i a, __m512i b)
+{
+    __m512i t_e = _mm512_mul_epu32(a, b);
+    /* movehdup copies odd lanes down on the shuffle port, leaving the shift port
+     * to the reduction. */
+    __m512i a_o = _mm512_castps_si512(_mm512_movehdup_ps(_mm512_castsi512_ps(a)));
+    __m512i b_o = _mm512_castps_si512(_mm512_movehdup_ps(_mm512_castsi512_ps(b)));
+    return kb16_reduce(t_e, _mm512_mul_epu32(a_o, b_o));
 }
 
 /* Vector back ends of kb_vec_* (kb_avx2.c, kb_avx512.c); same contracts. */

@@ -127,6 +127,20 @@ static void satisfy(unsigned g, kb *w, const kb *c, const kb *pi)
     CHECK_OK(rc);
 }
 
+/* A row of gate g's inputs of the given kind: small values, random ones, or random
+ * ones made to satisfy the gate. */
+static void fill_row(unsigned g, int kind, kb *w, kb *c, kb *pi)
+{
+    for (int i = 0; i < ZP_WIRES; i++)
+        w[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
+    for (int i = 0; i < ZP_CONSTS; i++)
+        c[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
+    for (int i = 0; i < ZP_PI_HASH_LEN; i++)
+        pi[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
+    if (kind == ROW_SATISFIED)
+        satisfy(g, w, c, pi);
+}
+
 static void test_gates(void)
 {
     kb w[ZP_WIRES], c[ZP_CONSTS], pi[ZP_PI_HASH_LEN];
@@ -137,14 +151,7 @@ static void test_gates(void)
         unsigned nc = zp_gate_num_constraints(g);
         for (int r = 0; r < GATE_ROWS; r++) {
             int kind = r % ROW_KINDS;
-            for (int i = 0; i < ZP_WIRES; i++)
-                w[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
-            for (int i = 0; i < ZP_CONSTS; i++)
-                c[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
-            for (int i = 0; i < ZP_PI_HASH_LEN; i++)
-                pi[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
-            if (kind == ROW_SATISFIED)
-                satisfy(g, w, c, pi);
+            fill_row(g, kind, w, c, pi);
             /* a sentinel past the last constraint: neither side may write there */
             memset(want, 0xa5, sizeof want);
             memset(got, 0xa5, sizeof got);
@@ -176,14 +183,7 @@ static void test_sink(void)
         unsigned nc = zp_gate_num_constraints(g);
         for (int r = 0; r < GATE_ROWS / 5; r++) {
             int kind = r % ROW_KINDS, top = (r / ROW_KINDS) % 2;
-            for (int i = 0; i < ZP_WIRES; i++)
-                w[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
-            for (int i = 0; i < ZP_CONSTS; i++)
-                c[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
-            for (int i = 0; i < ZP_PI_HASH_LEN; i++)
-                pi[i] = kind == ROW_SMALL ? small_kb() : ct_rand_kb();
-            if (kind == ROW_SATISFIED)
-                satisfy(g, w, c, pi);
+            fill_row(g, kind, w, c, pi);
             for (int i = 0; i < 4 * ZP_MAX_GATE_CONSTRAINTS; i++)
                 apow[i] = top ? KB_P - 1 : ct_rand_kb();
             zkc_gate_sink k;

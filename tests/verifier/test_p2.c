@@ -125,27 +125,50 @@ static void r_ext(uint32_t s[16])
     }
 }
 
-static void r_permute(uint32_t s[16])
+/* One full round and one partial round of the reference (the partial one returns
+ * its S-box's output). */
+static void r_full(uint32_t s[16], const uint32_t rc[16])
+{
+    for (int i = 0; i < 16; i++)
+        s[i] = r_cube(r_add(s[i], rc[i]));
+    r_ext(s);
+}
+
+static uint32_t r_partial(uint32_t s[16], uint32_t rc)
+{
+    uint32_t x = s[0] = r_cube(r_add(s[0], rc));
+    uint64_t tot = 0;
+    for (int i = 0; i < 16; i++)
+        tot += s[i];
+    for (int i = 0; i < 16; i++)
+        s[i] = (uint32_t)((tot + (uint64_t)r_diag[i] * s[i]) % KB_P);
+    return x;
+}
+
+/* The reference permutation; rec (when not NULL) gets p2_permute_record's record. */
+static void r_permute_rec(uint32_t s[16], uint32_t *rec)
 {
     r_ext(s);
     for (int r = 0; r < 4; r++) {
-        for (int i = 0; i < 16; i++)
-            s[i] = r_cube(r_add(s[i], s_init[r][i]));
-        r_ext(s);
+        r_full(s, s_init[r]);
+        if (rec)
+            memcpy(rec + 16 * r, s, 16 * sizeof *s);
     }
     for (int r = 0; r < 20; r++) {
-        s[0] = r_cube(r_add(s[0], s_int[r]));
-        uint64_t tot = 0;
-        for (int i = 0; i < 16; i++)
-            tot += s[i];
-        for (int i = 0; i < 16; i++)
-            s[i] = (uint32_t)((tot + (uint64_t)r_diag[i] * s[i]) % KB_P);
+        uint32_t x = r_partial(s, s_int[r]);
+        if (rec)
+            rec[64 + r] = x;
     }
     for (int r = 0; r < 4; r++) {
-        for (int i = 0; i < 16; i++)
-            s[i] = r_cube(r_add(s[i], s_final[r][i]));
-        r_ext(s);
+        r_full(s, s_final[r]);
+        if (rec && r < 3)
+            memcpy(rec + 84 + 16 * r, s, 16 * sizeof *s);
     }
+}
+
+static void r_permute(uint32_t s[16])
+{
+    r_permute_rec(s, NULL);
 }
 
 static void to_kb(kb out[16], const uint32_t in[16])
@@ -211,22 +234,14 @@ static void test_rounds(void)
         memcpy(e, s, sizeof e);
         memcpy(ce, c, sizeof ce);
         kb x = p2_partial_round(e, p2_rc_int[r]);
-        ce[0] = r_cube(r_add(ce[0], s_int[r]));
-        CHECK_EQ(kb_to_canonical(x), ce[0]);
-        uint64_t tot = 0;
+        CHECK_EQ(kb_to_canonical(x), r_partial(ce, s_int[r]));
         for (int i = 0; i < 16; i++)
-            tot += ce[i];
-        for (int i = 0; i < 16; i++)
-            CHECK_MSG(kb_to_canonical(e[i]) ==
-                          (uint32_t)((tot + (uint64_t)r_diag[i] * ce[i]) % KB_P),
-                      "partial round, iteration %d lane %d", it, i);
+            CHECK_MSG(kb_to_canonical(e[i]) == ce[i], "partial round, iteration %d lane %d", it, i);
 
         memcpy(e, s, sizeof e);
         memcpy(ce, c, sizeof ce);
         p2_full_round(e, p2_rc_ext_final[r % 4]);
-        for (int i = 0; i < 16; i++)
-            ce[i] = r_cube(r_add(ce[i], s_final[r % 4][i]));
-        r_ext(ce);
+        r_full(ce, s_final[r % 4]);
         for (int i = 0; i < 16; i++)
             CHECK_MSG(kb_to_canonical(e[i]) == ce[i], "full round, iteration %d lane %d", it, i);
         if (t_failures)
@@ -269,28 +284,7 @@ static void test_record(void)
             }
             to_kb(s, c);
             memcpy(s2, s, sizeof s);
-            r_ext(c);
-            for (int r = 0; r < 4; r++) {
-                for (int i = 0; i < 16; i++)
-                    c[i] = r_cube(r_add(c[i], s_init[r][i]));
-                r_ext(c);
-                memcpy(want + 16 * r, c, sizeof c);
-            }
-            for (int r = 0; r < 20; r++) {
-                c[0] = want[64 + r] = r_cube(r_add(c[0], s_int[r]));
-                uint64_t tot = 0;
-                for (int i = 0; i < 16; i++)
-                    tot += c[i];
-                for (int i = 0; i < 16; i++)
-                    c[i] = (uint32_t)((tot + (uint64_t)r_diag[i] * c[i]) % KB_P);
-            }
-            for (int r = 0; r < 4; r++) {
-                for (int i = 0; i < 16; i++)
-                    c[i] = r_cube(r_add(c[i], s_final[r][i]));
-                r_ext(c);
-                if (r < 3)
-                    memcpy(want + 84 + 16 * r, c, sizeof c);
-            }
+            r_permute_rec(c, want);
             rec[P2_RECORD_LEN] = 12345;
             p2_permute_record(s, rec);
             CHECK(rec[P2_RECORD_LEN] == 12345);
