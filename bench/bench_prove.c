@@ -17,7 +17,6 @@
 #include "bench/bench.h"
 #include "common/bytes.h"
 #include "common/error.h"
-#include "common/heap.h"
 #include "common/par.h"
 #include "prover/backend.h"
 #include "prover/examples.h"
@@ -32,12 +31,9 @@
 
 /* Peak resident memory since the last reset_peak (Linux: VmHWM, reset by writing
  * 5 to clear_refs), so each case reports its own peak; getrusage's maxrss when
- * /proc is not there (then it is the process's peak so far). The heap's free
- * memory, which `zkgate bench` keeps (common/heap.h), is given back first, so each
- * case starts as a fresh process would. */
+ * /proc is not there (then it is the process's peak so far). */
 static void reset_peak(void)
 {
-    zk_heap_trim();
     FILE *f = fopen("/proc/self/clear_refs", "w");
     if (f) {
         fputs("5", f);

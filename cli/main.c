@@ -11,7 +11,6 @@
 
 #include "cli/cli.h"
 #include "common/error.h"
-#include "common/heap.h"
 #include "common/log.h"
 
 typedef struct subcommand {
@@ -224,9 +223,6 @@ int main(int argc, char **argv)
     }
     if (strcmp(name, "--version") == 0)
         return cmd_version(1, argv + 1);
-    /* the commands that prove reuse their freed buffers (common/heap.h) */
-    if (strcmp(name, "prove") == 0 || strcmp(name, "bench") == 0)
-        zk_heap_keep();
     for (size_t i = 0; i < N_COMMANDS; i++) {
         if (strcmp(name, k_commands[i].name) != 0)
             continue;
