@@ -223,9 +223,7 @@ T_AVX2 static __m256i tw8(const kb *tw, size_t w, size_t i)
 {
     if (w == 1)
         return L8(tw + i);
-    if (w % 8 == 0 && i % 8 == 0)
-        return _mm256_set1_epi32((int)tw[i / w]);
-    uint32_t t[8];
+    uint32_t t[8]; /* rows narrower than a vector (wider ones: tw8_next) */
     for (size_t l = 0; l < 8; l++)
         t[l] = tw[(i + l) / w];
     return L8(t);
