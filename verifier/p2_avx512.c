@@ -576,7 +576,8 @@ T void p2_avx512_permute_many(kb *states, size_t n)
 #define SWAP1 0xb1
 #define SWAP2 0x4e
 
-/* Every lane gets the sum of its residue class mod 4 (SWAP...), or of its chunk. */
+/* Every lane gets the sum of the lanes at its place in all four 128-bit blocks (its
+ * residue class mod 4; applied to chunk sums, the sum of all 16 lanes). */
 TI static inline __m512i class_sum(__m512i y)
 {
     __m512i b = kb16_add(y, _mm512_shuffle_i32x4(y, y, SWAP1));
