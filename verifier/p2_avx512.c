@@ -601,24 +601,43 @@ TI static inline __m512i full_one(__m512i x, const kb rc[P2_WIDTH])
     return ext_one(sbox16(x, rcm));
 }
 
-/* A partial round: lane 0 through the S-box (*sb gets its output), the sum of
- * lanes 1..15 and their diagonal products d_i x_i beside it; lane 0's diagonal
- * entry is -2. */
-TI static inline __m512i partial_one(__m512i x, kb rc, __m512i d, __m512i d_o, kb *sb)
+/* The sum of lanes 1..15, in every lane. */
+TI static inline __m512i rest_sum(__m512i x)
 {
-    const __m512i p = _mm512_set1_epi32((int)KB_P);
-    __m512i y = _mm512_mask_add_epi32(x, 1, x, _mm512_set1_epi32((int)(rc - KB_P)));
-    __m512i c = sbox16_lat(y);
     __m512i xz = _mm512_maskz_mov_epi32(0xfffe, x);
     __m512i a = kb16_add(xz, _mm512_shuffle_epi32(xz, ROT2));
-    __m512i rest = class_sum(kb16_add(a, _mm512_shuffle_epi32(a, ROT1)));
-    __m512i dx = mont16(x, odd16(x), d, d_o);
-    dx = _mm512_min_epu32(dx, _mm512_add_epi32(dx, p));
-    __m512i cb = _mm512_broadcastd_epi32(_mm512_castsi512_si128(c));
-    __m512i total = kb16_add(rest, cb);
-    __m512i m2c = kb16_sub(_mm512_setzero_si512(), dbl16(cb));
-    *sb = (kb)_mm_cvtsi128_si32(_mm512_castsi512_si128(c));
-    return kb16_add(total, _mm512_mask_mov_epi32(dx, 1, m2c));
+    return class_sum(kb16_add(a, _mm512_shuffle_epi32(a, ROT1)));
+}
+
+/* The 20 partial rounds (sb[r] gets round r's S-box output). With R the sum of
+ * lanes 1..15 and c the S-box output, a round makes lane 0 R + c - 2c = R - c and
+ * lane i R + c + d_i x_i, so the next S-box input is (R + rc') - c: one
+ * subtraction after the S-box, whose input and output sit in every lane. The next
+ * R, 15 (R + c) + sum of d_i x_i (i >= 1), needs one product after the S-box; the
+ * diagonal products and their sum, and R + rc', do not wait for it. */
+TI static inline void partial_all(__m512i *state, __m512i d, __m512i d_o, kb *sb)
+{
+    const __m512i p = _mm512_set1_epi32((int)KB_P);
+    const __m512i k15 = _mm512_set1_epi32((int)KB_MONT_CONST(15)), k15_o = odd16(k15);
+    __m512i x = *state, rest = rest_sum(x);
+    __m512i y = _mm512_add_epi32(_mm512_broadcastd_epi32(_mm512_castsi512_si128(x)),
+                                 _mm512_set1_epi32((int)(p2_rc_int[0] - KB_P)));
+    for (int r = 0; r < 20; r++) {
+        __m512i c = sbox16_lat(y); /* the same value in every lane */
+        sb[r] = (kb)_mm_cvtsi128_si32(_mm512_castsi512_si128(c));
+        __m512i dx = mont16(x, odd16(x), d, d_o);
+        dx = _mm512_min_epu32(dx, _mm512_add_epi32(dx, p));
+        __m512i total = kb16_add(rest, c);
+        x = _mm512_mask_mov_epi32(kb16_add(total, dx), 1, kb16_sub(rest, c));
+        if (r + 1 < 20) {
+            __m512i rest_rc = kb16_add(rest, _mm512_set1_epi32((int)p2_rc_int[r + 1]));
+            y = _mm512_sub_epi32(rest_rc, c);
+            __m512i t15 = mont16(total, odd16(total), k15, k15_o);
+            t15 = _mm512_min_epu32(t15, _mm512_add_epi32(t15, p));
+            rest = kb16_add(t15, rest_sum(dx));
+        }
+    }
+    *state = x;
 }
 
 T void p2_avx512_permute_record(kb s[P2_WIDTH], kb *rec)
@@ -632,8 +651,7 @@ T void p2_avx512_permute_record(kb s[P2_WIDTH], kb *rec)
         if (rec)
             _mm512_storeu_si512((void *)(rec + 16 * r), x);
     }
-    for (int r = 0; r < 20; r++)
-        x = partial_one(x, p2_rc_int[r], d, d_o, sb + r);
+    partial_all(&x, d, d_o, sb);
     for (int r = 0; r < 4; r++) {
         x = full_one(x, p2_rc_ext_final[r]);
         if (rec && r < 3)
