@@ -95,6 +95,9 @@ static const shape_case k_cases[] = {
     {1, 4, {5, 3, 5, 3}, {2, 9, 1, 4}},
     {2, 2, {7, 2}, {17, 2}},
     {5, 2, {5, 6}, {3, 1}},
+    /* a wide row that starts inside a rate block, after a narrower matrix of the same
+     * height: runs cut by the block (5), whole blocks from column 5 on, a last run of 1 */
+    {1, 3, {6, 6, 4}, {3, 22, 11}},
 };
 #define N_CASES (sizeof k_cases / sizeof k_cases[0])
 
