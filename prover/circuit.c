@@ -219,6 +219,12 @@ cb_target cb_constant(cb_builder *b, kb v)
 {
     if (!b || b->err)
         return CB_NONE;
+    if (v >= KB_P) {
+        fail(b,
+             zk_err_set(ZK_ERR_RANGE,
+                        "cb_constant: 0x%x is not a field element (Montgomery form below p)", v));
+        return CB_NONE;
+    }
     if (b->ccount * 2 >= b->csize) {
         size_t ns = b->csize ? b->csize * 2 : 64;
         kb *nk = malloc(ns * sizeof *nk);
@@ -283,6 +289,11 @@ cb_target cb_one(cb_builder *b)
 static int take_slot(cb_builder *b, open_row *open, size_t *nopen, unsigned gate, unsigned slots,
                      kb c0, kb c1, uint32_t *row, unsigned *op)
 {
+    if (c0 >= KB_P || c1 >= KB_P)
+        return fail(b, zk_err_set(ZK_ERR_RANGE,
+                                  "%s gate: coefficient 0x%x is not a field element (Montgomery "
+                                  "form below p)",
+                                  zp_gate_name(gate), c0 >= KB_P ? c0 : c1));
     for (size_t i = 0; i < *nopen; i++) {
         if (open[i].c0 == c0 && open[i].c1 == c1) {
             *row = open[i].row;

@@ -51,7 +51,9 @@ int cb_fail(cb_builder *b, int code);
 
 /* A new target whose value a witness sets (or a generator computes). */
 cb_target cb_virtual(cb_builder *b);
-/* The target holding constant v (one per distinct value). */
+/* The target holding constant v (one per distinct value). Constants here and the
+ * coefficients of the gates below are field elements in Montgomery form: one at or
+ * above p fails the builder with ZK_ERR_RANGE. */
 cb_target cb_constant(cb_builder *b, kb v);
 cb_target cb_zero(cb_builder *b);
 cb_target cb_one(cb_builder *b);

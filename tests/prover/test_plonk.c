@@ -246,6 +246,21 @@ static void test_witness_errors(void)
     zk_buf_free(&proof);
     cb_circuit_free(m.c);
 
+    /* constants and gate coefficients that are not field elements */
+    cb_builder *bc;
+    for (int k = 0; k < 3; k++) {
+        CHECK_OK(cb_new(&bc, &fri, 0));
+        cb_target x = cb_virtual(bc);
+        if (k == 0)
+            (void)cb_constant(bc, KB_P + 1);
+        else if (k == 1)
+            (void)cb_arith(bc, KB_P + 7, KB_ONE, x, x, x);
+        else
+            (void)cb_ext_constant(bc, (kb4){{KB_ONE, KB_ONE, 0xffffffffu, KB_ZERO}});
+        cb_circuit *cc;
+        CHECK_ERR(cb_build(bc, &cc), ZK_ERR_RANGE);
+        CHECK(strstr(zk_err_detail(), "not a field element") != NULL);
+    }
     /* an advice wire cannot be connected */
     cb_builder *b;
     CHECK_OK(cb_new(&b, &fri, 0));
