@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/par.h"
+#include "common/sysmem.h"
 #include "prover/circuit_internal.h"
 #include "prover/fri_prove.h"
 #include "prover/kb4_x16.h"
@@ -982,6 +983,67 @@ size_t zp_prove_device_bytes(const cb_circuit *c)
     return zpg_bytes_needed(c);
 }
 
+/* Malloc's and the small buffers' share on top of the columns counted below. */
+#define HOST_MARGIN ((size_t)16 << 20)
+
+size_t zp_prove_host_bytes(const cb_circuit *c, const zp_backend *b)
+{
+    if (!c)
+        return 0;
+    size_t n = (size_t)1 << c->log_n, N = n << c->fri.log_blowup;
+    size_t dig = sizeof(p2_digest) / sizeof(kb);
+    if (b && zp_backend_used(b) == ZP_BACKEND_CUDA) /* the trace is the backend's */
+        return (N * ZP_NUM_QUOTIENT_COLS + 4 * n * 4) * sizeof(kb) + HOST_MARGIN; /* quotient */
+    /* Held from their phase to the end: the trace and the permutation columns on H,
+     * the wire, permutation and quotient LDEs, the quotient's coefficients, the
+     * salts and three trees of 2N digests. */
+    size_t held = n * (ZP_WIRES + ZP_NUM_PERM_COLS) +
+                  N * (ZP_WIRES + ZP_NUM_PERM_COLS + 2 * ZP_NUM_QUOTIENT_COLS) +
+                  (c->zk ? 3 * N * ZP_SALT : 0) + 3 * 2 * N * dig;
+    /* On top, at the end: DEEP's three scratch arrays of 2N extension elements beside
+     * F, then F beside FRI's layers (each layer's matrix and tree are kept for the
+     * queries; one folded layer at a time). The earlier phases' scratch (quotient
+     * values on 4n points, the permutation's per-row products) is smaller and is
+     * freed before the quotient and the trees it would sit beside exist. */
+    size_t deep = 7 * N * 4, fri = N * 4;
+    fri_schedule s;
+    if (fri_schedule_make(&s, &c->fri, c->log_n) == ZK_OK) {
+        size_t fold = 0;
+        for (unsigned i = 0; i < s.nlayers; i++) {
+            size_t m = (size_t)1 << s.log_size[i], rows = m >> s.arity_bits[i];
+            fri += m * 4 + 2 * rows * dig;
+            if (rows * 4 > fold)
+                fold = rows * 4;
+        }
+        fri += fold;
+    } else {
+        fri += 8 * N + 2 * N * dig; /* arity 2's sums, an upper bound for any arity */
+    }
+    return (held + (deep > fri ? deep : fri)) * sizeof(kb) + HOST_MARGIN;
+}
+
+static double gib(size_t b)
+{
+    return (double)b / (double)((size_t)1 << 30);
+}
+
+/* Refuses, with the figures, a proof that would take more memory than the machine
+ * (or opts->mem_limit) has: better than the OOM killer halfway through. */
+static int check_host_memory(const cb_circuit *c, const zp_prove_opts *opts)
+{
+    size_t need = zp_prove_host_bytes(c, opts ? opts->backend : NULL);
+    size_t avail = opts && opts->mem_limit ? opts->mem_limit : zk_mem_available();
+    if (avail == 0 || need <= avail)
+        return ZK_OK;
+    return zk_err_set(ZK_ERR_NOMEM,
+                      "prover: this proof needs about %.2f GiB of memory (a 2^%u-row trace, its "
+                      "LDE on 2^%u rows over %u columns) and %.2f GiB is available%s; prove it "
+                      "on a machine with more memory, with --backend cuda, or as smaller batches",
+                      gib(need), c->log_n, c->log_n + c->fri.log_blowup,
+                      ZP_WIRES + ZP_NUM_PERM_COLS + ZP_NUM_QUOTIENT_COLS, gib(avail),
+                      opts && opts->mem_limit ? " (the limit set)" : "");
+}
+
 int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_buf *proof,
              kb *public_inputs)
 {
@@ -1006,7 +1068,9 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
     memset(&fproof, 0, sizeof fproof);
     gpu_ctx *gpu = opts ? zp_backend_gpu(opts->backend) : NULL;
     size_t proof_len0 = proof->len; /* a failed proof appends nothing */
-    int rc = gpu ? zpg_new(&p.dev, gpu, c) : ZK_OK;
+    int rc = check_host_memory(c, opts);
+    if (!rc && gpu)
+        rc = zpg_new(&p.dev, gpu, c);
     if (rc)
         goto done;
     /* on the device path the trace lives in the context's pinned staging buffer */

@@ -48,16 +48,26 @@ typedef struct zp_prove_opts {
                               its quotient-degree check so that the verifier rejects */
     void *tamper_ctx;      /* passed to tamper */
     zp_backend *backend;   /* NULL: the CPU; a CUDA backend runs the passes on its device */
+    size_t mem_limit;      /* host bytes the proof may take; 0: what the machine has available
+                              now (common/sysmem.h). A proof whose zp_prove_host_bytes exceeds
+                              it fails at once with ZK_ERR_NOMEM and both figures */
 } zp_prove_opts;
 
 /* Returns: the device memory (bytes) a proof of c takes on the CUDA backend (the
  * arena zp_backend_open must reserve for it; 0 for NULL). */
 size_t zp_prove_device_bytes(const cb_circuit *c);
 
+/* Returns: the host memory (bytes) a proof of c takes at its peak on backend b
+ * (NULL: the CPU), beyond the circuit itself: an estimate from the columns each
+ * phase holds, an upper bound within a few percent (test_prove_mem measures it).
+ * On the CPU a 2^17-row proof at blowup 8 takes about 1.5 GiB. 0 for NULL c. */
+size_t zp_prove_host_bytes(const cb_circuit *c, const zp_backend *b);
+
 /* Proves that w (a partial witness of c, completed here) satisfies c.
  * Returns ZK_OK, the errors of cb_witness_solve (a missing value, a conflict or
  * an unsatisfied constraint, named), ZK_ERR_CRYPTO (no randomness), ZK_ERR_NOMEM
- * (on a device: the memory the circuit needs and what the arena has),
+ * (on a device: the memory the circuit needs and what the arena has; on the host:
+ * zp_prove_host_bytes and what is available, checked before any work),
  * ZK_ERR_DEVICE (a CUDA call failed, named), ZK_ERR_TOO_LARGE (the proof exceeds
  * ZP_MAX_PROOF_BYTES).
  * Out: proof (appended, nothing on failure; its cap must allow the proof), public_inputs

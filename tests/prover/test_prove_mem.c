@@ -1,0 +1,126 @@
+/* The CPU prover's memory guard: zp_prove_host_bytes against the peak resident
+ * memory a proof really takes (Linux: VmHWM, reset through /proc/self/clear_refs),
+ * the refusal of a proof above opts.mem_limit (a clear error, nothing appended,
+ * before any work), and common/sysmem.h's /proc/meminfo parsing. */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../test.h"
+#include "common/error.h"
+#include "common/sysmem.h"
+#include "prover/examples.h"
+#include "verifier/fri.h"
+#include "verifier/plonk.h"
+
+/* Returns: the "Key:  N kB" value of /proc/self/status in bytes, 0 if unreadable. */
+static size_t status_bytes(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return 0;
+    char text[8192];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    size_t v = 0;
+    return zk_meminfo_value(text, key, &v) ? v : 0;
+}
+
+/* Resets the peak-RSS counter. Returns: 1, or 0 when the kernel does not allow it. */
+static int reset_peak(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (!f)
+        return 0;
+    int ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok;
+}
+
+static void test_meminfo_parse(void)
+{
+    const char *t = "MemTotal:       24567892 kB\nMemFree:  100 kB\nMemAvailable:   123 kB\n"
+                    "SwapFree: 0 kB\nBad: 12 MB\nNeg: -4 kB\nHuge: 99999999999999999999 kB\n";
+    size_t v = 7;
+    CHECK(zk_meminfo_value(t, "MemAvailable", &v) == 1 && v == 123 * 1024);
+    CHECK(zk_meminfo_value(t, "MemTotal", &v) == 1 && v == (size_t)24567892 * 1024);
+    CHECK(zk_meminfo_value(t, "SwapFree", &v) == 1 && v == 0);
+    v = 7;
+    CHECK(zk_meminfo_value(t, "Mem", &v) == 0 && v == 7);     /* a prefix is not the key */
+    CHECK(zk_meminfo_value(t, "Missing", &v) == 0 && v == 7); /* absent */
+    CHECK(zk_meminfo_value(t, "Bad", &v) == 0 && v == 7);     /* not kB */
+    CHECK(zk_meminfo_value(t, "Neg", &v) == 0 && v == 7);     /* a sign */
+    CHECK(zk_meminfo_value(t, "Huge", &v) == 0 && v == 7);    /* overflows */
+    CHECK(zk_meminfo_value("", "MemAvailable", &v) == 0 && v == 7);
+    CHECK(zk_meminfo_value("MemAvailable:", "MemAvailable", &v) == 0 && v == 7);
+    CHECK(zk_meminfo_value("X: 1 kB\nMemAvailable: 5 kB", "MemAvailable", &v) == 1 && v == 5120);
+    size_t avail = zk_mem_available();
+    CHECK_MSG(avail > ((size_t)16 << 20), "zk_mem_available says %zu bytes", avail);
+    printf("available: %.2f GiB\n", (double)avail / (1 << 30));
+}
+
+static void test_peak(const char *name, uint32_t size, const char *preset, int zk)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset(preset, &fri));
+    ex_instance *e = NULL;
+    CHECK_OK(ex_build(&e, name, size, &fri, zk));
+    if (!e)
+        return;
+    const cb_circuit *c = ex_circuit(e);
+    size_t est = zp_prove_host_bytes(c, NULL);
+    zk_buf proof;
+    zk_buf_init(&proof, ZP_MAX_PROOF_BYTES);
+    kb pi[16];
+#if defined(__SANITIZE_ADDRESS__)
+    int can = 0; /* ASan's quarantine and shadow memory are part of the peak */
+    (void)reset_peak;
+#else
+    int can = reset_peak();
+#endif
+    size_t base = status_bytes("VmRSS");
+    zp_prove_opts o = {.mem_limit = est};
+    CHECK_OK(ex_prove(e, &o, &proof, pi));
+    size_t peak = status_bytes("VmHWM");
+    if (can && base && peak) {
+        size_t used = peak > base ? peak - base : 0;
+        printf("%s %u %s zk=%d: 2^%u rows, peak %.1f MiB above the start, estimate %.1f MiB "
+               "(%.3f)\n",
+               name, size, preset, zk, cb_circuit_log_rows(c), used / 1048576.0, est / 1048576.0,
+               (double)est / (double)used);
+        /* an upper bound, and not a loose one */
+        CHECK_MSG(used <= est, "peak %zu > estimate %zu", used, est);
+        CHECK_MSG(est <= used + used / 4 + ((size_t)24 << 20), "estimate %zu, peak %zu", est, used);
+    } else {
+        printf("%s %u: peak RSS not measurable here (clear_refs %d), bound not checked\n", name,
+               size, can);
+    }
+    /* one byte less than the estimate: refused at once, nothing appended */
+    size_t len = proof.len;
+    o.mem_limit = est - 1;
+    CHECK_ERR(ex_prove(e, &o, &proof, pi), ZK_ERR_NOMEM);
+    CHECK(strstr(zk_err_detail(), "needs about") && strstr(zk_err_detail(), "GiB"));
+    CHECK_EQ(proof.len, len);
+    zk_buf_free(&proof);
+    ex_free(e);
+}
+
+int main(void)
+{
+    t_seed();
+    /* Every block of 64 KiB or more its own mapping, unmapped when freed (glibc would
+     * otherwise raise the threshold after the first large free and keep later blocks
+     * in its heap, where freed memory stays resident and a peak cannot be told). */
+    mallopt(M_MMAP_THRESHOLD, 64 << 10);
+    mallopt(M_TRIM_THRESHOLD, 64 << 10);
+    test_meminfo_parse();
+    /* warm: the thread pool, the NTT plans' tables, malloc's arenas */
+    test_peak("hashchain", 64, "test", 0);
+    test_peak("hashchain", 4096, "batch", 0);
+    test_peak("hashchain", 4096, "batch", 1);
+    test_peak("hashchain", 16384, "batch", 0);
+    test_peak("merkle", 64, "aggregate", 0);
+    test_peak("hashchain", 4096, "settle", 1);
+    return t_report("test_prove_mem");
+}
