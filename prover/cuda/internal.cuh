@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "common/error.h"
+#include "prover/cuda/launch.cuh"
 #include "prover/cuda/zkc.h"
 
 // Every CUDA call goes through one of these: a failure becomes ZK_ERR_DEVICE (or
@@ -70,13 +71,11 @@ template <typename T> static inline int zkc_alloc(zkc_arena *a, size_t n, T **ou
     return rc;
 }
 
-// Blocks for a grid-stride loop over `work` items with `threads` per block.
+// Blocks for a grid-stride loop over `work` items with `threads` per block
+// (launch.cuh, where the host tests compute it too).
 static inline unsigned zkc_blocks(size_t work, unsigned threads)
 {
-    size_t b = (work + threads - 1) / threads;
-    if (b == 0)
-        b = 1;
-    return b > (size_t)1 << 20 ? 1u << 20 : (unsigned)b;
+    return zkc_grid_blocks(work, threads);
 }
 
 #endif

@@ -36,9 +36,8 @@
 #include "prover/cuda/kb.cuh"
 #include "prover/cuda/ntt.cuh"
 
-#define TILE_LOG     ZKC_NTT_TILE_LOG
-#define PASS_THREADS 512
-#define MIN_RUN_LOG  ZKC_NTT_MIN_RUN_LOG
+#define TILE_LOG    ZKC_NTT_TILE_LOG
+#define MIN_RUN_LOG ZKC_NTT_MIN_RUN_LOG
 
 // Tests lower the tile size to reach many passes and every tile shape on small
 // sizes (zkc_ntt_set_tile_log); the values are the same for every tile size.
@@ -216,33 +215,24 @@ static int run_layers(uint32_t *data, const uint32_t *tw, zkc_layout ly, unsigne
         return ZK_OK;
     // With no layer (n = 1, or an LDE with nothing to add) one pass of zero layers
     // still reads src and applies the scaling.
-    const unsigned cw_log = zkc_ntt_cw_log(ly.row_major, ly.cols);
-    const unsigned rt_log = zkc_ntt_row_tile_log(ly.L, g_tile_log, cw_log);
-    unsigned passes_a[ZKC_NTT_MAX_PASSES], passes_k[ZKC_NTT_MAX_PASSES];
-    unsigned np = zkc_ntt_plan_passes(lo, hi, rt_log, zkc_ntt_min_run(cw_log), passes_a, passes_k);
-    size_t tiles = ((size_t)1 << ly.L) >> rt_log;
-    size_t chunks = (ly.cols + ((size_t)1 << cw_log) - 1) >> cw_log;
-    size_t blocks = tiles * chunks;
-    if (blocks > 0x7fffffffu)
-        return zk_err_set(ZK_ERR_TOO_LARGE, "ntt: %zu tiles exceed one grid", blocks);
-    unsigned S = 1u << (rt_log + cw_log);
-    unsigned threads = S / 2 < PASS_THREADS ? S / 2 : PASS_THREADS;
-    if (threads == 0)
-        threads = 1;
-    size_t smem = sizeof(uint32_t) * S;
+    zkc_ntt_launch g;
+    zkc_ntt_launch_of(&g, ly.L, ly.row_major, ly.cols, lo, hi, g_tile_log);
+    if (g.blocks > ZKC_LIMIT_GRID_X)
+        return zk_err_set(ZK_ERR_TOO_LARGE, "ntt: %llu tiles exceed one grid",
+                          (unsigned long long)g.blocks);
     zkc_src none;
     memset(&none, 0, sizeof none);
     // DIF goes from the widest layers down, DIT from the narrowest up.
-    for (unsigned q = 0; q < np; q++) {
-        unsigned idx = dit ? q : np - 1 - q;
-        uint32_t sc = q == np - 1 ? scale : ZKC_ONE;
+    for (unsigned q = 0; q < g.np; q++) {
+        unsigned idx = dit ? q : g.np - 1 - q;
+        uint32_t sc = q == g.np - 1 ? scale : ZKC_ONE;
         zkc_src in = q == 0 && src ? *src : none;
         if (dit)
-            pass_kernel<true><<<(unsigned)blocks, threads, smem>>>(
-                data, tw, ly, passes_a[idx], passes_k[idx], rt_log, cw_log, sc, in);
+            pass_kernel<true><<<(unsigned)g.blocks, g.threads, g.smem>>>(
+                data, tw, ly, g.a[idx], g.k[idx], g.rt_log, g.cw_log, sc, in);
         else
-            pass_kernel<false><<<(unsigned)blocks, threads, smem>>>(
-                data, tw, ly, passes_a[idx], passes_k[idx], rt_log, cw_log, sc, in);
+            pass_kernel<false><<<(unsigned)g.blocks, g.threads, g.smem>>>(
+                data, tw, ly, g.a[idx], g.k[idx], g.rt_log, g.cw_log, sc, in);
         ZKC_LAUNCHED("ntt pass_kernel");
     }
     return ZK_OK;

@@ -98,6 +98,39 @@ ZKC_HD unsigned zkc_ntt_min_run(unsigned cw_log)
     return cw_log >= ZKC_NTT_MIN_RUN_LOG ? 0 : ZKC_NTT_MIN_RUN_LOG - cw_log;
 }
 
+#define ZKC_NTT_PASS_THREADS 512 /* threads per block of a pass (fewer for small tiles) */
+
+/* The launch of a run of passes over layers [lo, hi) of a batch of `cols` columns
+ * of 2^L rows (ntt.cu's run_layers): the tile shape, the passes, and the grid. */
+typedef struct zkc_ntt_launch {
+    unsigned cw_log;                /* log of the columns a tile holds */
+    unsigned rt_log;                /* log of the rows a tile holds */
+    unsigned np;                    /* passes */
+    unsigned a[ZKC_NTT_MAX_PASSES]; /* pass p covers layers [a[p], a[p] + k[p]) */
+    unsigned k[ZKC_NTT_MAX_PASSES]; /* (in plan order: narrowest first) */
+    uint64_t tiles;                 /* row tiles per column chunk */
+    uint64_t chunks;                /* column chunks */
+    uint64_t blocks;                /* tiles * chunks: one block per tile */
+    unsigned threads;               /* per block */
+    unsigned smem;                  /* dynamic shared memory per block, bytes */
+} zkc_ntt_launch;
+
+ZKC_HD void zkc_ntt_launch_of(zkc_ntt_launch *g, unsigned L, int row_major, uint64_t cols,
+                              unsigned lo, unsigned hi, unsigned tile_log)
+{
+    g->cw_log = zkc_ntt_cw_log(row_major, cols);
+    g->rt_log = zkc_ntt_row_tile_log(L, tile_log, g->cw_log);
+    g->np = zkc_ntt_plan_passes(lo, hi, g->rt_log, zkc_ntt_min_run(g->cw_log), g->a, g->k);
+    g->tiles = ((uint64_t)1 << L) >> g->rt_log;
+    g->chunks = (cols + ((uint64_t)1 << g->cw_log) - 1) >> g->cw_log;
+    g->blocks = g->tiles * g->chunks;
+    unsigned S = 1u << (g->rt_log + g->cw_log);
+    g->threads = S / 2 < ZKC_NTT_PASS_THREADS ? S / 2 : ZKC_NTT_PASS_THREADS;
+    if (g->threads == 0)
+        g->threads = 1;
+    g->smem = (unsigned)(sizeof(uint32_t) * S);
+}
+
 /* A tile's place: the shape of its groups and its first lo and hi. */
 typedef struct zkc_tile {
     unsigned gl_log; /* log of lo values per tile */

@@ -92,7 +92,7 @@ static __global__ void perm_finish_kernel(uint32_t *perm, const zkc_kb4 *local, 
 
 static size_t scan_blocks(size_t n)
 {
-    return (n + ZKC_SCAN_BLOCK - 1) / ZKC_SCAN_BLOCK;
+    return (size_t)zkc_scan_blocks(n);
 }
 
 // v (n values, device) becomes its inclusive prefix products: block scans, the
@@ -297,14 +297,17 @@ extern "C" int zkc_col_sums_dev(zkc_arena *a, uint32_t *out_host, const uint32_t
         memset(out_host, 0, 16 * width);
         return ZK_OK;
     }
-    size_t chunks = (n + ZKC_COLSUM_ROWS - 1) / ZKC_COLSUM_ROWS;
+    uint64_t chunks = 0;
+    unsigned gx = 0, gy = 0;
+    zkc_colsum_grid(n, width, COLSUM_THREADS, &chunks, &gx, &gy);
     if (chunks > SIZE_MAX / 16 / width)
-        return zk_err_set(ZK_ERR_TOO_LARGE, "zkc_col_sums: %zu x %zu partial sums", chunks, width);
+        return zk_err_set(ZK_ERR_TOO_LARGE, "zkc_col_sums: %zu x %zu partial sums", (size_t)chunks,
+                          width);
     zkc_scope scope(a);
     uint32_t *partial = nullptr, *out = nullptr;
     ZKC_TRY(zkc_alloc(a, 4 * chunks * width, &partial));
     ZKC_TRY(zkc_alloc(a, 4 * width, &out));
-    dim3 grid(zkc_blocks(width, COLSUM_THREADS), chunks < 65535 ? (unsigned)chunks : 65535u);
+    dim3 grid(gx, gy);
     colsum_partial_kernel<<<grid, COLSUM_THREADS>>>(partial, m, n, width, wt, chunks);
     ZKC_LAUNCHED("colsum_partial_kernel");
     colsum_total_kernel<<<zkc_blocks(width, COLSUM_THREADS), COLSUM_THREADS>>>(out, partial, chunks,

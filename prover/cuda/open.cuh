@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "prover/cuda/kb.cuh"
+#include "prover/cuda/launch.cuh"
 
 #ifdef __CUDA_ARCH__
 #define ZKC_OPEN_UNROLL _Pragma("unroll")
@@ -169,6 +170,15 @@ ZKC_HD void zkc_perm_finish_row(uint32_t *prow, zkc_kb4 z)
  * i of a level is multiplied by the scanned total of the blocks before its own
  * (zkc_scan_fixup). Products commute, so this is the serial running product. */
 
+/* The blocks of one level of the scan over n values (one block per
+ * ZKC_SCAN_BLOCK values, at least 1; each level launches that many, not a
+ * grid-stride loop). */
+ZKC_HD uint64_t zkc_scan_blocks(uint64_t n)
+{
+    uint64_t b = n >> ZKC_SCAN_BLOCK_LOG;
+    return b + ((n & (ZKC_SCAN_BLOCK - 1)) != 0) + (n == 0);
+}
+
 /* Slot i of a block after the step of distance d (Hillis-Steele, two buffers). */
 ZKC_HD zkc_kb4 zkc_scan_step(const zkc_kb4 *src, unsigned i, unsigned d)
 {
@@ -220,6 +230,18 @@ ZKC_HD zkc_kb4 zkc_col_partial(const uint32_t *m, size_t width, const uint32_t *
     for (size_t r = r0; r < r1; r++)
         acc = zkc4_add(acc, zkc4_mul_base(zkc_open_load(wt + 4 * r), m[r * width + col]));
     return acc;
+}
+
+/* The first pass's launch over n rows of `width` columns: *chunks chunks of
+ * ZKC_COLSUM_ROWS rows; a grid of *gx blocks of `threads` over the columns by *gy
+ * over the chunks (gridDim.y is at most 65535: the kernel's loop over chunks takes
+ * the rest). */
+ZKC_HD void zkc_colsum_grid(uint64_t n, uint64_t width, unsigned threads, uint64_t *chunks,
+                            unsigned *gx, unsigned *gy)
+{
+    *chunks = n / ZKC_COLSUM_ROWS + (n % ZKC_COLSUM_ROWS != 0);
+    *gx = zkc_grid_blocks(width, threads);
+    *gy = *chunks < ZKC_LIMIT_GRID_YZ ? (*chunks ? (unsigned)*chunks : 1u) : ZKC_LIMIT_GRID_YZ;
 }
 
 /* Second pass: column col's sum of the `chunks` partial sums (partial is chunks x
