@@ -4,8 +4,8 @@
  * CPU's LDE of those columns alone, since columns are independent), and a
  * Merkle tree of 2^24 rows (cap and the openings of leaves spread over the
  * tree). The other gpu tests stop at 2^22 and 1 GiB; this is what a first GPU
- * session runs to see the large shapes work (a few minutes; needs about 30 GB of
- * device memory and 40 GB of host memory at the default size).
+ * session runs to see the large shapes work (about 15 GB of device memory, the
+ * arena of the LDE, and 16 GB of host memory at the default size).
  *
  * ZKC_LARGE_LOG=k (12..24, default 24) scales every size down by 2^(24-k): the
  * same code at a size that runs anywhere (also on the host emulation). Without a
