@@ -6,10 +6,12 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/sysmem.h"
 
 struct zp_backend {
     zp_backend_kind used;
     gpu_ctx *gpu;
+    zp_hostpool *pool; /* host buffers kept between proofs */
     char why[512];
 };
 
@@ -60,6 +62,11 @@ int zp_backend_open(zp_backend **out, zp_backend_kind want, unsigned max_log_lde
     if (!b)
         return zk_err_set(ZK_ERR_NOMEM, "zp_backend_open");
     b->used = ZP_BACKEND_CPU;
+    size_t avail = zk_mem_available();
+    if (zp_hostpool_new(&b->pool, avail ? avail / 2 : (size_t)4 << 30)) {
+        free(b);
+        return zk_err_set(ZK_ERR_NOMEM, "zp_backend_open");
+    }
     if (want == ZP_BACKEND_CPU) {
         snprintf(b->why, sizeof b->why, "cpu (as asked)");
         *out = b;
@@ -105,10 +112,16 @@ gpu_ctx *zp_backend_gpu(const zp_backend *b)
     return b ? b->gpu : NULL;
 }
 
+zp_hostpool *zp_backend_pool(const zp_backend *b)
+{
+    return b ? b->pool : NULL;
+}
+
 void zp_backend_free(zp_backend *b)
 {
     if (!b)
         return;
     gpu_ctx_free(b->gpu);
+    zp_hostpool_free(b->pool);
     free(b);
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "prover/gpu.h"
+#include "prover/hostpool.h"
 
 typedef enum zp_backend_kind {
     ZP_BACKEND_AUTO = 0,
@@ -56,7 +57,13 @@ const char *zp_backend_describe(const zp_backend *b);
 /* Returns: the device context proofs use (NULL for the CPU backend). */
 gpu_ctx *zp_backend_gpu(const zp_backend *b);
 
-/* Frees the backend and its device memory; NULL is fine. */
+/* Returns: the host buffers proofs on b keep between them (prover/hostpool.h):
+ * idle blocks up to half the memory available when b was opened. NULL for NULL b
+ * (proofs then allocate and free as they go). */
+zp_hostpool *zp_backend_pool(const zp_backend *b);
+
+/* Frees the backend, its device memory and its pooled host buffers; NULL is fine.
+ * No proof may be running on it. */
 void zp_backend_free(zp_backend *b);
 
 #endif

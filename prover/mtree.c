@@ -28,6 +28,7 @@ struct mt_tree {
     p2_digest *level[MK_MAX_LOG_HEIGHT + 1]; /* level[l]: 2^l nodes, cap_log <= l <= d */
     kb leaf_init[P2_WIDTH];                  /* the sponge's start state */
     mt_remote remote;                        /* data held elsewhere (mt_adopt) */
+    zp_hostpool *pool;                       /* where nodes came from (mt_build_pooled) */
 };
 
 /* Leaf hashes of rows [r0, r0 + b) of the matrices of height 2^l, b <= BATCH. */
@@ -131,7 +132,7 @@ void mt_free(mt_tree *tree)
         return;
     free(tree->mats);
     free(tree->dims);
-    free(tree->nodes);
+    zp_hostpool_give(tree->pool, tree->nodes);
     free(tree);
 }
 
@@ -140,7 +141,8 @@ void mt_free(mt_tree *tree)
  * caller in errors; data_ok allows NULL data (rows read elsewhere); cap_only: nodes
  * holds only the cap (the others are read elsewhere). */
 static int tree_new(mt_tree **out, const char *fn, const mt_matrix *mats, size_t nmats,
-                    unsigned cap_log, int data_ok, p2_digest *nodes, size_t nodes_len, int cap_only)
+                    unsigned cap_log, int data_ok, p2_digest *nodes, size_t nodes_len, int cap_only,
+                    zp_hostpool *pool)
 {
     *out = NULL;
     if (nmats == 0 || nmats > MK_MAX_MATRICES) {
@@ -151,6 +153,7 @@ static int tree_new(mt_tree **out, const char *fn, const mt_matrix *mats, size_t
     mt_tree *t = calloc(1, sizeof *t);
     if (t) {
         t->nodes = nodes;
+        t->pool = nodes ? NULL : pool; /* adopted nodes are plain allocations */
         t->mats = calloc(nmats, sizeof *t->mats);
         t->dims = calloc(nmats, sizeof *t->dims);
     }
@@ -193,7 +196,7 @@ static int tree_new(mt_tree **out, const char *fn, const mt_matrix *mats, size_t
         return zk_err_set(ZK_ERR_INVALID_ARG, "%s: %zu digests given, the tree has %zu", fn,
                           nodes_len, total);
     }
-    if (!t->nodes && !(t->nodes = malloc(total * sizeof(p2_digest)))) {
+    if (!t->nodes && !(t->nodes = zp_hostpool_take(t->pool, total * sizeof(p2_digest)))) {
         mt_free(t);
         return zk_err_set(ZK_ERR_NOMEM, "%s: %zu nodes", fn, total);
     }
@@ -209,10 +212,16 @@ static int tree_new(mt_tree **out, const char *fn, const mt_matrix *mats, size_t
 
 int mt_build(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_log)
 {
+    return mt_build_pooled(out, mats, nmats, cap_log, NULL);
+}
+
+int mt_build_pooled(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_log,
+                    zp_hostpool *pool)
+{
     if (!out || !mats)
         return zk_err_set(ZK_ERR_INVALID_ARG, "mt_build: NULL %s", out ? "matrices" : "out");
     mt_tree *t;
-    int rc = tree_new(&t, "mt_build", mats, nmats, cap_log, 0, NULL, 0, 0);
+    int rc = tree_new(&t, "mt_build", mats, nmats, cap_log, 0, NULL, 0, 0, pool);
     if (rc)
         return rc;
     p2_sponge s;
@@ -241,7 +250,7 @@ int mt_adopt(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_lo
     if (!remote)
         remote = &none;
     int rc = tree_new(out, "mt_adopt", mats, nmats, cap_log, remote->rows != NULL, nodes, nodes_len,
-                      remote->nodes != NULL);
+                      remote->nodes != NULL, NULL);
     if (rc)
         return rc;
     (*out)->remote = *remote;

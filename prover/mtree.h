@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "prover/hostpool.h"
 #include "verifier/kb.h"
 #include "verifier/merkle.h"
 #include "verifier/p2.h"
@@ -31,6 +32,12 @@ typedef struct mt_tree mt_tree;
  * Out: *out, to free with mt_free. */
 int mt_build(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_log)
     __attribute__((warn_unused_result));
+
+/* mt_build with the nodes taken from pool (prover/hostpool.h) and given back to
+ * it by mt_free: a prover that builds trees proof after proof reuses their memory.
+ * pool NULL: as mt_build. */
+int mt_build_pooled(mt_tree **out, const mt_matrix *mats, size_t nmats, unsigned cap_log,
+                    zp_hostpool *pool) __attribute__((warn_unused_result));
 
 /* Reads row `row` (width elements) of matrix `mat` of a tree whose matrix data is
  * held elsewhere (the GPU backend keeps its LDEs in device memory).

@@ -13,6 +13,7 @@
 #include "common/sysmem.h"
 #include "prover/circuit_internal.h"
 #include "prover/fri_prove.h"
+#include "prover/hostpool.h"
 #include "prover/kb4_x16.h"
 #include "prover/plonk_gpu.h"
 #include "verifier/codec.h"
@@ -108,9 +109,14 @@ typedef struct prover {
     kb pi_hash[8];
     kb4 beta, gamma, alpha, zeta, zeta_next, deep;
     kb4 open[ZP_NUM_OPENINGS + 4];
-    int cheat; /* a test tampered with the trace: do not refuse a bad quotient */
-    zpg *dev;  /* the device path's buffers (CUDA backend), NULL on the CPU */
+    int cheat;         /* a test tampered with the trace: do not refuse a bad quotient */
+    zpg *dev;          /* the device path's buffers (CUDA backend), NULL on the CPU */
+    zp_hostpool *pool; /* the backend's buffers kept between proofs (NULL: plain malloc) */
 } prover;
+
+/* The prover's large buffers come from, and go back to, the backend's pool. */
+#define TAKE(p, bytes) zp_hostpool_take((p)->pool, (bytes))
+#define GIVE(p, buf)   zp_hostpool_give((p)->pool, (buf))
 
 /* Tree t's salt columns (zero knowledge only): drawn in the same order by both
  * backends, so that the same randomness gives the same proof. */
@@ -118,7 +124,7 @@ static int make_salt(prover *p, int t, const zp_prove_opts *o)
 {
     if (!p->c->zk)
         return ZK_OK;
-    p->salt[t - 1] = malloc(p->nl * ZP_SALT * sizeof(kb));
+    p->salt[t - 1] = TAKE(p, p->nl * ZP_SALT * sizeof(kb));
     if (!p->salt[t - 1])
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (salt)");
     return rand_elems(o, p->salt[t - 1], p->nl * ZP_SALT);
@@ -140,7 +146,7 @@ static int build_tree(prover *p, int t, const kb *lde, size_t width, const zp_pr
         m[1] = (mt_matrix){.data = p->salt[t - 1], .height = p->nl, .width = ZP_SALT};
         nm = 2;
     }
-    return mt_build(&p->tree[t], m, nm, cap_log_of(p));
+    return mt_build_pooled(&p->tree[t], m, nm, cap_log_of(p), p->pool);
 }
 
 static void observe_cap(tr_state *t, const mt_tree *tree)
@@ -320,12 +326,12 @@ static int permutation(prover *p)
 {
     size_t n = p->n;
     perm_ctx pc = {.p = p, .w = kb_root_of_unity(p->log_n), .avx512 = kb_simd_level() >= 2};
-    pc.m = malloc(n * ZP_PERM_CHUNKS * sizeof *pc.m);
-    pc.den = malloc(n * sizeof *pc.den);
-    pc.scr = malloc(n * sizeof *pc.scr);
-    pc.tot = malloc(n * sizeof *pc.tot);
-    pc.z = malloc(n * sizeof *pc.z);
-    p->perm_h = malloc(n * ZP_NUM_PERM_COLS * sizeof(kb));
+    pc.m = TAKE(p, n * ZP_PERM_CHUNKS * sizeof *pc.m);
+    pc.den = TAKE(p, n * sizeof *pc.den);
+    pc.scr = TAKE(p, n * sizeof *pc.scr);
+    pc.tot = TAKE(p, n * sizeof *pc.tot);
+    pc.z = TAKE(p, n * sizeof *pc.z);
+    p->perm_h = TAKE(p, n * ZP_NUM_PERM_COLS * sizeof(kb));
     int rc = ZK_OK;
     if (!pc.m || !pc.den || !pc.scr || !pc.tot || !pc.z || !p->perm_h) {
         rc = zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (permutation)");
@@ -345,11 +351,11 @@ static int permutation(prover *p)
         rc = zk_err_set(ZK_ERR_INTERNAL,
                         "prover: the permutation product is not 1 (copy constraints broken)");
 done:
-    free(pc.m);
-    free(pc.den);
-    free(pc.scr);
-    free(pc.tot);
-    free(pc.z);
+    GIVE(p, pc.m);
+    GIVE(p, pc.den);
+    GIVE(p, pc.scr);
+    GIVE(p, pc.tot);
+    GIVE(p, pc.z);
     return rc;
 }
 
@@ -591,13 +597,13 @@ static int quotient_values(prover *p, const kb4 *apow, kb *out)
 {
     size_t n = p->n, nq = 4 * n;
     unsigned log_q = p->log_n + 2;
-    kb *xs = malloc(nq * sizeof *xs);
-    kb *l0 = malloc(nq * sizeof *l0), *scr = malloc(nq * sizeof *scr);
+    kb *xs = TAKE(p, nq * sizeof *xs);
+    kb *l0 = TAKE(p, nq * sizeof *l0), *scr = TAKE(p, nq * sizeof *scr);
     quot_ctx *q = malloc(sizeof *q);
     if (!xs || !l0 || !scr || !q) {
-        free(xs);
-        free(l0);
-        free(scr);
+        GIVE(p, xs);
+        GIVE(p, l0);
+        GIVE(p, scr);
         free(q);
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
     }
@@ -630,11 +636,11 @@ static int quotient_values(prover *p, const kb4 *apow, kb *out)
     }
     for (size_t j = 0; j < nq; j++)
         l0[j] = kb_mul(l0[j], zh[j % 4]);
-    free(scr);
+    GIVE(p, scr);
     zk_par_for(nq, 256, quot_range, q);
     free(q);
-    free(l0);
-    free(xs);
+    GIVE(p, l0);
+    GIVE(p, xs);
     return ntt_coset_inverse(p->c->plan, out, log_q, 4, NTT_ROW_MAJOR, p->g, NTT_NATURAL);
 }
 
@@ -650,36 +656,38 @@ static int quotient(prover *p)
     apow[0] = kb4_one();
     for (int i = 1; i < NUM_TERMS; i++)
         apow[i] = kb4_mul(apow[i - 1], p->alpha);
-    kb *out = malloc(nq * 4 * sizeof *out);
+    kb *out = TAKE(p, nq * 4 * sizeof *out);
     if (!out)
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
     int rc = p->dev ? zpg_quotient(p->dev, apow, p->beta, p->gamma, p->pi_hash, out)
                     : quotient_values(p, apow, out);
     if (rc) {
-        free(out);
+        GIVE(p, out);
         return rc;
     }
     for (size_t i = 3 * n * 4; i < nq * 4 && !p->cheat; i++) {
         if (!kb_is_zero(out[i])) {
-            free(out);
+            GIVE(p, out);
             return zk_err_set(ZK_ERR_INTERNAL,
                               "prover: the quotient has degree >= 3n (the constraints do not "
                               "vanish on the trace domain)");
         }
     }
-    p->q_coeffs = calloc(p->nl * ZP_NUM_QUOTIENT_COLS, sizeof(kb));
+    p->q_coeffs = TAKE(p, p->nl * ZP_NUM_QUOTIENT_COLS * sizeof(kb));
     if (!p->q_coeffs) {
-        free(out);
+        GIVE(p, out);
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
     }
+    memset(p->q_coeffs + n * ZP_NUM_QUOTIENT_COLS, 0,
+           (p->nl - n) * ZP_NUM_QUOTIENT_COLS * sizeof(kb)); /* the zero padding */
     for (unsigned ch = 0; ch < ZP_QUOTIENT_CHUNKS; ch++)
         for (size_t r = 0; r < n; r++)
             for (unsigned cc = 0; cc < 4; cc++)
                 p->q_coeffs[r * ZP_NUM_QUOTIENT_COLS + 4 * ch + cc] = out[(ch * n + r) * 4 + cc];
-    free(out);
+    GIVE(p, out);
     if (p->dev) /* evaluated on the device as it is committed */
         return ZK_OK;
-    p->q_lde = malloc(p->nl * ZP_NUM_QUOTIENT_COLS * sizeof(kb));
+    p->q_lde = TAKE(p, p->nl * ZP_NUM_QUOTIENT_COLS * sizeof(kb));
     if (!p->q_lde)
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
     memcpy(p->q_lde, p->q_coeffs, p->nl * ZP_NUM_QUOTIENT_COLS * sizeof(kb));
@@ -740,14 +748,14 @@ static void bary_planes(kb *pl, const kb4 *wt, size_t n)
 /* Weights wt_r = (z^n - 1)/n * w^r / (z - w^r), so that f(z) = sum_r f(w^r) wt_r. */
 static int bary_weights(kb4 *wt, const prover *p, kb4 z)
 {
-    kb4 *scr = malloc(p->n * sizeof *scr);
+    kb4 *scr = TAKE(p, p->n * sizeof *scr);
     if (!scr)
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (openings)");
     kb w = kb_root_of_unity(p->log_n), x = KB_ONE;
     for (size_t r = 0; r < p->n; r++, x = kb_mul(x, w))
         wt[r] = kb4_sub(z, kb4_from_base(x));
     kb4_batch_inv(wt, wt, p->n, scr);
-    free(scr);
+    GIVE(p, scr);
     kb4 s = kb4_mul_base(kb4_sub(kb4_pow(z, p->n), kb4_one()), kb_inv(kb_from_u64(p->n)));
     x = KB_ONE;
     for (size_t r = 0; r < p->n; r++, x = kb_mul(x, w))
@@ -777,11 +785,11 @@ static int openings(prover *p)
     }
     if (p->dev)
         return zpg_open(p->dev, p->zeta, p->zeta_next, o);
-    kb4 *wt = malloc(p->n * sizeof *wt);
-    kb *pl = malloc(4 * p->n * sizeof *pl);
+    kb4 *wt = TAKE(p, p->n * sizeof *wt);
+    kb *pl = TAKE(p, 4 * p->n * sizeof *pl);
     if (!wt || !pl) {
-        free(wt);
-        free(pl);
+        GIVE(p, wt);
+        GIVE(p, pl);
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (openings)");
     }
     int rc = bary_weights(wt, p, p->zeta);
@@ -803,8 +811,8 @@ static int openings(prover *p)
         bary_range(&b, 0, 4);
     }
 done:
-    free(wt);
-    free(pl);
+    GIVE(p, wt);
+    GIVE(p, pl);
     return rc;
 }
 
@@ -873,13 +881,13 @@ static int deep(prover *p, kb4 **out)
         *out = NULL; /* F stays on the device for zpg_fri */
         return zpg_deep(p->dev, apow, s1, s2, p->zeta, p->zeta_next, NULL);
     }
-    kb4 *pair = malloc(2 * nl * sizeof *pair), *den = malloc(2 * nl * sizeof *den);
-    kb4 *scr = malloc(2 * nl * sizeof *scr), *f = malloc(nl * sizeof *f);
+    kb4 *pair = TAKE(p, 2 * nl * sizeof *pair), *den = TAKE(p, 2 * nl * sizeof *den);
+    kb4 *scr = TAKE(p, 2 * nl * sizeof *scr), *f = TAKE(p, nl * sizeof *f);
     if (!pair || !den || !scr || !f) {
-        free(pair);
-        free(den);
-        free(scr);
-        free(f);
+        GIVE(p, pair);
+        GIVE(p, den);
+        GIVE(p, scr);
+        GIVE(p, f);
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (DEEP)");
     }
     const kb *mats[4] = {p->c->pre_lde, p->wires_lde, p->perm_lde, p->q_lde};
@@ -898,9 +906,9 @@ static int deep(prover *p, kb4 **out)
         for (unsigned k = 0; k < 4; k++)
             d.plane[k][t] = apow[t].c[k];
     zk_par_for(nl, 1024, deep_range, &d);
-    free(pair);
-    free(den);
-    free(scr);
+    GIVE(p, pair);
+    GIVE(p, den);
+    GIVE(p, scr);
     *out = f;
     return ZK_OK;
 }
@@ -948,16 +956,16 @@ static int encode_tree_openings(cd_writer *wr, const mt_tree *t, const size_t *i
 
 static void prover_free(prover *p)
 {
-    free(p->trace);
-    free(p->wires_lde);
-    free(p->perm_h);
-    free(p->perm_lde);
-    free(p->q_coeffs);
-    free(p->q_lde);
+    GIVE(p, p->trace);
+    GIVE(p, p->wires_lde);
+    GIVE(p, p->perm_h);
+    GIVE(p, p->perm_lde);
+    GIVE(p, p->q_coeffs);
+    GIVE(p, p->q_lde);
     for (int i = 0; i < 3; i++) {
         if (p->salt[i])
             OPENSSL_cleanse(p->salt[i], p->nl * ZP_SALT * sizeof(kb));
-        free(p->salt[i]);
+        GIVE(p, p->salt[i]);
     }
     for (int i = 1; i < 4; i++)
         mt_free(p->tree[i]); /* before zpg_free: adopted trees read rows from its buffers */
@@ -1019,7 +1027,8 @@ size_t zp_prove_host_bytes(const cb_circuit *c, const zp_backend *b)
     } else {
         fri += 8 * N + 2 * N * dig; /* arity 2's sums, an upper bound for any arity */
     }
-    return (held + (deep > fri ? deep : fri)) * sizeof(kb) + HOST_MARGIN;
+    size_t bytes = (held + (deep > fri ? deep : fri)) * sizeof(kb);
+    return bytes + bytes / 32 + HOST_MARGIN; /* and page tables, rounding: 3% */
 }
 
 static double gib(size_t b)
@@ -1031,8 +1040,13 @@ static double gib(size_t b)
  * (or opts->mem_limit) has: better than the OOM killer halfway through. */
 static int check_host_memory(const cb_circuit *c, const zp_prove_opts *opts)
 {
-    size_t need = zp_prove_host_bytes(c, opts ? opts->backend : NULL);
+    zp_backend *b = opts ? opts->backend : NULL;
+    size_t need = zp_prove_host_bytes(c, b), idle = zp_hostpool_idle(zp_backend_pool(b));
     size_t avail = opts && opts->mem_limit ? opts->mem_limit : zk_mem_available();
+    /* the pool's idle blocks are counted as used by the machine and will serve the
+     * proof; under an explicit limit they count against it */
+    if (!(opts && opts->mem_limit))
+        avail = avail > SIZE_MAX - idle ? SIZE_MAX : avail + idle;
     if (avail == 0 || need <= avail)
         return ZK_OK;
     return zk_err_set(ZK_ERR_NOMEM,
@@ -1055,6 +1069,7 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
     prover p;
     memset(&p, 0, sizeof p);
     p.c = c;
+    p.pool = opts ? zp_backend_pool(opts->backend) : NULL;
     p.log_n = c->log_n;
     p.b = c->fri.log_blowup;
     p.log_lde = p.log_n + p.b;
@@ -1074,8 +1089,8 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
     if (rc)
         goto done;
     /* on the device path the trace lives in the context's pinned staging buffer */
-    p.trace = gpu ? zpg_host_trace(p.dev) : malloc(p.n * ZP_WIRES * sizeof(kb));
-    p.wires_lde = gpu ? NULL : malloc(p.nl * ZP_WIRES * sizeof(kb));
+    p.trace = gpu ? zpg_host_trace(p.dev) : TAKE(&p, p.n * ZP_WIRES * sizeof(kb));
+    p.wires_lde = gpu ? NULL : TAKE(&p, p.nl * ZP_WIRES * sizeof(kb));
     if (!pi || !p.trace || (!gpu && !p.wires_lde)) {
         rc = zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (%zu-row trace)", p.n);
         goto done;
@@ -1137,7 +1152,7 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
         if (!rc)
             rc = zpg_commit_perm(p.dev, p.salt[1], cap_log_of(&p), &p.tree[2]);
     } else {
-        p.perm_lde = malloc(p.nl * ZP_NUM_PERM_COLS * sizeof(kb));
+        p.perm_lde = TAKE(&p, p.nl * ZP_NUM_PERM_COLS * sizeof(kb));
         if (!p.perm_lde) {
             rc = zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (permutation LDE)");
             goto done;
@@ -1238,7 +1253,7 @@ done:
         *opts->stats = st;
     fri_proof_free(&fproof);
     fri_prover_free(fp);
-    free(f);
+    GIVE(&p, f);
     free(pi);
     if (c->zk && p.trace)
         OPENSSL_cleanse(p.trace, p.n * ZP_WIRES * sizeof(kb));

@@ -10,7 +10,9 @@
 #include "../test.h"
 #include "common/error.h"
 #include "common/sysmem.h"
+#include "prover/backend.h"
 #include "prover/examples.h"
+#include "prover/hostpool.h"
 #include "verifier/fri.h"
 #include "verifier/plonk.h"
 
@@ -106,6 +108,53 @@ static void test_peak(const char *name, uint32_t size, const char *preset, int z
     ex_free(e);
 }
 
+/* Proofs on a backend take their large buffers from its pool and give them all
+ * back; the second proof reuses them and the bytes are those of a proof without a
+ * pool (the same randomness). */
+static void test_pool_proofs(void)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset("batch", &fri));
+    ex_instance *e = NULL;
+    CHECK_OK(ex_build(&e, "hashchain", 2048, &fri, 1));
+    if (!e)
+        return;
+    zp_backend *be = NULL;
+    CHECK_OK(zp_backend_open(&be, ZP_BACKEND_CPU, 24, 0));
+    zp_hostpool *pool = zp_backend_pool(be);
+    CHECK(pool != NULL);
+    zk_buf ref, got;
+    zk_buf_init(&ref, ZP_MAX_PROOF_BYTES);
+    kb pi[16];
+    uint64_t seed = 99;
+    zp_prove_opts plain = {.rand = t_rand_source, .rand_ctx = &seed};
+    CHECK_OK(ex_prove(e, &plain, &ref, pi));
+    for (int i = 0; i < 3; i++) {
+        zk_buf_init(&got, ZP_MAX_PROOF_BYTES);
+        seed = 99;
+        zp_prove_opts o = {.rand = t_rand_source, .rand_ctx = &seed, .backend = be};
+        CHECK_OK(ex_prove(e, &o, &got, pi));
+        CHECK(got.len == ref.len && memcmp(got.data, ref.data, ref.len) == 0);
+        CHECK_EQ(zp_hostpool_busy(pool), 0); /* everything given back */
+        size_t idle = zp_hostpool_idle(pool);
+        CHECK_MSG(idle >= zp_prove_host_bytes(ex_circuit(e), be) / 2,
+                  "after proof %d the pool keeps %zu bytes", i, idle);
+        zk_buf_free(&got);
+    }
+    /* a failed proof gives its buffers back too */
+    size_t idle = zp_hostpool_idle(pool);
+    zp_prove_opts tight = {.backend = be, .mem_limit = 1};
+    zk_buf_init(&got, ZP_MAX_PROOF_BYTES);
+    CHECK_ERR(ex_prove(e, &tight, &got, pi), ZK_ERR_NOMEM);
+    CHECK_EQ(got.len, 0);
+    CHECK_EQ(zp_hostpool_busy(pool), 0);
+    CHECK_EQ(zp_hostpool_idle(pool), idle);
+    zk_buf_free(&got);
+    zk_buf_free(&ref);
+    zp_backend_free(be);
+    ex_free(e);
+}
+
 int main(void)
 {
     t_seed();
@@ -122,5 +171,6 @@ int main(void)
     test_peak("hashchain", 16384, "batch", 0);
     test_peak("merkle", 64, "aggregate", 0);
     test_peak("hashchain", 4096, "settle", 1);
+    test_pool_proofs();
     return t_report("test_prove_mem");
 }
