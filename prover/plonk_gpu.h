@@ -73,9 +73,9 @@ int zpg_commit_perm(zpg *d, const kb *salt, unsigned cap_log, mt_tree **tree)
 int zpg_quotient(zpg *d, const kb4 *apow, kb4 beta, kb4 gamma, const kb *pi_hash, kb *out)
     __attribute__((warn_unused_result));
 
-/* Uploads the quotient chunks' coefficients (the first n rows of an N x 12
- * row-major matrix whose other rows are zero), evaluates them on g H_N and commits
- * them (tree 3). */
+/* Uploads the quotient chunks' coefficients (n x 12, row-major: the first rows of
+ * the N x 12 matrix whose other rows are zero, set on the device), evaluates them
+ * on g H_N and commits them (tree 3). */
 int zpg_commit_quotient(zpg *d, const kb *q_coeffs, const kb *salt, unsigned cap_log,
                         mt_tree **tree) __attribute__((warn_unused_result));
 

@@ -102,7 +102,7 @@ typedef struct prover {
     kb *wires_lde; /* N x ZP_WIRES */
     kb *perm_h;    /* n x 44 */
     kb *perm_lde;  /* N x 44 */
-    kb *q_coeffs;  /* N x 12: chunk coefficients, zero-padded (row-major) */
+    kb *q_coeffs;  /* n x 12: the chunks' coefficients (row-major) */
     kb *q_lde;     /* N x 12 */
     kb *salt[3];   /* N x ZP_SALT each (zk) */
     mt_tree *tree[4];
@@ -673,13 +673,11 @@ static int quotient(prover *p)
                               "vanish on the trace domain)");
         }
     }
-    p->q_coeffs = TAKE(p, p->nl * ZP_NUM_QUOTIENT_COLS * sizeof(kb));
+    p->q_coeffs = TAKE(p, n * ZP_NUM_QUOTIENT_COLS * sizeof(kb));
     if (!p->q_coeffs) {
         GIVE(p, out);
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
     }
-    memset(p->q_coeffs + n * ZP_NUM_QUOTIENT_COLS, 0,
-           (p->nl - n) * ZP_NUM_QUOTIENT_COLS * sizeof(kb)); /* the zero padding */
     for (unsigned ch = 0; ch < ZP_QUOTIENT_CHUNKS; ch++)
         for (size_t r = 0; r < n; r++)
             for (unsigned cc = 0; cc < 4; cc++)
@@ -690,7 +688,9 @@ static int quotient(prover *p)
     p->q_lde = TAKE(p, p->nl * ZP_NUM_QUOTIENT_COLS * sizeof(kb));
     if (!p->q_lde)
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
-    memcpy(p->q_lde, p->q_coeffs, p->nl * ZP_NUM_QUOTIENT_COLS * sizeof(kb));
+    size_t head = n * ZP_NUM_QUOTIENT_COLS;
+    memcpy(p->q_lde, p->q_coeffs, head * sizeof(kb));
+    memset(p->q_lde + head, 0, (p->nl * ZP_NUM_QUOTIENT_COLS - head) * sizeof(kb)); /* padding */
     return ntt_coset_forward(p->c->plan, p->q_lde, p->log_lde, ZP_NUM_QUOTIENT_COLS, NTT_ROW_MAJOR,
                              p->g, NTT_NATURAL);
 }
@@ -1001,12 +1001,12 @@ size_t zp_prove_host_bytes(const cb_circuit *c, const zp_backend *b)
     size_t n = (size_t)1 << c->log_n, N = n << c->fri.log_blowup;
     size_t dig = sizeof(p2_digest) / sizeof(kb);
     if (b && zp_backend_used(b) == ZP_BACKEND_CUDA) /* the trace is the backend's */
-        return (N * ZP_NUM_QUOTIENT_COLS + 4 * n * 4) * sizeof(kb) + HOST_MARGIN; /* quotient */
+        return (n * ZP_NUM_QUOTIENT_COLS + 4 * n * 4) * sizeof(kb) + HOST_MARGIN; /* quotient */
     /* Held from their phase to the end: the trace and the permutation columns on H,
      * the wire, permutation and quotient LDEs, the quotient's coefficients, the
      * salts and three trees of 2N digests. */
-    size_t held = n * (ZP_WIRES + ZP_NUM_PERM_COLS) +
-                  N * (ZP_WIRES + ZP_NUM_PERM_COLS + 2 * ZP_NUM_QUOTIENT_COLS) +
+    size_t held = n * (ZP_WIRES + ZP_NUM_PERM_COLS + ZP_NUM_QUOTIENT_COLS) +
+                  N * (ZP_WIRES + ZP_NUM_PERM_COLS + ZP_NUM_QUOTIENT_COLS) +
                   (c->zk ? 3 * N * ZP_SALT : 0) + 3 * 2 * N * dig;
     /* On top, at the end: DEEP's three scratch arrays of 2N extension elements beside
      * F, then F beside FRI's layers (each layer's matrix and tree are kept for the
