@@ -1002,17 +1002,21 @@ size_t zp_prove_host_bytes(const cb_circuit *c, const zp_backend *b)
     size_t dig = sizeof(p2_digest) / sizeof(kb);
     if (b && zp_backend_used(b) == ZP_BACKEND_CUDA) /* the trace is the backend's */
         return (n * ZP_NUM_QUOTIENT_COLS + 4 * n * 4) * sizeof(kb) + HOST_MARGIN; /* quotient */
-    /* Held from their phase to the end: the trace and the permutation columns on H,
-     * the wire, permutation and quotient LDEs, the quotient's coefficients, the
-     * salts and three trees of 2N digests. */
-    size_t held = n * (ZP_WIRES + ZP_NUM_PERM_COLS + ZP_NUM_QUOTIENT_COLS) +
+    /* Two peaks. At the quotient's LDE: the trace and the permutation columns on H,
+     * the quotient's coefficients, the wire, permutation and quotient LDEs, two trees
+     * of 2N digests and their salts (the quotient values' scratch on 4n points is
+     * given back before). At DEEP or FRI: the same without the columns on H (given
+     * back after the openings), with the third tree and salt. */
+    size_t quot = n * (ZP_WIRES + ZP_NUM_PERM_COLS + ZP_NUM_QUOTIENT_COLS) +
+                  N * (ZP_WIRES + ZP_NUM_PERM_COLS + ZP_NUM_QUOTIENT_COLS) +
+                  (c->zk ? 2 * N * ZP_SALT : 0) + 2 * 2 * N * dig;
+    size_t held = n * ZP_NUM_QUOTIENT_COLS +
                   N * (ZP_WIRES + ZP_NUM_PERM_COLS + ZP_NUM_QUOTIENT_COLS) +
                   (c->zk ? 3 * N * ZP_SALT : 0) + 3 * 2 * N * dig;
-    /* On top, at the end: DEEP's three scratch arrays of 2N extension elements beside
-     * F, then F beside FRI's layers (each layer's matrix and tree are kept for the
-     * queries; one folded layer at a time). The earlier phases' scratch (quotient
-     * values on 4n points, the permutation's per-row products) is smaller and is
-     * freed before the quotient and the trees it would sit beside exist. */
+    /* On top of held: DEEP's three scratch arrays of 2N extension elements beside F,
+     * then F beside FRI's layers (each layer's matrix and tree are kept for the
+     * queries; one folded layer at a time). The permutation's per-row products come
+     * before any tree and are smaller. */
     size_t deep = 7 * N * 4, fri = N * 4;
     fri_schedule s;
     if (fri_schedule_make(&s, &c->fri, c->log_n) == ZK_OK) {
@@ -1027,7 +1031,8 @@ size_t zp_prove_host_bytes(const cb_circuit *c, const zp_backend *b)
     } else {
         fri += 8 * N + 2 * N * dig; /* arity 2's sums, an upper bound for any arity */
     }
-    size_t bytes = (held + (deep > fri ? deep : fri)) * sizeof(kb);
+    size_t end = held + (deep > fri ? deep : fri);
+    size_t bytes = (quot > end ? quot : end) * sizeof(kb);
     return bytes + bytes / 32 + HOST_MARGIN; /* and page tables, rounding: 3% */
 }
 
@@ -1194,6 +1199,13 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
     rc = openings(&p);
     if (rc)
         goto done;
+    if (!p.dev) { /* the columns on H are done with: DEEP and FRI's peak is without them */
+        if (c->zk)
+            OPENSSL_cleanse(p.trace, p.n * ZP_WIRES * sizeof(kb));
+        GIVE(&p, p.trace);
+        GIVE(&p, p.perm_h);
+        p.trace = p.perm_h = NULL;
+    }
     for (unsigned i = 0; i < ZP_NUM_OPENINGS + 4; i++)
         tr_observe_ext(&tr, p.open[i]);
     p.deep = tr_sample_ext(&tr);

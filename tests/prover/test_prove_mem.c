@@ -171,6 +171,7 @@ int main(void)
     test_peak("hashchain", 16384, "batch", 0);
     test_peak("merkle", 64, "aggregate", 0);
     test_peak("hashchain", 4096, "settle", 1);
+    test_peak("hashchain", 8192, "test", 0); /* blowup 4: the quotient's peak is the higher */
     test_pool_proofs();
     return t_report("test_prove_mem");
 }
