@@ -171,6 +171,7 @@ static int run_case(const bench_ctx *ctx, const char *name, uint32_t size, int z
 typedef struct solve_arg {
     ex_instance *e;
     kb *trace;
+    size_t zero; /* the trace's rows from here on hold zeros */
     kb pi[16];
     size_t steps;
     int rc;
@@ -180,7 +181,8 @@ static void run_solve(void *p)
 {
     solve_arg *a = p;
     if (!a->rc)
-        a->rc = ex_solve(a->e, a->trace, a->pi);
+        a->rc = ex_solve_rows(a->e, a->trace, a->pi, a->zero);
+    a->zero = cb_circuit_written_rows(ex_circuit(a->e));
 }
 
 static void run_chain(void *p)
@@ -207,7 +209,8 @@ static int run_witness(const bench_ctx *ctx, uint32_t steps)
     if (rc)
         return rc;
     size_t n = (size_t)1 << cb_circuit_log_rows(ex_circuit(e));
-    solve_arg a = {.e = e, .trace = malloc(n * ZP_WIRES * sizeof(kb)), .steps = steps};
+    solve_arg a = {
+        .e = e, .trace = malloc(n * ZP_WIRES * sizeof(kb)), .zero = SIZE_MAX, .steps = steps};
     if (!a.trace) {
         ex_free(e);
         return zk_err_set(ZK_ERR_NOMEM, "bench prove: out of memory (%zu-row trace)", n);

@@ -150,6 +150,19 @@ int cb_witness_set_ext(cb_witness *w, cb_ext t, kb4 v) __attribute__((warn_unuse
  * a target afterwards is cb_witness_get. */
 int cb_witness_solve(cb_witness *w, kb *trace, kb *public_inputs)
     __attribute__((warn_unused_result));
+
+/* cb_witness_solve into a trace buffer kept between proofs whose rows from
+ * zero_from on are known to hold zeros (the device path's staging buffer): the
+ * padding rows past the gates are written only below zero_from (zero_from >=
+ * 2^log_rows: every row, as cb_witness_solve). Half of a hash chain's trace is
+ * padding, 45 MB at 2^16 steps. Rows the solver writes, and the zero-knowledge
+ * rows the prover fills after it, end below cb_circuit_written_rows. */
+int cb_witness_solve_rows(cb_witness *w, kb *trace, kb *public_inputs, size_t zero_from)
+    __attribute__((warn_unused_result));
+
+/* Returns: the rows of a trace that a proof of c writes (gate rows and
+ * zero-knowledge rows); the rows from here to 2^log_rows are zero. */
+size_t cb_circuit_written_rows(const cb_circuit *c);
 /* The value of t after solving. Returns ZK_OK or ZK_ERR_NOT_FOUND. */
 int cb_witness_get(const cb_witness *w, cb_target t, kb *v) __attribute__((warn_unused_result));
 

@@ -220,13 +220,18 @@ int ex_prove(ex_instance *e, const zp_prove_opts *opts, zk_buf *proof, kb *publi
 
 int ex_solve(ex_instance *e, kb *trace, kb *public_inputs)
 {
+    return ex_solve_rows(e, trace, public_inputs, SIZE_MAX);
+}
+
+int ex_solve_rows(ex_instance *e, kb *trace, kb *public_inputs, size_t zero_from)
+{
     if (!e || !trace || !public_inputs)
         return zk_err_set(ZK_ERR_INVALID_ARG, "ex_solve: NULL argument");
     cb_witness *w;
     int rc = ex_witness(e, &w);
     if (rc)
         return rc;
-    rc = cb_witness_solve(w, trace, public_inputs);
+    rc = cb_witness_solve_rows(w, trace, public_inputs, zero_from);
     cb_witness_free(w);
     return rc;
 }

@@ -46,6 +46,11 @@ int ex_prove(ex_instance *e, const zp_prove_opts *opts, zk_buf *proof, kb *publi
  * ex_num_public_inputs values. Returns as cb_witness_solve. */
 int ex_solve(ex_instance *e, kb *trace, kb *public_inputs) __attribute__((warn_unused_result));
 
+/* ex_solve into a trace whose rows from zero_from on hold zeros
+ * (cb_witness_solve_rows). */
+int ex_solve_rows(ex_instance *e, kb *trace, kb *public_inputs, size_t zero_from)
+    __attribute__((warn_unused_result));
+
 /* Returns: the number of public inputs (16 for both examples). */
 size_t ex_num_public_inputs(const ex_instance *e);
 

@@ -14,6 +14,7 @@ struct gpu_ctx {
     int ordinal;         /* the device: selected by every entry point (per host thread) */
     void *pinned;        /* page-locked host staging for the trace upload (zpg_host_trace), */
     size_t pinned_bytes; /* kept between proofs and grown when a larger proof comes */
+    size_t pinned_zero;  /* rows of pinned from which it holds zeros (zpg_host_trace_zero) */
     /* The preprocessed columns (on H and their LDE) of the last circuit proven,
      * kept at the bottom of the arena between proofs (plonk_gpu.c): a circuit
      * proven again does not upload them again. Valid when pre_end > 0; the arena

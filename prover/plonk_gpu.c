@@ -2,6 +2,7 @@
  * plonk_prove.c, the kernels in prover/cuda/. */
 #include "prover/plonk_gpu.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,17 @@ kb *zpg_host_trace(zpg *d)
 {
     (void)d;
     return NULL;
+}
+
+size_t zpg_host_trace_zero(zpg *d)
+{
+    (void)d;
+    return SIZE_MAX;
+}
+
+void zpg_host_trace_set_zero(zpg *d, size_t row)
+{
+    (void)d, (void)row;
 }
 
 int zpg_commit_wires(zpg *d, const kb *trace, const kb *salt, unsigned cap_log, mt_tree **tree)
@@ -271,8 +283,10 @@ int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
         zkc_host_free(g->pinned);
         g->pinned = NULL;
         g->pinned_bytes = 0;
-        if ((rc = zkc_host_alloc(&g->pinned, pinned)) == ZK_OK)
+        if ((rc = zkc_host_alloc(&g->pinned, pinned)) == ZK_OK) {
             g->pinned_bytes = pinned;
+            g->pinned_zero = n; /* page-locked memory comes with no promise */
+        }
     }
     if (rc) {
         zpg_free(d);
@@ -285,6 +299,16 @@ int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c)
 kb *zpg_host_trace(zpg *d)
 {
     return d->g->pinned;
+}
+
+size_t zpg_host_trace_zero(zpg *d)
+{
+    return d->g->pinned_zero;
+}
+
+void zpg_host_trace_set_zero(zpg *d, size_t row)
+{
+    d->g->pinned_zero = row;
 }
 
 /* mt_row_reader for the committed matrices: one row copied back from the device. */

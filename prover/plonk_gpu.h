@@ -48,6 +48,12 @@ int zpg_new(zpg **out, gpu_ctx *g, const cb_circuit *c) __attribute__((warn_unus
  * speed); owned by the gpu_ctx and reused by its next proof. */
 kb *zpg_host_trace(zpg *d);
 
+/* The rows of zpg_host_trace's buffer from which it holds zeros (what
+ * cb_witness_solve_rows need not write), and, once a proof has filled it, the
+ * new such row (rows >= it were left zero or zeroed). */
+size_t zpg_host_trace_zero(zpg *d);
+void zpg_host_trace_set_zero(zpg *d, size_t row);
+
 /* Gives the buffers back to the arena; NULL is fine. Trees adopted from this zpg
  * must be freed first (their rows are read from its buffers). */
 void zpg_free(zpg *d);

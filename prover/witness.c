@@ -425,7 +425,17 @@ static int row_error(const cb_witness *w, const kb *trace, const kb *pi_hash, si
         zp_gate_name(c->row_gate[r]), r, kb_to_canonical(v));
 }
 
+size_t cb_circuit_written_rows(const cb_circuit *c)
+{
+    return c ? (size_t)c->zk_pair_row + 2 * (size_t)c->zk_pairs : 0;
+}
+
 int cb_witness_solve(cb_witness *w, kb *trace, kb *public_inputs)
+{
+    return cb_witness_solve_rows(w, trace, public_inputs, SIZE_MAX);
+}
+
+int cb_witness_solve_rows(cb_witness *w, kb *trace, kb *public_inputs, size_t zero_from)
 {
     if (!w || !trace || (!public_inputs && w->c->npi))
         return zk_err_set(ZK_ERR_INVALID_ARG, "cb_witness_solve: NULL argument");
@@ -490,7 +500,10 @@ int cb_witness_solve(cb_witness *w, kb *trace, kb *public_inputs)
     zp_public_input_hash(&h, public_inputs, c->npi);
     trace_pass tp = {.w = w, .trace = trace, .pi_hash = h.v};
     atomic_init(&tp.first_bad, SIZE_MAX);
-    zk_par_for((size_t)1 << c->log_n, 1024, trace_range, &tp);
+    size_t rows = (size_t)1 << c->log_n;
+    if (zero_from < rows) /* the rows from zero_from on hold zeros already */
+        rows = zero_from > c->gate_rows ? zero_from : c->gate_rows;
+    zk_par_for(rows, 1024, trace_range, &tp);
     size_t bad = atomic_load(&tp.first_bad);
     if (bad != SIZE_MAX)
         rc = row_error(w, trace, h.v, bad);

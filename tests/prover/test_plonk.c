@@ -9,6 +9,7 @@
 #include "common/par.h"
 #include "prover/circuit.h"
 #include "prover/circuit_internal.h"
+#include "prover/examples.h"
 #include "prover/gate_fill.h"
 #include "prover/plonk_prove.h"
 #include "verifier/kb_simd.h"
@@ -597,9 +598,60 @@ static void test_simd_levels(void)
     cb_circuit_free(m.c);
 }
 
+/* cb_witness_solve_rows: rows from zero_from on are not written (the buffer is
+ * promised to hold zeros there), every row below is as cb_witness_solve writes
+ * it; cb_circuit_written_rows is where a proof's writes end. */
+static void test_solve_rows(int zk)
+{
+    fri_params fri;
+    CHECK_OK(fri_preset("test", &fri));
+    ex_instance *e = NULL;
+    CHECK_OK(ex_build(&e, "hashchain", 300, &fri, zk));
+    if (!e)
+        return;
+    const cb_circuit *c = ex_circuit(e);
+    size_t n = (size_t)1 << cb_circuit_log_rows(c), wr = cb_circuit_written_rows(c);
+    CHECK_EQ(wr, cb_circuit_gate_rows(c) + (zk ? 3 * ((size_t)fri.num_queries + 2) : 0));
+    CHECK(wr < n);
+    CHECK_EQ(cb_circuit_written_rows(NULL), 0);
+    size_t len = n * ZP_WIRES;
+    kb *ref = malloc(len * sizeof *ref), *t = malloc(len * sizeof *t);
+    kb pi[16], pi2[16];
+    if (!ref || !t) {
+        CHECK(0);
+        goto out;
+    }
+    for (size_t i = 0; i < len; i++)
+        ref[i] = (kb)(t_rand() % KB_P); /* garbage everywhere */
+    CHECK_OK(ex_solve(e, ref, pi));
+    size_t g = cb_circuit_gate_rows(c) * ZP_WIRES;
+    for (size_t i = g; i < len; i++)
+        CHECK_EQ(ref[i], 0); /* padding and the zk rows (for the prover) are zero */
+    size_t froms[] = {0, cb_circuit_gate_rows(c), wr, wr + 5, n, SIZE_MAX};
+    for (size_t f = 0; f < sizeof froms / sizeof froms[0]; f++) {
+        size_t z = froms[f] < n ? froms[f] : n;
+        for (size_t i = 0; i < len; i++) /* garbage below zero_from, sentinel above */
+            t[i] = i < z * ZP_WIRES ? (kb)(t_rand() % KB_P) : (kb)12345;
+        CHECK_OK(ex_solve_rows(e, t, pi2, froms[f]));
+        CHECK_MEM(pi, pi2, sizeof pi);
+        size_t lo = z > cb_circuit_gate_rows(c) ? z : cb_circuit_gate_rows(c);
+        CHECK_MEM(t, ref, lo * ZP_WIRES * sizeof *t); /* written as cb_witness_solve */
+        int kept = 1;
+        for (size_t i = lo * ZP_WIRES; i < len; i++)
+            kept &= t[i] == 12345;
+        CHECK_MSG(kept, "zero_from %zu: a row at or past %zu was written", froms[f], lo);
+    }
+out:
+    free(ref);
+    free(t);
+    ex_free(e);
+}
+
 int main(void)
 {
     t_seed();
+    test_solve_rows(0);
+    test_solve_rows(1);
     test_complete("test", 0);
     test_complete("test", 1);
     test_complete("batch", 0);
