@@ -1000,8 +1000,12 @@ size_t zp_prove_host_bytes(const cb_circuit *c, const zp_backend *b)
         return 0;
     size_t n = (size_t)1 << c->log_n, N = n << c->fri.log_blowup;
     size_t dig = sizeof(p2_digest) / sizeof(kb);
+    /* The witness's values and flags (cb_witness_new's zeroed pages, which
+     * cb_witness_solve fills during the proof: not taken yet when the memory
+     * available is read, 95 values a row in a hash chain, 4% of a blowup-4 proof). */
+    size_t wit = (size_t)(c->nclasses ? c->nclasses : 1) * (sizeof(kb) + 1) + c->gate_rows;
     if (b && zp_backend_used(b) == ZP_BACKEND_CUDA) /* the trace is the backend's */
-        return (n * ZP_NUM_QUOTIENT_COLS + 4 * n * 4) * sizeof(kb) + HOST_MARGIN; /* quotient */
+        return (n * ZP_NUM_QUOTIENT_COLS + 4 * n * 4) * sizeof(kb) + wit + HOST_MARGIN;
     /* Two peaks. At the quotient's LDE: the trace and the permutation columns on H,
      * the quotient's coefficients, the wire, permutation and quotient LDEs, two trees
      * of 2N digests and their salts (the quotient values' scratch on 4n points is
@@ -1033,6 +1037,7 @@ size_t zp_prove_host_bytes(const cb_circuit *c, const zp_backend *b)
     }
     size_t end = held + (deep > fri ? deep : fri);
     size_t bytes = (quot > end ? quot : end) * sizeof(kb);
+    bytes += wit;
     return bytes + bytes / 32 + HOST_MARGIN; /* and page tables, rounding: 3% */
 }
 
