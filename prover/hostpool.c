@@ -132,7 +132,9 @@ void zp_hostpool_give(zp_hostpool *p, void *buf)
     size_t size = p->busy.v[i].size;
     blocks_remove(&p->busy, i);
     p->busy_b -= size;
-    if (p->idle_b + size <= p->cap && size <= p->cap && blocks_push(&p->idle, buf, size)) {
+    /* idle_b <= cap always, so cap - idle_b does not wrap (idle_b + size could,
+     * with a cap near SIZE_MAX) */
+    if (size <= p->cap - p->idle_b && blocks_push(&p->idle, buf, size)) {
         p->idle_b += size;
         buf = NULL;
     }

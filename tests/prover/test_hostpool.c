@@ -131,11 +131,38 @@ static void test_threads(void)
     zp_hostpool_free(p);
 }
 
+/* A cap near SIZE_MAX (no limit known): idle_b + size must not wrap, so a block
+ * is kept, never freed for a sum that wrapped past the cap (nor kept beyond it). */
+static void test_huge_cap(void)
+{
+    zp_hostpool *p = NULL;
+    CHECK_OK(zp_hostpool_new(&p, SIZE_MAX - MIB));
+    void *a = zp_hostpool_take(p, 2 * MIB), *b = zp_hostpool_take(p, 2 * MIB);
+    CHECK(a && b);
+    zp_hostpool_give(p, a);
+    zp_hostpool_give(p, b);
+    CHECK_EQ(zp_hostpool_idle(p), 4 * MIB);
+    CHECK_EQ(zp_hostpool_busy(p), 0);
+    zp_hostpool_free(p);
+    /* exactly at the cap: kept; one byte beyond: freed */
+    CHECK_OK(zp_hostpool_new(&p, 3 * MIB));
+    a = zp_hostpool_take(p, 2 * MIB);
+    b = zp_hostpool_take(p, MIB);
+    void *c = zp_hostpool_take(p, MIB);
+    zp_hostpool_give(p, a);
+    zp_hostpool_give(p, b);
+    CHECK_EQ(zp_hostpool_idle(p), 3 * MIB);
+    zp_hostpool_give(p, c);
+    CHECK_EQ(zp_hostpool_idle(p), 3 * MIB);
+    zp_hostpool_free(p);
+}
+
 int main(void)
 {
     t_seed();
     test_reuse();
     test_cap_and_small();
     test_threads();
+    test_huge_cap();
     return t_report("test_hostpool");
 }
