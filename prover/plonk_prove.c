@@ -956,6 +956,11 @@ static int encode_tree_openings(cd_writer *wr, const mt_tree *t, const size_t *i
 
 static void prover_free(prover *p)
 {
+    /* The wires' LDE is the witness in another basis (an inverse NTT gives the trace
+     * back). Freed, its mapping went back to the kernel; a pool keeps it in this
+     * process for the next proof, so under zk it is wiped like the trace. */
+    if (p->c->zk && p->pool && p->wires_lde)
+        OPENSSL_cleanse(p->wires_lde, p->nl * ZP_WIRES * sizeof(kb));
     GIVE(p, p->trace);
     GIVE(p, p->wires_lde);
     GIVE(p, p->perm_h);

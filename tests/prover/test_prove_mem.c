@@ -167,6 +167,19 @@ static void test_pool_proofs(void)
                   "after proof %d the pool keeps %zu bytes", i, idle);
         zk_buf_free(&got);
     }
+    /* zk: the blocks that held the trace and its LDE go back to the pool wiped (the
+     * pool keeps them in the process; best fit gives back these very blocks) */
+    const cb_circuit *c = ex_circuit(e);
+    size_t n = (size_t)1 << cb_circuit_log_rows(c), nl = n << fri.log_blowup;
+    const size_t sizes[2] = {nl * ZP_WIRES * sizeof(kb), n * ZP_WIRES * sizeof(kb)};
+    for (int i = 0; i < 2; i++) {
+        const uint8_t *blk = zp_hostpool_take(pool, sizes[i]);
+        size_t nz = 0;
+        for (size_t k = 0; blk && k < sizes[i]; k++)
+            nz += blk[k] != 0;
+        CHECK_MSG(blk && nz == 0, "block %d (%zu bytes): %zu bytes not wiped", i, sizes[i], nz);
+        zp_hostpool_give(pool, (void *)blk);
+    }
     /* a failed proof gives its buffers back too */
     size_t idle = zp_hostpool_idle(pool);
     zp_prove_opts tight = {.backend = be, .mem_limit = 1};
