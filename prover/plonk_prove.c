@@ -1110,12 +1110,25 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
         rc = zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (%zu-row trace)", p.n);
         goto done;
     }
-    rc = cb_witness_solve(w, p.trace, pi);
+    /* The device path's staging buffer is kept between proofs, and the rows from
+     * zero on hold zeros: the solver leaves them (half a hash chain's trace). The
+     * host path's trace may hold anything (a pooled block). */
+    size_t zero = p.dev ? zpg_host_trace_zero(p.dev) : SIZE_MAX;
+    rc = cb_witness_solve_rows(w, p.trace, pi, zero);
     if (!rc && c->zk)
         rc = zk_rows(&p, opts);
     if (!rc && opts && opts->tamper) {
         opts->tamper(opts->tamper_ctx, p.trace, p.n);
         p.cheat = 1;
+    }
+    if (p.dev) {
+        /* what holds zeros now: after a solve, everything from the rows the proof
+         * writes on within n, and what did beyond n; after a failure or a tamper,
+         * only what did before and was not written */
+        size_t wr = cb_circuit_written_rows(c), keep = zero > p.n ? zero : 0;
+        if (rc || p.cheat)
+            keep = zero > (p.cheat ? p.n : wr) ? zero : (p.cheat ? p.n : wr);
+        zpg_host_trace_set_zero(p.dev, wr > keep ? wr : keep);
     }
     if (rc)
         goto done;

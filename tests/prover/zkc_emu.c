@@ -213,6 +213,8 @@ int zkc_host_alloc(void **out, size_t bytes)
     if (!out || bytes == 0)
         return zk_err_set(ZK_ERR_INVALID_ARG, "zkc_host_alloc: NULL out or zero bytes");
     *out = malloc(bytes);
+    if (*out) /* page-locked memory comes with no promise of zeros: nor does this */
+        memset(*out, 0x5a, bytes);
     return *out ? ZK_OK : zk_err_set(ZK_ERR_NOMEM, "zkc_host_alloc: %zu bytes", bytes);
 }
 
