@@ -821,18 +821,20 @@ typedef struct deep_ctx {
     const kb4 *apow;              /* ZP_NUM_OPENINGS + 4 */
     kb plane[4][ZP_NUM_OPENINGS]; /* apow[t].c[k] at plane[k][t], for kb_vec_dot4 */
     kb4 s1, s2;                   /* sum a^t f_t(zeta), sum a^(273+k) z_k(w zeta) */
-    kb4 *f;                       /* 2N: the two numerators of row L at 2L, 2L + 1 */
-    kb4 *den, *scr;               /* 2N each: their denominators, batch inversion scratch */
     kb4 *out;                     /* out: N values */
     const kb *const *mats;
     const size_t *widths;
 } deep_ctx;
 
-static void deep_range(void *vctx, size_t begin, size_t end)
+/* Rows per block of deep_range: the block's numerators, denominators and the batch
+ * inversion's scratch (3 x 2 x DEEP_BLOCK extension elements, 24 KiB) stay in L1. */
+#define DEEP_BLOCK 256
+
+static void deep_block(const deep_ctx *d, size_t begin, size_t end)
 {
-    deep_ctx *d = vctx;
     const prover *p = d->p;
     kb row[ZP_NUM_OPENINGS];
+    kb4 f[2 * DEEP_BLOCK], den[2 * DEEP_BLOCK], scr[2 * DEEP_BLOCK];
     for (size_t L = begin; L < end; L++) {
         kb4 a1, a2 = kb4_zero();
         /* the row's 273 values side by side, then four dot products with the planes */
@@ -845,22 +847,27 @@ static void deep_range(void *vctx, size_t begin, size_t end)
         const kb *z = p->perm_lde + L * ZP_NUM_PERM_COLS;
         for (unsigned k = 0; k < 4; k++)
             a2 = kb4_add(a2, kb4_mul_base(d->apow[ZP_NUM_OPENINGS + k], z[k]));
-        d->f[2 * L] = kb4_sub(a1, d->s1);
-        d->f[2 * L + 1] = kb4_sub(a2, d->s2);
+        f[2 * (L - begin)] = kb4_sub(a1, d->s1);
+        f[2 * (L - begin) + 1] = kb4_sub(a2, d->s2);
     }
-    /* the range's denominators x - zeta, x - w zeta, inverted together (one
-     * inversion per range; inverses are unique, so the split changes no value) */
+    /* the block's denominators x - zeta, x - w zeta, inverted together (one
+     * inversion per block; inverses are unique, so the split changes no value) */
     kb wN = kb_root_of_unity(p->log_lde);
     kb x = kb_mul(p->g, kb_pow(wN, begin));
-    kb4 *den = d->den + 2 * begin;
-    for (size_t L = begin; L < end; L++, x = kb_mul(x, wN)) {
-        d->den[2 * L] = kb4_sub(kb4_from_base(x), p->zeta);
-        d->den[2 * L + 1] = kb4_sub(kb4_from_base(x), p->zeta_next);
+    for (size_t i = 0; i < end - begin; i++, x = kb_mul(x, wN)) {
+        den[2 * i] = kb4_sub(kb4_from_base(x), p->zeta);
+        den[2 * i + 1] = kb4_sub(kb4_from_base(x), p->zeta_next);
     }
-    kb4_batch_inv(den, den, 2 * (end - begin), d->scr + 2 * begin);
-    for (size_t L = begin; L < end; L++)
-        d->out[L] = kb4_add(kb4_mul(d->f[2 * L], d->den[2 * L]),
-                            kb4_mul(d->f[2 * L + 1], d->den[2 * L + 1]));
+    kb4_batch_inv(den, den, 2 * (end - begin), scr);
+    for (size_t i = 0; i < end - begin; i++)
+        d->out[begin + i] =
+            kb4_add(kb4_mul(f[2 * i], den[2 * i]), kb4_mul(f[2 * i + 1], den[2 * i + 1]));
+}
+
+static void deep_range(void *vctx, size_t begin, size_t end)
+{
+    for (size_t b = begin; b < end; b += DEEP_BLOCK)
+        deep_block(vctx, b, end - b < DEEP_BLOCK ? end : b + DEEP_BLOCK);
 }
 
 /* F = (sum a^t (f_t - f_t(zeta))) / (x - zeta) + (sum a^(273+k) (z_k - z_k(w zeta))) / (x - w
@@ -881,34 +888,17 @@ static int deep(prover *p, kb4 **out)
         *out = NULL; /* F stays on the device for zpg_fri */
         return zpg_deep(p->dev, apow, s1, s2, p->zeta, p->zeta_next, NULL);
     }
-    kb4 *pair = TAKE(p, 2 * nl * sizeof *pair), *den = TAKE(p, 2 * nl * sizeof *den);
-    kb4 *scr = TAKE(p, 2 * nl * sizeof *scr), *f = TAKE(p, nl * sizeof *f);
-    if (!pair || !den || !scr || !f) {
-        GIVE(p, pair);
-        GIVE(p, den);
-        GIVE(p, scr);
-        GIVE(p, f);
+    kb4 *f = TAKE(p, nl * sizeof *f);
+    if (!f)
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (DEEP)");
-    }
     const kb *mats[4] = {p->c->pre_lde, p->wires_lde, p->perm_lde, p->q_lde};
     size_t widths[4] = {ZP_NUM_PREPROCESSED, ZP_WIRES, ZP_NUM_PERM_COLS, ZP_NUM_QUOTIENT_COLS};
-    deep_ctx d = {.p = p,
-                  .apow = apow,
-                  .s1 = s1,
-                  .s2 = s2,
-                  .f = pair,
-                  .den = den,
-                  .scr = scr,
-                  .out = f,
-                  .mats = mats,
-                  .widths = widths};
+    deep_ctx d = {
+        .p = p, .apow = apow, .s1 = s1, .s2 = s2, .out = f, .mats = mats, .widths = widths};
     for (unsigned t = 0; t < ZP_NUM_OPENINGS; t++)
         for (unsigned k = 0; k < 4; k++)
             d.plane[k][t] = apow[t].c[k];
     zk_par_for(nl, 1024, deep_range, &d);
-    GIVE(p, pair);
-    GIVE(p, den);
-    GIVE(p, scr);
     *out = f;
     return ZK_OK;
 }
@@ -1022,11 +1012,11 @@ size_t zp_prove_host_bytes(const cb_circuit *c, const zp_backend *b)
     size_t held = n * ZP_NUM_QUOTIENT_COLS +
                   N * (ZP_WIRES + ZP_NUM_PERM_COLS + ZP_NUM_QUOTIENT_COLS) +
                   (c->zk ? 3 * N * ZP_SALT : 0) + 3 * 2 * N * dig;
-    /* On top of held: DEEP's three scratch arrays of 2N extension elements beside F,
-     * then F beside FRI's layers (each layer's matrix and tree are kept for the
+    /* On top of held: F (N extension elements; DEEP's own scratch is per block, on
+     * the stack) beside FRI's layers (each layer's matrix and tree are kept for the
      * queries; one folded layer at a time). The permutation's per-row products come
      * before any tree and are smaller. */
-    size_t deep = 7 * N * 4, fri = N * 4;
+    size_t fri = N * 4;
     fri_schedule s;
     if (fri_schedule_make(&s, &c->fri, c->log_n) == ZK_OK) {
         size_t fold = 0;
@@ -1040,7 +1030,7 @@ size_t zp_prove_host_bytes(const cb_circuit *c, const zp_backend *b)
     } else {
         fri += 8 * N + 2 * N * dig; /* arity 2's sums, an upper bound for any arity */
     }
-    size_t end = held + (deep > fri ? deep : fri);
+    size_t end = held + fri;
     size_t bytes = (quot > end ? quot : end) * sizeof(kb);
     bytes += wit;
     return bytes + bytes / 32 + HOST_MARGIN; /* and page tables, rounding: 3% */
