@@ -142,6 +142,20 @@ void zp_hostpool_give(zp_hostpool *p, void *buf)
     free(buf);
 }
 
+size_t zp_hostpool_trim(zp_hostpool *p)
+{
+    if (!p)
+        return 0;
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; i < p->idle.n; i++)
+        free(p->idle.v[i].ptr);
+    p->idle.n = 0;
+    size_t freed = p->idle_b;
+    p->idle_b = 0;
+    pthread_mutex_unlock(&p->mu);
+    return freed;
+}
+
 size_t zp_hostpool_idle(zp_hostpool *p)
 {
     if (!p)

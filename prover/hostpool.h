@@ -39,6 +39,10 @@ void *zp_hostpool_take(zp_hostpool *p, size_t bytes);
  * buf is fine. */
 void zp_hostpool_give(zp_hostpool *p, void *buf);
 
+/* Frees the idle blocks (taken ones stay taken). Returns: the bytes freed (0 for
+ * NULL). */
+size_t zp_hostpool_trim(zp_hostpool *p);
+
 /* Returns: the bytes of idle blocks the pool holds now (0 for NULL). */
 size_t zp_hostpool_idle(zp_hostpool *p);
 

@@ -1046,12 +1046,16 @@ static double gib(size_t b)
 static int check_host_memory(const cb_circuit *c, const zp_prove_opts *opts)
 {
     zp_backend *b = opts ? opts->backend : NULL;
-    size_t need = zp_prove_host_bytes(c, b), idle = zp_hostpool_idle(zp_backend_pool(b));
+    size_t need = zp_prove_host_bytes(c, b);
     size_t avail = opts && opts->mem_limit ? opts->mem_limit : zk_mem_available();
-    /* the pool's idle blocks are counted as used by the machine and will serve the
-     * proof; under an explicit limit they count against it */
-    if (!(opts && opts->mem_limit))
-        avail = avail > SIZE_MAX - idle ? SIZE_MAX : avail + idle;
+    zp_hostpool *pool = zp_backend_pool(b);
+    if (!(opts && opts->mem_limit) && avail && need > avail && zp_hostpool_idle(pool)) {
+        /* The pool's idle blocks count as used, and they may not fit this proof's
+         * sizes (a block serves requests of half its size or more): give them back
+         * to the system and look again, rather than count them as free. */
+        zp_hostpool_trim(pool);
+        avail = zk_mem_available();
+    }
     if (avail == 0 || need <= avail)
         return ZK_OK;
     return zk_err_set(ZK_ERR_NOMEM,

@@ -47,6 +47,22 @@ static void test_reuse(void)
     zp_hostpool_free(p);
 }
 
+static void test_trim(void)
+{
+    zp_hostpool *p = NULL;
+    CHECK_OK(zp_hostpool_new(&p, 64 * MIB));
+    void *a = zp_hostpool_take(p, 2 * MIB), *b = zp_hostpool_take(p, 3 * MIB);
+    zp_hostpool_give(p, a);
+    CHECK_EQ(zp_hostpool_trim(p), 2 * MIB); /* the idle block; b stays taken */
+    CHECK_EQ(zp_hostpool_idle(p), 0);
+    CHECK_EQ(zp_hostpool_busy(p), 3 * MIB);
+    CHECK_EQ(zp_hostpool_trim(p), 0);
+    zp_hostpool_give(p, b);
+    CHECK_EQ(zp_hostpool_idle(p), 3 * MIB);
+    CHECK_EQ(zp_hostpool_trim(NULL), 0);
+    zp_hostpool_free(p);
+}
+
 static void test_cap_and_small(void)
 {
     zp_hostpool *p = NULL;
@@ -161,6 +177,7 @@ int main(void)
 {
     t_seed();
     test_reuse();
+    test_trim();
     test_cap_and_small();
     test_threads();
     test_huge_cap();
