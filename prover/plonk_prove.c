@@ -772,17 +772,54 @@ static void bary(kb4 *out, const kb *m, size_t n, size_t width, const kb *wt)
 /* The openings at zeta (and Z's at zeta_next); the quotient chunks' by Horner on
  * their coefficients, the rest by barycentric sums on H (the device path's
  * zpg_open computes the same sums). */
+/* The quotient chunks at zeta by Horner, in HORNER_PARTS pieces of rows run in
+ * parallel (the 12 columns' chains side by side in each), then joined by Horner
+ * over the pieces with zeta^len: the same field values as one Horner a column
+ * (on the device path too: this is the host's only pass over n rows there). */
+#define HORNER_PARTS 64
+
+typedef struct horner_ctx {
+    const kb *q; /* n x ZP_NUM_QUOTIENT_COLS */
+    size_t len;  /* rows per piece */
+    kb4 zeta;
+    kb4 part[HORNER_PARTS][ZP_NUM_QUOTIENT_COLS];
+} horner_ctx;
+
+static void horner_range(void *vctx, size_t begin, size_t end)
+{
+    horner_ctx *h = vctx;
+    for (size_t k = begin; k < end; k++) {
+        kb4 acc[ZP_NUM_QUOTIENT_COLS];
+        for (unsigned col = 0; col < ZP_NUM_QUOTIENT_COLS; col++)
+            acc[col] = kb4_zero();
+        for (size_t r = (k + 1) * h->len; r-- > k * h->len;) {
+            const kb *row = &h->q[r * ZP_NUM_QUOTIENT_COLS];
+            for (unsigned col = 0; col < ZP_NUM_QUOTIENT_COLS; col++)
+                acc[col] = kb4_add(kb4_mul(acc[col], h->zeta), kb4_from_base(row[col]));
+        }
+        memcpy(h->part[k], acc, sizeof acc);
+    }
+}
+
+static void quotient_at_zeta(const prover *p, kb4 *out)
+{
+    horner_ctx h = {.q = p->q_coeffs, .zeta = p->zeta}; /* 12 KiB */
+    size_t parts = p->n >= HORNER_PARTS * 64 ? HORNER_PARTS : 1;
+    h.len = p->n / parts;
+    zk_par_for(parts, 1, horner_range, &h);
+    kb4 step = kb4_pow(p->zeta, h.len);
+    for (unsigned col = 0; col < ZP_NUM_QUOTIENT_COLS; col++) {
+        kb4 acc = kb4_zero();
+        for (size_t k = parts; k-- > 0;)
+            acc = kb4_add(kb4_mul(acc, step), h.part[k][col]);
+        out[col] = acc;
+    }
+}
+
 static int openings(prover *p)
 {
     kb4 *o = p->open;
-    kb4 *oq = o + ZP_NUM_PREPROCESSED + ZP_WIRES + ZP_NUM_PERM_COLS;
-    for (unsigned col = 0; col < ZP_NUM_QUOTIENT_COLS; col++) {
-        kb4 acc = kb4_zero();
-        for (size_t r = p->n; r-- > 0;)
-            acc = kb4_add(kb4_mul(acc, p->zeta),
-                          kb4_from_base(p->q_coeffs[r * ZP_NUM_QUOTIENT_COLS + col]));
-        oq[col] = acc;
-    }
+    quotient_at_zeta(p, o + ZP_NUM_PREPROCESSED + ZP_WIRES + ZP_NUM_PERM_COLS);
     if (p->dev)
         return zpg_open(p->dev, p->zeta, p->zeta_next, o);
     kb4 *wt = TAKE(p, p->n * sizeof *wt);

@@ -90,6 +90,9 @@ static void test_peak(const char *name, uint32_t size, const char *preset, int z
     zp_prove_opts o = {.mem_limit = est};
     CHECK_OK(ex_prove(e, &o, &proof, pi));
     size_t peak = status_bytes("VmHWM");
+    /* and a proof: these are the tests' largest (the quotient's Horner in pieces) */
+    CHECK_OK(
+        zp_verify(cb_circuit_vk(c), pi, ex_num_public_inputs(e), proof.data, proof.len, 0, NULL));
     if (can && base && peak) {
         size_t used = peak > base ? peak - base : 0;
         printf("%s %u %s zk=%d: 2^%u rows, peak %.1f MiB above the start, estimate %.1f MiB "
