@@ -1,5 +1,7 @@
 /* `zkgate bench prove`: the example circuits proven and verified with the "batch"
- * preset (100 conjectured bits): prove time, verify time, proof size, peak memory,
+ * preset (100 conjectured bits): prove time, verify time, proof size, peak memory
+ * (peak_rss_kib: the process's, circuit included; host_bytes_est_kib: the proof's
+ * own as zp_prove_host_bytes estimates it, what the memory guard checks),
  * the circuit's rows and columns, and the prover's time per phase. The bound is
  * the issue's goal rate, 2^14 Poseidon2 permutations proven in 5 s on this 2-core
  * machine.
@@ -148,10 +150,12 @@ static int run_case_as(const bench_ctx *ctx, const char *name, uint32_t size, in
         char extra[512];
         snprintf(extra, sizeof extra,
                  "\"log_rows\":%u,\"gate_rows\":%zu,\"columns\":%d,\"verify_s\":%.6g,"
-                 "\"proof_bytes\":%zu,\"peak_rss_kib\":%ld,\"conjectured_bits\":%.1f",
+                 "\"proof_bytes\":%zu,\"peak_rss_kib\":%ld,\"host_bytes_est_kib\":%zu,"
+                 "\"conjectured_bits\":%.1f",
                  cb_circuit_log_rows(c), cb_circuit_gate_rows(c),
                  ZP_WIRES + ZP_NUM_PERM_COLS + ZP_NUM_QUOTIENT_COLS + ZP_NUM_PREPROCESSED, vt,
-                 proof.len, peak_rss_kib(), fri_conjectured_bits(&fri));
+                 proof.len, peak_rss_kib(), zp_prove_host_bytes(c, be) >> 10,
+                 fri_conjectured_bits(&fri));
         char cname[40];
         snprintf(cname, sizeof cname, "%s%s", name, pooled ? "_pooled" : "");
         emit_case(ctx, cname, size, zk, &st, GOAL_PERMS_PER_S,
