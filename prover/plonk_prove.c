@@ -382,26 +382,21 @@ typedef struct quot_ctx {
     kb zh_inv[4];      /* 1 / (x^n - 1): x^n takes 4 values on the coset */
     const kb *xs;      /* the points */
     kb *out;           /* nq x 4 (row-major) */
-    int avx512;        /* the permutation part 16 points at a time (quot_block16) */
+    int avx512;        /* the constraints 16 points at a time (quot_block16) */
 } quot_ctx;
 
-/* The gate part: sum over the gates of sel_g * sum_i apow[t+i] cons_i. Each selector is
- * folded into its gate's (base-field) constraint values, so the whole part is one
- * lazily reduced dot product of NUM_GATE_TERMS base values with the four planes of
- * alpha powers. The field is exact, so the value equals the per-gate form. The
- * Poseidon2 gate's values come from p2[c][lane] when p2 is given (p2_gate16). */
-static kb4 quot_gates(const quot_ctx *q, const kb *w, const kb *pre, const kb (*p2)[16],
-                      size_t lane)
+/* The gate part at one point (without AVX-512; gates16 does 16 points at once):
+ * sum over the gates of sel_g * sum_i apow[t+i] cons_i. Each selector is folded
+ * into its gate's (base-field) constraint values, so the whole part is one lazily
+ * reduced dot product of NUM_GATE_TERMS base values with the four planes of alpha
+ * powers. The field is exact, so the value equals the per-gate form. */
+static kb4 quot_gates(const quot_ctx *q, const kb *w, const kb *pre)
 {
     kb vals[NUM_GATE_TERMS];
     unsigned t = 0;
     for (unsigned g = 0; g < ZP_NGATES; g++) {
         unsigned nc = zp_gate_num_constraints(g);
-        if (g == ZP_GATE_POSEIDON2 && p2)
-            for (unsigned i = 0; i < nc; i++)
-                vals[t + i] = p2[i][lane];
-        else
-            zp_gate_eval_base(g, w, pre + ZP_NUM_SELECTORS, q->p->pi_hash, vals + t);
+        zp_gate_eval_base(g, w, pre + ZP_NUM_SELECTORS, q->p->pi_hash, vals + t);
         kb_vec_scale(vals + t, vals + t, pre[g], nc);
         t += nc;
     }
@@ -491,15 +486,115 @@ T16 static void p2_gate16(const kb (*w)[X16_LANES], kb (*out)[X16_LANES])
     }
 }
 
-/* Points j0 .. j0 + 15 (lanes past `end` repeat the point end - 1 and are ignored),
- * their rows side by side: perm[k][l] is coefficient k of the permutation part
- * apow[236] L_0 (Z - 1) + sum_ch apow[237 + ch] (P_next de - P_cur nu) at point j0 + l,
- * and p2[c][l] the Poseidon2 gate's constraint c there. */
-T16 static void quot_block16(const quot_ctx *q, size_t j0, size_t end, kb perm[4][X16_LANES],
-                             kb (*p2)[X16_LANES])
+/* The small gates' constraint values on 16 lanes, as zp_gate_eval_base computes
+ * them one point at a time (verifier/plonk_gates.c): w[i] wire i, c[j] constant j. */
+X16_INLINE static inline __m512i sel16(__m512i b, __m512i lo, __m512i hi)
 {
+    return kb16_add(lo, kb16_mul(b, kb16_sub(hi, lo)));
+}
+
+T16 static void small_gate16(unsigned g, const kb (*w)[X16_LANES], const kb (*c)[X16_LANES],
+                             const kb *pi_hash, __m512i *v)
+{
+    switch (g) {
+    case ZP_GATE_ARITH:
+        for (unsigned i = 0; i < ZP_ARITH_OPS; i++) {
+            const kb(*o)[X16_LANES] = w + 4 * i;
+            __m512i prod = kb16_mul(kb16_mul(ld16(c[0]), ld16(o[0])), ld16(o[1]));
+            v[i] = kb16_sub(ld16(o[3]), kb16_add(prod, kb16_mul(ld16(c[1]), ld16(o[2]))));
+        }
+        break;
+    case ZP_GATE_ARITH_EXT:
+        for (unsigned i = 0; i < ZP_ARITH_EXT_OPS; i++) {
+            const kb(*o)[X16_LANES] = w + 16 * i;
+            x16 rhs = x16_add(x16_mul_base(x16_mul(x16_load(o), x16_load(o + 4)), ld16(c[0])),
+                              x16_mul_base(x16_load(o + 8), ld16(c[1])));
+            x16 d = x16_sub(x16_load(o + 12), rhs);
+            for (int k = 0; k < 4; k++)
+                v[4 * i + (unsigned)k] = d.c[k];
+        }
+        break;
+    case ZP_GATE_CONSTANT:
+        for (unsigned j = 0; j < ZP_CONSTS; j++)
+            v[j] = kb16_sub(ld16(w[j]), ld16(c[j]));
+        break;
+    case ZP_GATE_PUBLIC_INPUT:
+        for (unsigned j = 0; j < ZP_PI_HASH_LEN; j++)
+            v[j] = kb16_sub(ld16(w[j]), _mm512_set1_epi32((int)pi_hash[j]));
+        break;
+    case ZP_GATE_BITS: {
+        __m512i acc = _mm512_setzero_si512();
+        for (int i = ZP_BITS - 1; i >= 0; i--)
+            acc = kb16_add(kb16_add(acc, acc), ld16(w[ZP_BITS_FIRST + i]));
+        v[0] = kb16_sub(ld16(w[ZP_BITS_VALUE]), acc);
+        for (unsigned i = 0; i < ZP_BITS; i++) {
+            __m512i b = ld16(w[ZP_BITS_FIRST + i]);
+            v[1 + i] = kb16_sub(kb16_mul(b, b), b);
+        }
+        break;
+    }
+    case ZP_GATE_RANDOM_ACCESS: {
+        const kb(*b)[X16_LANES] = w + ZP_RA_BIT_WIRE, (*vals)[X16_LANES] = w + ZP_RA_VALUES;
+        const kb(*l1)[X16_LANES] = w + ZP_RA_LEVEL1, (*l2)[X16_LANES] = w + ZP_RA_LEVEL2;
+        const kb(*l3)[X16_LANES] = w + ZP_RA_LEVEL3;
+        __m512i idx = _mm512_setzero_si512();
+        for (unsigned i = 0; i < ZP_RA_BITS; i++)
+            v[i] = kb16_sub(kb16_mul(ld16(b[i]), ld16(b[i])), ld16(b[i]));
+        for (int i = ZP_RA_BITS - 1; i >= 0; i--)
+            idx = kb16_add(kb16_add(idx, idx), ld16(b[i]));
+        v[4] = kb16_sub(ld16(w[ZP_RA_INDEX]), idx);
+        for (unsigned k = 0; k < 8; k++)
+            v[5 + k] =
+                kb16_sub(ld16(l1[k]), sel16(ld16(b[0]), ld16(vals[2 * k]), ld16(vals[2 * k + 1])));
+        for (unsigned k = 0; k < 4; k++)
+            v[13 + k] =
+                kb16_sub(ld16(l2[k]), sel16(ld16(b[1]), ld16(l1[2 * k]), ld16(l1[2 * k + 1])));
+        for (unsigned k = 0; k < 2; k++)
+            v[17 + k] =
+                kb16_sub(ld16(l3[k]), sel16(ld16(b[2]), ld16(l2[2 * k]), ld16(l2[2 * k + 1])));
+        v[19] = kb16_sub(ld16(w[ZP_RA_OUT]), sel16(ld16(b[3]), ld16(l3[0]), ld16(l3[1])));
+        break;
+    }
+    default: break;
+    }
+}
+
+/* The gate part on 16 points: per gate, sum_i a^(t+i) cons_i times the gate's
+ * selector, summed over the gates (the same field value as quot_gates). pre[0..6]
+ * are the selectors, pre[7..10] the constants; p2 the Poseidon2 gate's values. */
+T16 static x16 gates16(const quot_ctx *q, const kb (*w)[X16_LANES], const kb (*pre)[X16_LANES],
+                       const kb (*p2)[X16_LANES])
+{
+    __m512i v[ZP_MAX_GATE_CONSTRAINTS];
+    x16 total = x16_set1(kb4_zero());
+    unsigned t = 0;
+    for (unsigned g = 0; g < ZP_NGATES; g++) {
+        unsigned nc = zp_gate_num_constraints(g);
+        if (g == ZP_GATE_POSEIDON2) {
+            for (unsigned i = 0; i < nc; i++)
+                v[i] = ld16(p2[i]);
+        } else {
+            small_gate16(g, w, pre + ZP_NUM_SELECTORS, q->p->pi_hash, v);
+        }
+        x16 acc = x16_set1(kb4_zero());
+        for (unsigned i = 0; i < nc; i++)
+            acc = x16_add(acc, x16_mul_base(x16_set1(q->apow[t + i]), v[i]));
+        total = x16_add(total, x16_mul_base(acc, ld16(pre[g])));
+        t += nc;
+    }
+    return total;
+}
+
+/* Points j0 .. j0 + 15 (lanes past `end` repeat the point end - 1 and are ignored),
+ * their rows side by side: sum[k][l] is coefficient k of the constraints' sum at
+ * point j0 + l, the gate part (gates16) plus the permutation part apow[236] L_0 (Z - 1)
+ * + sum_ch apow[237 + ch] (P_next de - P_cur nu). */
+T16 static void quot_block16(const quot_ctx *q, size_t j0, size_t end, kb sum[4][X16_LANES])
+{
+    kb p2[ZP_MAX_GATE_CONSTRAINTS][X16_LANES];
     const prover *p = q->p;
     kb w[ZP_WIRES][X16_LANES], sig[ZP_ROUTED][X16_LANES], pm[ZP_NUM_PERM_COLS + 4][X16_LANES];
+    kb pre[ZP_NUM_SELECTORS + ZP_CONSTS][X16_LANES];
     kb xs[X16_LANES], l0[X16_LANES];
     for (size_t l = 0; l < X16_LANES; l++) {
         size_t j = j0 + l < end ? j0 + l : end - 1;
@@ -512,6 +607,8 @@ T16 static void quot_block16(const quot_ctx *q, size_t j0, size_t end, kb perm[4
             w[i][l] = wr[i];
         for (unsigned i = 0; i < ZP_ROUTED; i++)
             sig[i][l] = sr[i];
+        for (unsigned i = 0; i < ZP_NUM_SELECTORS + ZP_CONSTS; i++)
+            pre[i][l] = p->c->pre_lde[L * ZP_NUM_PREPROCESSED + i];
         for (unsigned i = 0; i < ZP_NUM_PERM_COLS; i++)
             pm[i][l] = pr[i];
         for (unsigned i = 0; i < 4; i++)
@@ -534,12 +631,13 @@ T16 static void quot_block16(const quot_ctx *q, size_t j0, size_t end, kb perm[4
             x16_sub(x16_mul(x16_load(pm + 4 * (ch + 1)), de), x16_mul(x16_load(pm + 4 * ch), nu));
         acc = x16_add(acc, x16_mul(x16_set1(q->apow[t++]), term));
     }
+    acc = x16_add(acc, gates16(q, w, pre, p2));
     for (int k = 0; k < 4; k++)
-        _mm512_storeu_si512((void *)perm[k], acc.c[k]);
+        _mm512_storeu_si512((void *)sum[k], acc.c[k]);
 }
 #endif
 
-/* The permutation part at point j, one point at a time (quot_block16's perm). */
+/* The permutation part at point j, one point at a time (without AVX-512). */
 static kb4 quot_perm(const quot_ctx *q, size_t j)
 {
     const prover *p = q->p;
@@ -571,19 +669,20 @@ static kb4 quot_perm(const quot_ctx *q, size_t j)
     return acc;
 }
 
-/* Points [begin, end) in blocks of 16: the permutation parts (16 lanes with
- * AVX-512, else one by one), then each point's gate part and 1 / Z_H. */
+/* Points [begin, end) in blocks of 16: the constraints' sum (16 lanes with
+ * AVX-512, else the permutation and gate parts one point at a time), times
+ * 1 / Z_H. */
 static void quot_range(void *vctx, size_t begin, size_t end)
 {
     quot_ctx *q = vctx;
     const prover *p = q->p;
-    kb perm[4][16], p2[ZP_MAX_GATE_CONSTRAINTS][16];
+    kb perm[4][16];
     for (size_t j0 = begin; j0 < end; j0 += 16) {
         size_t nb = end - j0 < 16 ? end - j0 : 16;
         int lanes = 0;
 #if defined(__x86_64__)
         if (q->avx512) {
-            quot_block16(q, j0, end, perm, p2);
+            quot_block16(q, j0, end, perm);
             lanes = 1;
         }
 #endif
@@ -594,9 +693,10 @@ static void quot_range(void *vctx, size_t begin, size_t end)
         }
         for (size_t l = 0; l < nb; l++) {
             size_t j = j0 + l, L = j * q->stride;
-            kb4 acc = quot_gates(q, &p->wires_lde[L * ZP_WIRES],
-                                 &p->c->pre_lde[L * ZP_NUM_PREPROCESSED], lanes ? p2 : NULL, l);
-            acc = kb4_add(acc, (kb4){{perm[0][l], perm[1][l], perm[2][l], perm[3][l]}});
+            kb4 acc = {{perm[0][l], perm[1][l], perm[2][l], perm[3][l]}};
+            if (!lanes) /* quot_block16 added the gate part already */
+                acc = kb4_add(acc, quot_gates(q, &p->wires_lde[L * ZP_WIRES],
+                                              &p->c->pre_lde[L * ZP_NUM_PREPROCESSED]));
             kb4 qv = kb4_mul_base(acc, q->zh_inv[j % 4]);
             memcpy(&q->out[j * 4], qv.c, sizeof qv.c);
         }
