@@ -1264,13 +1264,14 @@ int zp_prove(const cb_circuit *c, cb_witness *w, const zp_prove_opts *opts, zk_b
         p.cheat = 1;
     }
     if (p.dev) {
-        /* what holds zeros now: after a solve, everything from the rows the proof
-         * writes on within n, and what did beyond n; after a failure or a tamper,
-         * only what did before and was not written */
-        size_t wr = cb_circuit_written_rows(c), keep = zero > p.n ? zero : 0;
-        if (rc || p.cheat)
-            keep = zero > (p.cheat ? p.n : wr) ? zero : (p.cheat ? p.n : wr);
-        zpg_host_trace_set_zero(p.dev, wr > keep ? wr : keep);
+        /* What holds zeros now: after a clean solve, everything from the rows the
+         * proof writes on (the solver zeroed the rest below n); after a failure, a
+         * tamper (which may write any row) or rows beyond n that were not zero,
+         * only what held zeros before and was not written. */
+        size_t dirty = p.cheat ? p.n : cb_circuit_written_rows(c), now = dirty;
+        if ((rc || p.cheat || zero > p.n) && zero > dirty)
+            now = zero;
+        zpg_host_trace_set_zero(p.dev, now);
     }
     if (rc)
         goto done;
