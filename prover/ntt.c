@@ -13,8 +13,8 @@
  *
  * Blocking (the "four-step" split done in place): view the n rows as R blocks of
  * C consecutive rows. The top log R layers pair rows in different blocks at the
- * same offset; they are done tile by tile, a tile being one 16-element-wide slice
- * of the C*w elements of a block across all R blocks, copied to a small buffer
+ * same offset; they are done tile by tile, a tile being one 32- or 64-element-wide
+ * slice of the C*w elements of a block across all R blocks, copied to a small buffer
  * (so its rows do not all map to the same cache sets), transformed through every
  * top layer in L1/L2 and copied back. The remaining layers act inside one block,
  * which is itself a smaller transform of the same kind, done recursively until a
@@ -36,10 +36,17 @@
 
 /* A block of at most this many elements (16 KiB) is transformed in place in L1. */
 #define LEAF_ELEMS 4096u
-/* At most this many layers in one tiled pass: a tile of 2^10 x 16 elements is
- * 64 KiB, kept on the stack and in L2. */
-#define OUTER_MAX_LOG 10u
-#define TILE          16u
+/* A tiled pass works on a buffer of this many elements (64 KiB, on the stack and
+ * in L2): 2^r rows of a tile of 2^14 / 2^r elements, at most TILE_MAX wide. */
+#define TILE_BUF_ELEMS (1u << 14)
+#define TILE_MAX       64u
+/* At most this many layers in one tiled pass (2^9 rows of 32-element tiles). A
+ * transform that needs more is split higher, at SPLIT_LOG layers, so that its
+ * tiles are TILE_MAX wide: in a large transform every tile row is a separate
+ * trip to memory, and 256 bytes at a time use memory far better than 64 (16-wide
+ * tiles of 2^10 rows made the row-major LDEs 1.4-1.6x slower, docs/PERFORMANCE.md). */
+#define OUTER_MAX_LOG 9u
+#define SPLIT_LOG     8u
 /* Below this much work a parallel loop costs more than it saves. */
 #define PAR_MIN_ELEMS ((size_t)1 << 14)
 
@@ -803,16 +810,44 @@ typedef struct outer_ctx {
     size_t span;     /* C * w: elements per block */
     size_t c_rows;   /* C */
     size_t r_blocks; /* R */
+    size_t tile;     /* elements per tile row: TILE_BUF_ELEMS / R, at most TILE_MAX */
     int dit;
 } outer_ctx;
 
-/* The top log R layers on tiles [b, e) of 16 elements across the R blocks. */
+/* One row of a tile, lanes elements: whole tiles move with constant-size copies
+ * (inline vector moves), the partial last tile of a block with a call. */
+static inline void copy_lanes(kb *dst, const kb *src, size_t lanes)
+{
+    switch (lanes) {
+    case 64: memcpy(dst, src, 64 * sizeof(kb)); break;
+    case 32: memcpy(dst, src, 32 * sizeof(kb)); break;
+    case 16: memcpy(dst, src, 16 * sizeof(kb)); break;
+    default: memcpy(dst, src, lanes * sizeof(kb));
+    }
+}
+
+/* Tile rows lie span elements apart: in a large transform each is its own trip
+ * to memory, so the rows TILE_AHEAD ahead are requested while this one is copied
+ * and many trips are in flight at once. */
+#define TILE_AHEAD 32u
+
+static inline void prefetch_lanes(const kb *p, size_t lanes, int write)
+{
+    for (size_t k = 0; k < lanes; k += 16) {
+        if (write)
+            __builtin_prefetch(p + k, 1, 3);
+        else
+            __builtin_prefetch(p + k, 0, 3);
+    }
+}
+
+/* The top log R layers on tiles [b, e) of o->tile elements across the R blocks. */
 static void outer_tiles(void *arg, size_t b, size_t e)
 {
     const outer_ctx *o = arg;
     const job *jb = o->jb;
-    kb buf[(1u << OUTER_MAX_LOG) * TILE] __attribute__((aligned(64)));
-    size_t R = o->r_blocks, C = o->c_rows, span = o->span;
+    kb buf[TILE_BUF_ELEMS] __attribute__((aligned(64)));
+    size_t R = o->r_blocks, C = o->c_rows, span = o->span, T = o->tile;
     bfly_fn f = o->dit ? jb->k->dit : jb->k->dif;
     bfly4_fn f4 = o->dit ? jb->k->dit4 : jb->k->dif4;
     size_t hrs[OUTER_MAX_LOG];
@@ -823,9 +858,12 @@ static void outer_tiles(void *arg, size_t b, size_t e)
             hrs[nl++] = hr;
     }
     for (size_t tile = b; tile < e; tile++) {
-        size_t t0 = tile * TILE, lanes = span - t0 < TILE ? span - t0 : TILE;
-        for (size_t r = 0; r < R; r++)
-            memcpy(buf + r * TILE, o->x + r * span + t0, lanes * sizeof(kb));
+        size_t t0 = tile * T, lanes = span - t0 < T ? span - t0 : T;
+        for (size_t r = 0; r < R; r++) {
+            if (r + TILE_AHEAD < R)
+                prefetch_lanes(o->x + (r + TILE_AHEAD) * span + t0, lanes, 0);
+            copy_lanes(buf + r * T, o->x + r * span + t0, lanes);
+        }
         for (unsigned i = 0; i < nl; i++) {
             size_t hr = hrs[i], h = hr * C;
             if (f4 && i + 1 < nl) {
@@ -835,7 +873,7 @@ static void outer_tiles(void *arg, size_t b, size_t e)
                     if (r & 3 * lr)
                         continue;
                     size_t off = (r & (lr - 1)) * C;
-                    f4(buf + r * TILE, lr * TILE, jb->tw + 2 * hl + off, jb->tw + 3 * hl + off,
+                    f4(buf + r * T, lr * T, jb->tw + 2 * hl + off, jb->tw + 3 * hl + off,
                        jb->tw + hl + off, lanes, jb->w, t0);
                 }
                 i++;
@@ -844,12 +882,15 @@ static void outer_tiles(void *arg, size_t b, size_t e)
             for (size_t r = 0; r < R; r++) {
                 if (r & hr)
                     continue;
-                f(buf + r * TILE, buf + (r + hr) * TILE, jb->tw + h + (r & (hr - 1)) * C, lanes,
-                  jb->w, t0);
+                f(buf + r * T, buf + (r + hr) * T, jb->tw + h + (r & (hr - 1)) * C, lanes, jb->w,
+                  t0);
             }
         }
-        for (size_t r = 0; r < R; r++)
-            memcpy(o->x + r * span + t0, buf + r * TILE, lanes * sizeof(kb));
+        for (size_t r = 0; r < R; r++) {
+            if (r + TILE_AHEAD < R)
+                prefetch_lanes(o->x + (r + TILE_AHEAD) * span + t0, lanes, 1);
+            copy_lanes(o->x + r * span + t0, buf + r * T, lanes);
+        }
     }
 }
 
@@ -888,14 +929,15 @@ static void transform(const job *jb, kb *x, unsigned L, int dit)
     while (c < L && (w << (c + 1)) <= LEAF_ELEMS)
         c++;
     if (L - c > OUTER_MAX_LOG)
-        c = L - OUTER_MAX_LOG;
+        c = L - SPLIT_LOG;
     size_t C = (size_t)1 << c, R = n >> c, span = C * w;
-    outer_ctx oc = {jb, x, span, C, R, dit};
+    size_t tile = TILE_BUF_ELEMS / R < TILE_MAX ? TILE_BUF_ELEMS / R : TILE_MAX;
+    outer_ctx oc = {jb, x, span, C, R, tile, dit};
     inner_ctx ic = {jb, x, span, c, dit};
-    size_t ntiles = (span + TILE - 1) / TILE;
+    size_t ntiles = (span + tile - 1) / tile;
     if (dit)
         zk_par_for(R, chunk_for(span), inner_blocks, &ic);
-    zk_par_for(ntiles, chunk_for(R * TILE), outer_tiles, &oc);
+    zk_par_for(ntiles, chunk_for(R * tile), outer_tiles, &oc);
     if (!dit)
         zk_par_for(R, chunk_for(span), inner_blocks, &ic);
 }

@@ -255,16 +255,17 @@ static void test_lde(void)
 
 /* Every back end and thread count gives the same bits, on sizes that take the
  * small-layer, leaf and tiled paths, and on row widths that are not multiples of
- * the vector width (173: the prover's wire columns). */
+ * the vector width (173: the prover's wire columns; at 2^14 rows its transform
+ * is split twice, with tiles of 64 and a partial last tile in each block). */
 static void test_backends_threads(void)
 {
     const struct {
         unsigned L;
         size_t cols;
         int lay;
-    } cases[] = {{5, 1, 0},   {12, 1, 0},  {15, 1, 0},  {17, 3, 0}, {13, 8, 1},
-                 {12, 5, 1},  {11, 64, 1}, {14, 16, 1}, {9, 3, 0},  {12, 9, 1},
-                 {12, 17, 1}, {10, 40, 1}, {11, 173, 1}};
+    } cases[] = {{5, 1, 0},   {12, 1, 0},  {15, 1, 0},   {17, 3, 0},  {13, 8, 1},
+                 {12, 5, 1},  {11, 64, 1}, {14, 16, 1},  {9, 3, 0},   {12, 9, 1},
+                 {12, 17, 1}, {10, 40, 1}, {11, 173, 1}, {14, 173, 1}};
     int levels = ntt_simd_force(-1);
     for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
         unsigned L = cases[ci].L;
