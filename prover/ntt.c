@@ -997,8 +997,9 @@ static void scale_rows(void *arg, size_t b, size_t e)
         a = kb_mul(a, sc->c0);
         kb *x = sc->x + hi * m * w;
         if (w == 1) {
-            for (size_t lo = 0; lo < m; lo++)
-                x[lo] = kb_mul(x[lo], kb_mul(a, sc->t[lo]));
+            kb f[1u << SCALE_LOG];
+            kb_vec_scale(f, sc->t, a, m);
+            kb_vec_mul(x, x, f, m);
         } else {
             for (size_t lo = 0; lo < m; lo++)
                 sc->k->scale(x + lo * w, w, kb_mul(a, sc->t[lo]));
@@ -1182,11 +1183,13 @@ static void lde_one(const batch_ctx *bc, kb *out, const kb *in, size_t w)
     transform(&jb, out, bc->L, 0);
     kb inv_n = pow_kb(kb_from_canonical((KB_P + 1) / 2), bc->L);
     scale_powers(bc->k, out, bc->L, w, inv_n, bc->shift, 1);
-    if (w == 1) {
+    if (w == 1 && rep > 1) {
+        /* from the top down, so that no coefficient is overwritten before it is
+         * copied; two copies per 64-bit store */
         for (size_t i = n; i-- > 0;) {
-            kb v = out[i];
-            for (size_t r = 0; r < rep; r++)
-                out[i * rep + r] = v;
+            uint64_t v2 = (uint64_t)out[i] * 0x100000001u;
+            for (size_t r = 0; r < rep; r += 2)
+                memcpy(out + i * rep + r, &v2, sizeof v2);
         }
     }
     for (size_t i = w == 1 ? 0 : n; i-- > 0;) {
