@@ -809,42 +809,53 @@ static int quotient(prover *p)
 typedef struct bary_ctx {
     const kb *m; /* n x width, row-major */
     size_t n, width;
+    size_t cols;  /* the first cols columns are evaluated */
     const kb *wt; /* barycentric weights as four planes: wt_r's c[k] at wt[k * n + r] */
-    kb4 *out;     /* width values */
+    size_t parts, part_rows;
+    kb4 *part; /* parts x cols partial sums */
 } bary_ctx;
 
-/* Columns in blocks of BARY_COLS: a block's rows are copied BARY_ROWS at a time into
- * columns side by side (16 KiB, in L1), and each column is four kb_vec_dot4 sums
- * with the weight planes. */
-#define BARY_COLS 16
-#define BARY_ROWS 256
+/* The rows are split into parts summed in parallel (field sums are exact, so the
+ * order does not change the values). A part goes through its rows BARY_ROWS at a
+ * time: that block of rows is contiguous (88 KiB for 173 columns) and stays in
+ * L2 while its columns are copied BARY_COLS at a time into columns side by side
+ * (in L1), each then four kb_vec_dot4 sums with the weight planes. (Going column
+ * block by column block over all rows read the whole matrix once per 16 columns,
+ * with a stride of a row.) */
+#define BARY_COLS  16
+#define BARY_ROWS  128
+#define BARY_PARTS 32
+_Static_assert(ZP_WIRES >= ZP_NUM_PREPROCESSED && ZP_WIRES >= ZP_NUM_PERM_COLS,
+               "openings(): the partial sums are sized for the wire matrix");
 
 static void bary_range(void *vctx, size_t begin, size_t end)
 {
     bary_ctx *b = vctx;
     kb buf[BARY_COLS][BARY_ROWS];
     const kb *w = b->wt;
-    size_t n = b->n;
-    for (size_t c0 = begin; c0 < end; c0 += BARY_COLS) {
-        size_t nc = end - c0 < BARY_COLS ? end - c0 : BARY_COLS;
-        kb4 acc[BARY_COLS];
-        for (size_t j = 0; j < nc; j++)
+    size_t n = b->n, cols = b->cols;
+    for (size_t k = begin; k < end; k++) {
+        kb4 *acc = b->part + k * cols;
+        for (size_t j = 0; j < cols; j++)
             acc[j] = kb4_zero();
-        for (size_t r0 = 0; r0 < n; r0 += BARY_ROWS) {
-            size_t nr = n - r0 < BARY_ROWS ? n - r0 : BARY_ROWS;
-            for (size_t r = 0; r < nr; r++) {
-                const kb *src = b->m + (r0 + r) * b->width + c0;
-                for (size_t j = 0; j < nc; j++)
-                    buf[j][r] = src[j];
-            }
-            for (size_t j = 0; j < nc; j++) {
-                kb4 part;
-                kb_vec_dot4(part.c, buf[j], w + r0, w + n + r0, w + 2 * n + r0, w + 3 * n + r0, nr);
-                acc[j] = kb4_add(acc[j], part);
+        size_t r_end = (k + 1) * b->part_rows < n ? (k + 1) * b->part_rows : n;
+        for (size_t r0 = k * b->part_rows; r0 < r_end; r0 += BARY_ROWS) {
+            size_t nr = r_end - r0 < BARY_ROWS ? r_end - r0 : BARY_ROWS;
+            for (size_t c0 = 0; c0 < cols; c0 += BARY_COLS) {
+                size_t nc = cols - c0 < BARY_COLS ? cols - c0 : BARY_COLS;
+                for (size_t r = 0; r < nr; r++) {
+                    const kb *src = b->m + (r0 + r) * b->width + c0;
+                    for (size_t j = 0; j < nc; j++)
+                        buf[j][r] = src[j];
+                }
+                for (size_t j = 0; j < nc; j++) {
+                    kb4 part;
+                    kb_vec_dot4(part.c, buf[j], w + r0, w + n + r0, w + 2 * n + r0, w + 3 * n + r0,
+                                nr);
+                    acc[c0 + j] = kb4_add(acc[c0 + j], part);
+                }
             }
         }
-        for (size_t j = 0; j < nc; j++)
-            b->out[c0 + j] = acc[j];
     }
 }
 
@@ -874,10 +885,29 @@ static int bary_weights(kb4 *wt, const prover *p, kb4 z)
     return ZK_OK;
 }
 
-static void bary(kb4 *out, const kb *m, size_t n, size_t width, const kb *wt)
+/* out[c] = sum_r m[r][c] wt_r for the first cols of width columns; part holds
+ * BARY_PARTS x cols values. */
+static void bary(kb4 *out, const kb *m, size_t n, size_t width, size_t cols, const kb *wt,
+                 kb4 *part)
 {
-    bary_ctx b = {.m = m, .n = n, .width = width, .wt = wt, .out = out};
-    zk_par_for(width, 1, bary_range, &b);
+    size_t blocks = (n + BARY_ROWS - 1) / BARY_ROWS;
+    size_t parts = blocks < BARY_PARTS ? blocks : BARY_PARTS;
+    size_t per = (blocks + parts - 1) / parts;
+    bary_ctx b = {.m = m,
+                  .n = n,
+                  .width = width,
+                  .cols = cols,
+                  .wt = wt,
+                  .parts = parts,
+                  .part_rows = per * BARY_ROWS,
+                  .part = part};
+    zk_par_for(parts, 1, bary_range, &b);
+    for (size_t c = 0; c < cols; c++) {
+        kb4 acc = kb4_zero();
+        for (size_t k = 0; k < parts; k++)
+            acc = kb4_add(acc, part[k * cols + c]);
+        out[c] = acc;
+    }
 }
 
 /* The openings at zeta (and Z's at zeta_next); the quotient chunks' by Horner on
@@ -935,32 +965,31 @@ static int openings(prover *p)
         return zpg_open(p->dev, p->zeta, p->zeta_next, o);
     kb4 *wt = TAKE(p, p->n * sizeof *wt);
     kb *pl = TAKE(p, 4 * p->n * sizeof *pl);
-    if (!wt || !pl) {
+    kb4 *part = TAKE(p, BARY_PARTS * ZP_WIRES * sizeof *part); /* the widest matrix */
+    if (!wt || !pl || !part) {
         GIVE(p, wt);
         GIVE(p, pl);
+        GIVE(p, part);
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (openings)");
     }
     int rc = bary_weights(wt, p, p->zeta);
     if (rc)
         goto done;
     bary_planes(pl, wt, p->n);
-    bary(o, p->c->pre_h, p->n, ZP_NUM_PREPROCESSED, pl);
-    bary(o + ZP_NUM_PREPROCESSED, p->trace, p->n, ZP_WIRES, pl);
-    bary(o + ZP_NUM_PREPROCESSED + ZP_WIRES, p->perm_h, p->n, ZP_NUM_PERM_COLS, pl);
+    bary(o, p->c->pre_h, p->n, ZP_NUM_PREPROCESSED, ZP_NUM_PREPROCESSED, pl, part);
+    bary(o + ZP_NUM_PREPROCESSED, p->trace, p->n, ZP_WIRES, ZP_WIRES, pl, part);
+    bary(o + ZP_NUM_PREPROCESSED + ZP_WIRES, p->perm_h, p->n, ZP_NUM_PERM_COLS, ZP_NUM_PERM_COLS,
+         pl, part);
     rc = bary_weights(wt, p, p->zeta_next);
     if (!rc) {
         /* Z's four columns are the first four of the permutation matrix */
         bary_planes(pl, wt, p->n);
-        bary_ctx b = {.m = p->perm_h,
-                      .n = p->n,
-                      .width = ZP_NUM_PERM_COLS,
-                      .wt = pl,
-                      .out = o + ZP_NUM_OPENINGS};
-        bary_range(&b, 0, 4);
+        bary(o + ZP_NUM_OPENINGS, p->perm_h, p->n, ZP_NUM_PERM_COLS, 4, pl, part);
     }
 done:
     GIVE(p, wt);
     GIVE(p, pl);
+    GIVE(p, part);
     return rc;
 }
 
