@@ -704,6 +704,34 @@ static void quot_range(void *vctx, size_t begin, size_t end)
 }
 
 /* The quotient's values on g H_{4n} (quot_range), then its coefficients. */
+/* The quotient domain's points x_j = g wq^j and L_0(x_j) (x_j^n - 1), where
+ * L_0(x) = (x^n - 1) / (n (x - 1)) (x - 1 is never 0 on the coset), in parts of
+ * L0_PART points run in parallel, each with its own batch inversion: the same
+ * field values as one pass. */
+#define L0_PART 4096
+
+typedef struct l0_ctx {
+    kb *xs, *l0, *scr;
+    kb g, w, nn, zh[4];
+    size_t n;
+} l0_ctx;
+
+static void l0_range(void *vctx, size_t begin, size_t end)
+{
+    const l0_ctx *c = vctx;
+    for (size_t k = begin; k < end; k++) {
+        size_t lo = k * L0_PART, len = c->n - lo < L0_PART ? c->n - lo : L0_PART;
+        kb x = kb_mul(c->g, kb_pow(c->w, lo));
+        for (size_t j = lo; j < lo + len; j++, x = kb_mul(x, c->w)) {
+            c->xs[j] = x;
+            c->l0[j] = kb_mul(c->nn, kb_sub(x, KB_ONE));
+        }
+        kb_batch_inv(c->l0 + lo, c->l0 + lo, len, c->scr + lo);
+        for (size_t j = lo; j < lo + len; j++)
+            c->l0[j] = kb_mul(c->l0[j], c->zh[j % 4]);
+    }
+}
+
 static int quotient_values(prover *p, const kb4 *apow, kb *out)
 {
     size_t n = p->n, nq = 4 * n;
@@ -718,14 +746,14 @@ static int quotient_values(prover *p, const kb4 *apow, kb *out)
         free(q);
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
     }
-    kb wq = kb_root_of_unity(log_q), x = p->g;
-    for (size_t j = 0; j < nq; j++, x = kb_mul(x, wq))
-        xs[j] = x;
-    /* L_0(x) = (x^n - 1) / (n (x - 1)); x - 1 is never 0 on the coset. */
-    kb nn = kb_from_u64(n);
-    for (size_t j = 0; j < nq; j++)
-        l0[j] = kb_mul(nn, kb_sub(xs[j], KB_ONE));
-    kb_batch_inv(l0, l0, nq, scr);
+    kb wq = kb_root_of_unity(log_q);
+    kb zh[4];
+    /* x^n - 1 takes four values on the coset (x^n = (g wq^j)^n has period 4 in j) */
+    for (int i = 0; i < 4; i++)
+        zh[i] = kb_sub(kb_pow(kb_mul(p->g, kb_pow(wq, (uint64_t)i)), n), KB_ONE);
+    l0_ctx lc = {.xs = xs, .l0 = l0, .scr = scr, .g = p->g, .w = wq, .nn = kb_from_u64(n), .n = nq};
+    memcpy(lc.zh, zh, sizeof zh);
+    zk_par_for((nq + L0_PART - 1) / L0_PART, 1, l0_range, &lc);
     *q = (quot_ctx){.p = p,
                     .nq = nq,
                     .stride = (size_t)1 << (p->b - 2),
@@ -740,13 +768,8 @@ static int quotient_values(prover *p, const kb4 *apow, kb *out)
     kb ki = KB_ONE;
     for (int i = 0; i < ZP_ROUTED; i++, ki = kb_mul(ki, p->g))
         q->bk[i] = kb4_mul_base(p->beta, ki);
-    kb zh[4];
-    for (int i = 0; i < 4; i++) {
-        zh[i] = kb_sub(kb_pow(xs[i], n), KB_ONE);
+    for (int i = 0; i < 4; i++)
         q->zh_inv[i] = kb_inv(zh[i]);
-    }
-    for (size_t j = 0; j < nq; j++)
-        l0[j] = kb_mul(l0[j], zh[j % 4]);
     GIVE(p, scr);
     zk_par_for(nq, 256, quot_range, q);
     free(q);
@@ -867,21 +890,46 @@ static void bary_planes(kb *pl, const kb4 *wt, size_t n)
             pl[k * n + r] = wt[r].c[k];
 }
 
-/* Weights wt_r = (z^n - 1)/n * w^r / (z - w^r), so that f(z) = sum_r f(w^r) wt_r. */
+/* Weights wt_r = (z^n - 1)/n * w^r / (z - w^r), so that f(z) = sum_r f(w^r) wt_r;
+ * in parts of BW_PART rows run in parallel, each with its own batch inversion
+ * (the same field values as one pass). */
+#define BW_PART 4096
+
+typedef struct bw_ctx {
+    kb4 *wt, *scr;
+    kb4 z, s;
+    kb w;
+    size_t n;
+} bw_ctx;
+
+static void bw_range(void *vctx, size_t begin, size_t end)
+{
+    const bw_ctx *c = vctx;
+    for (size_t k = begin; k < end; k++) {
+        size_t lo = k * BW_PART, len = c->n - lo < BW_PART ? c->n - lo : BW_PART;
+        kb x0 = kb_pow(c->w, lo), x = x0;
+        for (size_t r = lo; r < lo + len; r++, x = kb_mul(x, c->w))
+            c->wt[r] = kb4_sub(c->z, kb4_from_base(x));
+        kb4_batch_inv(c->wt + lo, c->wt + lo, len, c->scr + lo);
+        x = x0;
+        for (size_t r = lo; r < lo + len; r++, x = kb_mul(x, c->w))
+            c->wt[r] = kb4_mul(kb4_mul_base(c->wt[r], x), c->s);
+    }
+}
+
 static int bary_weights(kb4 *wt, const prover *p, kb4 z)
 {
     kb4 *scr = TAKE(p, p->n * sizeof *scr);
     if (!scr)
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (openings)");
-    kb w = kb_root_of_unity(p->log_n), x = KB_ONE;
-    for (size_t r = 0; r < p->n; r++, x = kb_mul(x, w))
-        wt[r] = kb4_sub(z, kb4_from_base(x));
-    kb4_batch_inv(wt, wt, p->n, scr);
+    bw_ctx c = {.wt = wt,
+                .scr = scr,
+                .z = z,
+                .s = kb4_mul_base(kb4_sub(kb4_pow(z, p->n), kb4_one()), kb_inv(kb_from_u64(p->n))),
+                .w = kb_root_of_unity(p->log_n),
+                .n = p->n};
+    zk_par_for((p->n + BW_PART - 1) / BW_PART, 1, bw_range, &c);
     GIVE(p, scr);
-    kb4 s = kb4_mul_base(kb4_sub(kb4_pow(z, p->n), kb4_one()), kb_inv(kb_from_u64(p->n)));
-    x = KB_ONE;
-    for (size_t r = 0; r < p->n; r++, x = kb_mul(x, w))
-        wt[r] = kb4_mul(kb4_mul_base(wt[r], x), s);
     return ZK_OK;
 }
 
