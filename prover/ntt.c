@@ -226,14 +226,33 @@ static inline uint32_t tw_cursor_next_bits(tw_cursor *c, size_t w, size_t lanes,
 #define L8(p)    _mm256_loadu_si256((const __m256i *)(const void *)(p))
 #define S8(p, v) _mm256_storeu_si256((__m256i *)(void *)(p), (v))
 
-T_AVX2 static __m256i tw8(const kb *tw, size_t w, size_t i)
+/* Rows narrower than a vector (1 < w < 8), as tw_narrow16 below does for 16
+ * lanes: the window at offset r of row j holds rows j + (r + l) / w, found with one
+ * vector product (exact for r + l < 16), and their twiddles are loaded with a
+ * mask and permuted into place. */
+typedef struct tw_narrow8 {
+    size_t j, r, w;
+    __m256i m;
+} tw_narrow8;
+
+T_AVX2 static inline tw_narrow8 tw_narrow8_at(size_t w, size_t t0)
 {
-    if (w == 1)
-        return L8(tw + i);
-    uint32_t t[8]; /* rows narrower than a vector (wider ones: tw8_next) */
-    for (size_t l = 0; l < 8; l++)
-        t[l] = tw[(i + l) / w];
-    return L8(t);
+    return (tw_narrow8){t0 / w, t0 % w, w, _mm256_set1_epi32((int)((65536 + w - 1) / w))};
+}
+
+/* The twiddles of the cursor's window; the cursor moves to the next one. */
+T_AVX2 static inline __m256i tw_narrow8_next(const kb *tw, tw_narrow8 *c)
+{
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i d = _mm256_srli_epi32(
+        _mm256_mullo_epi32(_mm256_add_epi32(iota, _mm256_set1_epi32((int)c->r)), c->m), 16);
+    __m256i need = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)((c->r + 7) / c->w + 1)), iota);
+    __m256i t = _mm256_permutevar8x32_epi32(
+        _mm256_maskload_epi32((const int *)(const void *)(tw + c->j), need), d);
+    c->r += 8;
+    c->j += c->r / c->w;
+    c->r %= c->w;
+    return t;
 }
 
 /* The twiddles of the window the cursor is at (rows of width w >= 8): tw[j], and
@@ -254,8 +273,12 @@ T_AVX2 static void a2_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, size
 {
     size_t k = 0;
     tw_cursor c = tw_cursor_at(w, t0);
+    tw_narrow8 nc = tw_narrow8_at(w, t0);
     for (; k + 8 <= len; k += 8) {
-        __m256i x = L8(a + k), y = L8(b + k), t = w >= 8 ? tw8_next(tw, &c, w) : tw8(tw, w, t0 + k);
+        __m256i t = w >= 8   ? tw8_next(tw, &c, w)
+                    : w == 1 ? L8(tw + t0 + k)
+                             : tw_narrow8_next(tw, &nc);
+        __m256i x = L8(a + k), y = L8(b + k);
         S8(a + k, kb8_add(x, y));
         S8(b + k,
            kb8_mul(_mm256_add_epi32(_mm256_sub_epi32(x, y), _mm256_set1_epi32((int)KB_P)), t));
@@ -267,8 +290,11 @@ T_AVX2 static void a2_dit(kb *a, kb *b, const kb *tw, size_t len, size_t w, size
 {
     size_t k = 0;
     tw_cursor c = tw_cursor_at(w, t0);
+    tw_narrow8 nc = tw_narrow8_at(w, t0);
     for (; k + 8 <= len; k += 8) {
-        __m256i t = w >= 8 ? tw8_next(tw, &c, w) : tw8(tw, w, t0 + k);
+        __m256i t = w >= 8   ? tw8_next(tw, &c, w)
+                    : w == 1 ? L8(tw + t0 + k)
+                             : tw_narrow8_next(tw, &nc);
         __m256i x = L8(a + k), y = kb8_mul(L8(b + k), t);
         S8(a + k, kb8_add(x, y));
         S8(b + k, kb8_sub(x, y));
@@ -304,12 +330,43 @@ T_AVX512 static inline __mmask16 tw_cursor_next(tw_cursor *c, size_t w, size_t *
                                  _mm512_set1_epi32((int)(tw)[(j) + 1]))                            \
          : _mm512_set1_epi32((int)(tw)[j]))
 
-T_AVX512 static __m512i tw16(const kb *tw, size_t w, size_t i)
+/* Rows narrower than a vector (1 < w < 16): a window of 16 lanes starting at
+ * offset r of row j holds rows j + (r + l) / w, l < 16, at most j + 15. The
+ * quotients come from one vector product, (r + l) * ceil(2^16 / w) >> 16, exact
+ * for r + l < 32 and w < 16 (the error, below 32 / 2^16, is less than the 1 / w
+ * that separates a fraction from the next integer), and the window's twiddles are
+ * those rows' entries of tw[j ..], loaded with a mask (so that nothing past the
+ * rows used is read) and permuted into place. */
+typedef struct tw_narrow16 {
+    size_t j, r, w;
+    __m512i m;
+} tw_narrow16;
+
+T_AVX512 static inline tw_narrow16 tw_narrow16_at(size_t w, size_t t0)
 {
-    uint32_t t[16];
-    for (size_t l = 0; l < 16; l++)
-        t[l] = tw[(i + l) / w];
-    return L16(t);
+    return (tw_narrow16){t0 / w, t0 % w, w, _mm512_set1_epi32((int)((65536 + w - 1) / w))};
+}
+
+/* The row offsets of the cursor's window; *need the rows it uses. */
+T_AVX512 static inline __m512i tw_narrow16_rows(const tw_narrow16 *c, __mmask16 *need)
+{
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m512i lane = _mm512_add_epi32(iota, _mm512_set1_epi32((int)c->r));
+    *need = (__mmask16)((2u << ((c->r + 15) / c->w)) - 1);
+    return _mm512_srli_epi32(_mm512_mullo_epi32(lane, c->m), 16);
+}
+
+T_AVX512 static inline __m512i tw_narrow16_get(const kb *tw, const tw_narrow16 *c, __m512i d,
+                                               __mmask16 need)
+{
+    return _mm512_permutexvar_epi32(d, _mm512_maskz_loadu_epi32(need, tw + c->j));
+}
+
+T_AVX512 static inline void tw_narrow16_next(tw_narrow16 *c)
+{
+    c->r += 16;
+    c->j += c->r / c->w;
+    c->r %= c->w;
 }
 
 /* a - b + p, in [0, 2p): the Montgomery product accepts a factor below 2^32 when
@@ -357,8 +414,12 @@ T_AVX512 static inline __m512i sub_lazy16(__m512i a, __m512i b)
             STEP(tw_row16(tw, j_, m_));                                                            \
         }                                                                                          \
     } else {                                                                                       \
-        for (; k + 16 <= len; k += 16)                                                             \
-            STEP(tw16(tw, w, t0 + k));                                                             \
+        tw_narrow16 n_ = tw_narrow16_at(w, t0);                                                    \
+        for (; k + 16 <= len; k += 16, tw_narrow16_next(&n_)) {                                    \
+            __mmask16 u_;                                                                          \
+            __m512i d_ = tw_narrow16_rows(&n_, &u_);                                               \
+            STEP(tw_narrow16_get(tw, &n_, d_, u_));                                                \
+        }                                                                                          \
     }                                                                                              \
     if (k < len)                                                                                   \
     SCALAR(a + k, b + k, tw, len - k, w, t0 + k)
@@ -607,8 +668,13 @@ T_AVX512 static void a5_scale(kb *x, size_t len, kb c)
             STEP(tw_row16(ta, j_, m_), tw_row16(tb, j_, m_), tw_row16(tc, j_, m_));                \
         }                                                                                          \
     } else {                                                                                       \
-        for (; k + 16 <= len; k += 16)                                                             \
-            STEP(tw16(ta, w, t0 + k), tw16(tb, w, t0 + k), tw16(tc, w, t0 + k));                   \
+        tw_narrow16 n_ = tw_narrow16_at(w, t0);                                                    \
+        for (; k + 16 <= len; k += 16, tw_narrow16_next(&n_)) {                                    \
+            __mmask16 u_;                                                                          \
+            __m512i d_ = tw_narrow16_rows(&n_, &u_);                                               \
+            STEP(tw_narrow16_get(ta, &n_, d_, u_), tw_narrow16_get(tb, &n_, d_, u_),               \
+                 tw_narrow16_get(tc, &n_, d_, u_));                                                \
+        }                                                                                          \
     }                                                                                              \
     if (k < len)                                                                                   \
     s_bfly4(x0 + k, s, ta, tb, tc, len - k, w, t0 + k, DIT)
