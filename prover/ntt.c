@@ -1241,10 +1241,40 @@ int ntt_coset_inverse(const ntt_plan *plan, kb *data, unsigned log_n, size_t col
  * Its first lb layers would only copy each coefficient across its stride-block
  * (the other inputs are zero), so the block is filled with copies and those layers
  * are skipped. */
+typedef struct spread_ctx {
+    kb *x;
+    const kb *src;
+    size_t w, rep;
+    size_t base; /* spread_rows: the first row of its range */
+} spread_ctx;
+
+/* Rows [b, e) of src copied to x (the LDE's input, in parallel). */
+static void copy_rows(void *arg, size_t b, size_t e)
+{
+    const spread_ctx *sc = arg;
+    memcpy(sc->x + b * sc->w, sc->src + b * sc->w, (e - b) * sc->w * sizeof(kb));
+}
+
+/* Row i of [base + b, base + e) copied to rows i * rep + r, r < rep (not onto
+ * itself). */
+static void spread_rows(void *arg, size_t b, size_t e)
+{
+    const spread_ctx *sc = arg;
+    size_t w = sc->w;
+    for (size_t i = sc->base + b; i < sc->base + e; i++)
+        for (size_t r = 0; r < sc->rep; r++)
+            if (i * sc->rep + r != i)
+                memcpy(sc->x + (i * sc->rep + r) * w, sc->x + i * w, w * sizeof(kb));
+}
+
 static void lde_one(const batch_ctx *bc, kb *out, const kb *in, size_t w)
 {
     size_t n = (size_t)1 << bc->L, rep = (size_t)1 << bc->lb;
-    memcpy(out, in, n * w * sizeof(kb));
+    spread_ctx sc = {out, in, w, rep, 0};
+    if (w == 1)
+        memcpy(out, in, n * sizeof(kb));
+    else
+        zk_par_for(n, chunk_for(w), copy_rows, &sc);
     job jb = {bc->k, bc->plan->inv, KB_ONE, 0, w};
     transform(&jb, out, bc->L, 0);
     kb inv_n = pow_kb(kb_from_canonical((KB_P + 1) / 2), bc->L);
@@ -1258,11 +1288,14 @@ static void lde_one(const batch_ctx *bc, kb *out, const kb *in, size_t w)
                 memcpy(out + i * rep + r, &v2, sizeof v2);
         }
     }
-    for (size_t i = w == 1 ? 0 : n; i-- > 0;) {
-        const kb *src = out + i * w;
-        for (size_t r = rep; r-- > 0;)
-            if (i * rep + r != i)
-                memcpy(out + (i * rep + r) * w, src, w * sizeof(kb));
+    /* Rows: in waves, each in parallel. The rows [hi / rep, hi) write only rows
+     * at or above hi, which the waves before have read: [n / rep, n) first, then
+     * [n / rep^2, n / rep), ..., row 0 last. */
+    for (size_t hi = w == 1 || rep == 1 ? 0 : n; hi > 0;) {
+        size_t lo = hi == 1 ? 0 : (hi + rep - 1) / rep;
+        sc.base = lo;
+        zk_par_for(hi - lo, chunk_for(w * rep), spread_rows, &sc);
+        hi = lo;
     }
     job jf = {bc->k, bc->plan->fwd, KB_ONE, rep, w};
     transform(&jf, out, bc->L + bc->lb, 1);
