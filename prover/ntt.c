@@ -1128,6 +1128,7 @@ typedef struct batch_ctx {
     ntt_order in, out;
     int inverse;
     kb shift;
+    int coeffs; /* LDE: src holds coefficients, not evaluations */
 } batch_ctx;
 
 /* A whole transform of one column (stride-1 rows, w = 1) or of the row-major
@@ -1174,7 +1175,7 @@ static int ntt_any(const ntt_plan *plan, kb *data, unsigned log_n, size_t cols, 
         rc = check_order(out, fn);
     if (rc)
         return rc;
-    batch_ctx bc = {plan, kern(), data, NULL, log_n, 0, in, out, inverse, KB_ONE};
+    batch_ctx bc = {plan, kern(), data, NULL, log_n, 0, in, out, inverse, KB_ONE, 0};
     run_batch(&bc, cols, layout);
     return ZK_OK;
 }
@@ -1235,8 +1236,10 @@ int ntt_coset_inverse(const ntt_plan *plan, kb *data, unsigned log_n, size_t col
 }
 
 /* LDE of one column or of the row-major matrix: copy, inverse DIF (natural
- * evaluations -> bit-reversed coefficients), scale coefficient bitrev(i) by
- * s^bitrev(i) / n, then a DIT of size N whose input is the coefficients spread out
+ * evaluations -> bit-reversed coefficients; from coefficients, the bit-reversal
+ * permutation instead), scale coefficient bitrev(i) by s^bitrev(i) / n (by
+ * s^bitrev(i) from coefficients), then a DIT of size N whose input is the
+ * coefficients spread out
  * with stride 2^lb (coefficient j < n sits at bitrev_N(j) = bitrev_n(j) * 2^lb).
  * Its first lb layers would only copy each coefficient across its stride-block
  * (the other inputs are zero), so the block is filled with copies and those layers
@@ -1275,10 +1278,15 @@ static void lde_one(const batch_ctx *bc, kb *out, const kb *in, size_t w)
         memcpy(out, in, n * sizeof(kb));
     else
         zk_par_for(n, chunk_for(w), copy_rows, &sc);
-    job jb = {bc->k, bc->plan->inv, KB_ONE, 0, w};
-    transform(&jb, out, bc->L, 0);
-    kb inv_n = pow_kb(kb_from_canonical((KB_P + 1) / 2), bc->L);
-    scale_powers(bc->k, out, bc->L, w, inv_n, bc->shift, 1);
+    if (bc->coeffs) {
+        permute_rows(out, bc->L, w);
+        scale_powers(bc->k, out, bc->L, w, KB_ONE, bc->shift, 1);
+    } else {
+        job jb = {bc->k, bc->plan->inv, KB_ONE, 0, w};
+        transform(&jb, out, bc->L, 0);
+        kb inv_n = pow_kb(kb_from_canonical((KB_P + 1) / 2), bc->L);
+        scale_powers(bc->k, out, bc->L, w, inv_n, bc->shift, 1);
+    }
     if (w == 1 && rep > 1) {
         /* from the top down, so that no coefficient is overwritten before it is
          * copied; two copies per 64-bit store */
@@ -1309,31 +1317,45 @@ static void lde_cols(void *arg, size_t b, size_t e)
         lde_one(bc, bc->data + c * N, bc->src + c * n, 1);
 }
 
-int ntt_lde(const ntt_plan *plan, kb *out, const kb *in, unsigned log_n, unsigned log_blowup,
-            size_t cols, ntt_layout layout, kb shift)
+static int lde_any(const ntt_plan *plan, kb *out, const kb *in, unsigned log_n, unsigned log_blowup,
+                   size_t cols, ntt_layout layout, kb shift, int coeffs)
 {
-    int rc = check_args(plan, in, log_n, cols, layout, "ntt_lde");
+    const char *fn = coeffs ? "ntt_lde_coeffs" : "ntt_lde";
+    int rc = check_args(plan, in, log_n, cols, layout, fn);
     if (rc)
         return rc;
     if (!out)
-        return zk_err_set(ZK_ERR_INVALID_ARG, "ntt_lde: NULL out");
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: NULL out", fn);
     if (log_blowup > plan->max_log || log_n > plan->max_log - log_blowup)
-        return zk_err_set(ZK_ERR_RANGE, "ntt_lde: extended log size %u + %u exceeds the plan's %u",
+        return zk_err_set(ZK_ERR_RANGE, "%s: extended log size %u + %u exceeds the plan's %u", fn,
                           log_n, log_blowup, plan->max_log);
-    rc = check_args(plan, out, log_n + log_blowup, cols, layout, "ntt_lde");
+    rc = check_args(plan, out, log_n + log_blowup, cols, layout, fn);
     if (rc)
         return rc;
     if (shift == KB_ZERO || shift >= KB_P)
-        return zk_err_set(ZK_ERR_INVALID_ARG, "ntt_lde: shift is zero or not reduced");
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: shift is zero or not reduced", fn);
     size_t in_len = cols << log_n, out_len = cols << (log_n + log_blowup);
     if ((uintptr_t)out < (uintptr_t)(in + in_len) && (uintptr_t)in < (uintptr_t)(out + out_len))
-        return zk_err_set(ZK_ERR_INVALID_ARG, "ntt_lde: out overlaps in");
-    batch_ctx bc = {plan, kern(), out, in, log_n, log_blowup, NTT_NATURAL, NTT_NATURAL, 0, shift};
+        return zk_err_set(ZK_ERR_INVALID_ARG, "%s: out overlaps in", fn);
+    batch_ctx bc = {plan,        kern(),      out, in,    log_n, log_blowup,
+                    NTT_NATURAL, NTT_NATURAL, 0,   shift, coeffs};
     if (layout == NTT_ROW_MAJOR || cols == 1)
         lde_one(&bc, out, in, layout == NTT_ROW_MAJOR ? cols : 1);
     else
         zk_par_for(cols, 1, lde_cols, &bc);
     return ZK_OK;
+}
+
+int ntt_lde(const ntt_plan *plan, kb *out, const kb *in, unsigned log_n, unsigned log_blowup,
+            size_t cols, ntt_layout layout, kb shift)
+{
+    return lde_any(plan, out, in, log_n, log_blowup, cols, layout, shift, 0);
+}
+
+int ntt_lde_coeffs(const ntt_plan *plan, kb *out, const kb *in, unsigned log_n, unsigned log_blowup,
+                   size_t cols, ntt_layout layout, kb shift)
+{
+    return lde_any(plan, out, in, log_n, log_blowup, cols, layout, shift, 1);
 }
 
 int ntt_bitrev_permute(kb *data, unsigned log_n, size_t cols, ntt_layout layout)

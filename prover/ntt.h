@@ -88,6 +88,14 @@ int ntt_coset_inverse(const ntt_plan *plan, kb *data, unsigned log_n, size_t col
 int ntt_lde(const ntt_plan *plan, kb *out, const kb *in, unsigned log_n, unsigned log_blowup,
             size_t cols, ntt_layout layout, kb shift) __attribute__((warn_unused_result));
 
+/* Low-degree extension from coefficients: `in` holds each column's n = 2^log_n
+ * coefficients (natural order, lowest degree first) and `out` gets the
+ * polynomial's values on shift * H' as ntt_lde writes them. The same values as
+ * ntt_coset_forward on the coefficients padded with zeros to N rows, without
+ * transforming the zeros. Returns and args as ntt_lde. */
+int ntt_lde_coeffs(const ntt_plan *plan, kb *out, const kb *in, unsigned log_n, unsigned log_blowup,
+                   size_t cols, ntt_layout layout, kb shift) __attribute__((warn_unused_result));
+
 /* Permutes each column into bit-reversed order (its own inverse), in place.
  * Returns ZK_OK, ZK_ERR_INVALID_ARG or ZK_ERR_RANGE (log_n > 24). */
 int ntt_bitrev_permute(kb *data, unsigned log_n, size_t cols, ntt_layout layout)

@@ -822,11 +822,8 @@ static int quotient(prover *p)
     p->q_lde = TAKE(p, p->nl * ZP_NUM_QUOTIENT_COLS * sizeof(kb));
     if (!p->q_lde)
         return zk_err_set(ZK_ERR_NOMEM, "prover: out of memory (quotient)");
-    size_t head = n * ZP_NUM_QUOTIENT_COLS;
-    memcpy(p->q_lde, p->q_coeffs, head * sizeof(kb));
-    memset(p->q_lde + head, 0, (p->nl * ZP_NUM_QUOTIENT_COLS - head) * sizeof(kb)); /* padding */
-    return ntt_coset_forward(p->c->plan, p->q_lde, p->log_lde, ZP_NUM_QUOTIENT_COLS, NTT_ROW_MAJOR,
-                             p->g, NTT_NATURAL);
+    return ntt_lde_coeffs(p->c->plan, p->q_lde, p->q_coeffs, p->log_n, p->log_lde - p->log_n,
+                          ZP_NUM_QUOTIENT_COLS, NTT_ROW_MAJOR, p->g);
 }
 
 typedef struct bary_ctx {

@@ -207,7 +207,8 @@ static void test_coset(void)
 
 /* LDE: interpolate random coefficients' evaluations, compare with Horner at
  * random points of the coset, and with the coset NTT of the zero-padded
- * coefficients at every point. */
+ * coefficients at every point; the LDE from the coefficients themselves gives the
+ * same values. */
 static void test_lde(void)
 {
     kb g = kb_from_canonical(KB_GENERATOR);
@@ -244,6 +245,10 @@ static void test_lde(void)
                     ntt_coset_forward(g_plan, ref, L + lb, cols, (ntt_layout)lay, g, NTT_NATURAL));
                 CHECK_MSG(memcmp(ref, out, N * cols * sizeof(kb)) == 0,
                           "lde vs coset NTT log_n=%u blowup=2^%u layout=%d", L, lb, lay);
+                memset(ref, 0xff, N * cols * sizeof(kb));
+                CHECK_OK(ntt_lde_coeffs(g_plan, ref, coef, L, lb, cols, (ntt_layout)lay, g));
+                CHECK_MSG(memcmp(ref, out, N * cols * sizeof(kb)) == 0,
+                          "lde from coefficients log_n=%u blowup=2^%u layout=%d", L, lb, lay);
                 free(coef);
                 free(ev);
                 free(out);
@@ -274,7 +279,7 @@ static void test_backends_threads(void)
         kb *x = t_alloc(total), *ref = t_alloc(total), *y = t_alloc(total);
         kb *lref = t_alloc(total * 4), *ly = t_alloc(total * 4);
         t_fill(x, total);
-        for (int op = 0; op < 3; op++) {
+        for (int op = 0; op < 4; op++) {
             for (int lvl = 0; lvl <= levels; lvl++)
                 for (int thr = 1; thr <= 2; thr++) {
                     CHECK_EQ(ntt_simd_force(lvl), lvl);
@@ -286,14 +291,17 @@ static void test_backends_threads(void)
                         CHECK_OK(ntt_forward(g_plan, dst, L, cols, lay, NTT_NATURAL, NTT_BITREV));
                     else if (op == 1)
                         CHECK_OK(ntt_inverse(g_plan, dst, L, cols, lay, NTT_BITREV, NTT_NATURAL));
-                    else
+                    else if (op == 2)
                         CHECK_OK(ntt_lde(g_plan, ldst, x, L, 2, cols, lay,
                                          kb_from_canonical(KB_GENERATOR)));
+                    else
+                        CHECK_OK(ntt_lde_coeffs(g_plan, ldst, x, L, 2, cols, lay,
+                                                kb_from_canonical(KB_GENERATOR)));
                     if (dst != ref) {
                         CHECK_MSG(memcmp(dst, ref, total * sizeof(kb)) == 0,
                                   "op %d log_n=%u cols=%zu layout=%d level=%d threads=%d", op, L,
                                   cols, (int)lay, lvl, thr);
-                        if (op == 2)
+                        if (op >= 2)
                             CHECK_MSG(memcmp(ly, lref, total * 4 * sizeof(kb)) == 0,
                                       "lde log_n=%u cols=%zu level=%d threads=%d", L, cols, lvl,
                                       thr);
@@ -358,6 +366,11 @@ static void test_errors(void)
     CHECK_ERR(ntt_lde(g_plan, x + 2, x, 2, 1, 1, NTT_COL_MAJOR, KB_ONE), ZK_ERR_INVALID_ARG);
     CHECK_ERR(ntt_lde(g_plan, x, x, 20, 3, 1, NTT_COL_MAJOR, KB_ONE), ZK_ERR_RANGE);
     CHECK_ERR(ntt_lde(g_plan, NULL, x, 2, 1, 1, NTT_COL_MAJOR, KB_ONE), ZK_ERR_INVALID_ARG);
+    CHECK_ERR(ntt_lde_coeffs(g_plan, x + 2, x, 2, 1, 1, NTT_COL_MAJOR, KB_ONE), ZK_ERR_INVALID_ARG);
+    CHECK_ERR(ntt_lde_coeffs(g_plan, x, x, 20, 3, 1, NTT_COL_MAJOR, KB_ONE), ZK_ERR_RANGE);
+    CHECK_ERR(ntt_lde_coeffs(g_plan, NULL, x, 2, 1, 1, NTT_COL_MAJOR, KB_ONE), ZK_ERR_INVALID_ARG);
+    CHECK_ERR(ntt_lde_coeffs(g_plan, x + 8, x, 2, 1, 1, NTT_COL_MAJOR, KB_ZERO),
+              ZK_ERR_INVALID_ARG);
     CHECK_ERR(ntt_bitrev_permute(x, 25, 1, NTT_COL_MAJOR), ZK_ERR_RANGE);
     ntt_plan_free(NULL);
 }
