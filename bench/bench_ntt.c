@@ -148,8 +148,9 @@ int bench_ntt(const bench_ctx *ctx)
     if (!rc)
         rc = one_case(ctx, plan, "lde_x8_rowmajor_wires", ctx->quick ? 10 : 17, 173, NTT_ROW_MAJOR,
                       3, l1);
-    /* and its narrowest: the quotient's 12 chunk columns, rows narrower than a vector,
-     * on the 2^20-point LDE domain */
+    /* rows narrower than a vector: the width of the quotient's 12 chunk columns on
+     * the 2^20-point LDE domain (whose LDE, from coefficients, runs the same DIT
+     * kernels) */
     if (!rc)
         rc = one_case(ctx, plan, "forward_12col_rowmajor", ctx->quick ? 12 : 20, 12, NTT_ROW_MAJOR,
                       0, l1);

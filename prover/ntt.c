@@ -231,13 +231,15 @@ static inline uint32_t tw_cursor_next_bits(tw_cursor *c, size_t w, size_t lanes,
  * vector product (exact for r + l < 16), and their twiddles are loaded with a
  * mask and permuted into place. */
 typedef struct tw_narrow8 {
-    size_t j, r, w;
+    size_t j, r, w, q, rem; /* row, offset in it, width, 8 / w, 8 % w */
+    uint32_t mul;           /* ceil(2^16 / w): x / w = x * mul >> 16 for x < 32 */
     __m256i m;
 } tw_narrow8;
 
 T_AVX2 static inline tw_narrow8 tw_narrow8_at(size_t w, size_t t0)
 {
-    return (tw_narrow8){t0 / w, t0 % w, w, _mm256_set1_epi32((int)((65536 + w - 1) / w))};
+    uint32_t mul = (uint32_t)((65536 + w - 1) / w);
+    return (tw_narrow8){t0 / w, t0 % w, w, 8 / w, 8 % w, mul, _mm256_set1_epi32((int)mul)};
 }
 
 /* The twiddles of the cursor's window; the cursor moves to the next one. */
@@ -246,12 +248,16 @@ T_AVX2 static inline __m256i tw_narrow8_next(const kb *tw, tw_narrow8 *c)
     const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     __m256i d = _mm256_srli_epi32(
         _mm256_mullo_epi32(_mm256_add_epi32(iota, _mm256_set1_epi32((int)c->r)), c->m), 16);
-    __m256i need = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)((c->r + 7) / c->w + 1)), iota);
+    uint32_t last = ((uint32_t)c->r + 7) * c->mul >> 16; /* the window's last row */
+    __m256i need = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)last + 1), iota);
     __m256i t = _mm256_permutevar8x32_epi32(
         _mm256_maskload_epi32((const int *)(const void *)(tw + c->j), need), d);
-    c->r += 8;
-    c->j += c->r / c->w;
-    c->r %= c->w;
+    c->j += c->q;
+    c->r += c->rem;
+    if (c->r >= c->w) {
+        c->r -= c->w;
+        c->j++;
+    }
     return t;
 }
 
@@ -269,11 +275,14 @@ T_AVX2 static inline __m256i tw8_next(const kb *tw, tw_cursor *c, size_t w)
     return _mm256_blendv_epi8(t, _mm256_set1_epi32((int)tw[j + 1]), sel);
 }
 
+/* The cursors only where they are used (they divide). */
+#define TW_NARROW8_FOR(w, t0) ((w) > 1 && (w) < 8 ? tw_narrow8_at((w), (t0)) : (tw_narrow8){0})
+
 T_AVX2 static void a2_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
 {
     size_t k = 0;
-    tw_cursor c = tw_cursor_at(w, t0);
-    tw_narrow8 nc = tw_narrow8_at(w, t0);
+    tw_cursor c = w >= 8 ? tw_cursor_at(w, t0) : (tw_cursor){0, 0};
+    tw_narrow8 nc = TW_NARROW8_FOR(w, t0);
     for (; k + 8 <= len; k += 8) {
         __m256i t = w >= 8   ? tw8_next(tw, &c, w)
                     : w == 1 ? L8(tw + t0 + k)
@@ -289,8 +298,8 @@ T_AVX2 static void a2_dif(kb *a, kb *b, const kb *tw, size_t len, size_t w, size
 T_AVX2 static void a2_dit(kb *a, kb *b, const kb *tw, size_t len, size_t w, size_t t0)
 {
     size_t k = 0;
-    tw_cursor c = tw_cursor_at(w, t0);
-    tw_narrow8 nc = tw_narrow8_at(w, t0);
+    tw_cursor c = w >= 8 ? tw_cursor_at(w, t0) : (tw_cursor){0, 0};
+    tw_narrow8 nc = TW_NARROW8_FOR(w, t0);
     for (; k + 8 <= len; k += 8) {
         __m256i t = w >= 8   ? tw8_next(tw, &c, w)
                     : w == 1 ? L8(tw + t0 + k)
@@ -338,13 +347,15 @@ T_AVX512 static inline __mmask16 tw_cursor_next(tw_cursor *c, size_t w, size_t *
  * those rows' entries of tw[j ..], loaded with a mask (so that nothing past the
  * rows used is read) and permuted into place. */
 typedef struct tw_narrow16 {
-    size_t j, r, w;
+    size_t j, r, w, q, rem; /* row, offset in it, width, 16 / w, 16 % w */
+    uint32_t mul;           /* ceil(2^16 / w): x / w = x * mul >> 16 for x < 32 */
     __m512i m;
 } tw_narrow16;
 
 T_AVX512 static inline tw_narrow16 tw_narrow16_at(size_t w, size_t t0)
 {
-    return (tw_narrow16){t0 / w, t0 % w, w, _mm512_set1_epi32((int)((65536 + w - 1) / w))};
+    uint32_t mul = (uint32_t)((65536 + w - 1) / w);
+    return (tw_narrow16){t0 / w, t0 % w, w, 16 / w, 16 % w, mul, _mm512_set1_epi32((int)mul)};
 }
 
 /* The row offsets of the cursor's window; *need the rows it uses. */
@@ -352,7 +363,7 @@ T_AVX512 static inline __m512i tw_narrow16_rows(const tw_narrow16 *c, __mmask16 
 {
     const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     __m512i lane = _mm512_add_epi32(iota, _mm512_set1_epi32((int)c->r));
-    *need = (__mmask16)((2u << ((c->r + 15) / c->w)) - 1);
+    *need = (__mmask16)((2u << (((uint32_t)c->r + 15) * c->mul >> 16)) - 1);
     return _mm512_srli_epi32(_mm512_mullo_epi32(lane, c->m), 16);
 }
 
@@ -364,9 +375,12 @@ T_AVX512 static inline __m512i tw_narrow16_get(const kb *tw, const tw_narrow16 *
 
 T_AVX512 static inline void tw_narrow16_next(tw_narrow16 *c)
 {
-    c->r += 16;
-    c->j += c->r / c->w;
-    c->r %= c->w;
+    c->j += c->q;
+    c->r += c->rem;
+    if (c->r >= c->w) {
+        c->r -= c->w;
+        c->j++;
+    }
 }
 
 /* a - b + p, in [0, 2p): the Montgomery product accepts a factor below 2^32 when
@@ -1248,14 +1262,22 @@ typedef struct spread_ctx {
     kb *x;
     const kb *src;
     size_t w, rep;
-    size_t base; /* spread_rows: the first row of its range */
+    size_t base;   /* spread_rows: the first row of its range */
+    unsigned brev; /* copy_rows: 0, or log n to copy in bit-reversed order */
 } spread_ctx;
 
-/* Rows [b, e) of src copied to x (the LDE's input, in parallel). */
+/* Rows [b, e) of x from src (the LDE's input, in parallel): row i is src's row i,
+ * or row bitrev(i) when brev is set. */
 static void copy_rows(void *arg, size_t b, size_t e)
 {
     const spread_ctx *sc = arg;
-    memcpy(sc->x + b * sc->w, sc->src + b * sc->w, (e - b) * sc->w * sizeof(kb));
+    size_t w = sc->w;
+    if (!sc->brev) {
+        memcpy(sc->x + b * w, sc->src + b * w, (e - b) * w * sizeof(kb));
+        return;
+    }
+    for (size_t i = b; i < e; i++)
+        memcpy(sc->x + i * w, sc->src + bitrev(i, sc->brev) * w, w * sizeof(kb));
 }
 
 /* Row i of [base + b, base + e) copied to rows i * rep + r, r < rep (not onto
@@ -1273,13 +1295,14 @@ static void spread_rows(void *arg, size_t b, size_t e)
 static void lde_one(const batch_ctx *bc, kb *out, const kb *in, size_t w)
 {
     size_t n = (size_t)1 << bc->L, rep = (size_t)1 << bc->lb;
-    spread_ctx sc = {out, in, w, rep, 0};
+    /* from coefficients, copied in bit-reversed order (as the inverse DIF below
+     * leaves evaluations' coefficients) */
+    spread_ctx sc = {out, in, w, rep, 0, bc->coeffs ? bc->L : 0};
     if (w == 1)
-        memcpy(out, in, n * sizeof(kb));
+        copy_rows(&sc, 0, n); /* one column of many, run in parallel */
     else
         zk_par_for(n, chunk_for(w), copy_rows, &sc);
     if (bc->coeffs) {
-        permute_rows(out, bc->L, w);
         scale_powers(bc->k, out, bc->L, w, KB_ONE, bc->shift, 1);
     } else {
         job jb = {bc->k, bc->plan->inv, KB_ONE, 0, w};
@@ -1296,9 +1319,9 @@ static void lde_one(const batch_ctx *bc, kb *out, const kb *in, size_t w)
                 memcpy(out + i * rep + r, &v2, sizeof v2);
         }
     }
-    /* Rows: in waves, each in parallel. The rows [hi / rep, hi) write only rows
-     * at or above hi, which the waves before have read: [n / rep, n) first, then
-     * [n / rep^2, n / rep), ..., row 0 last. */
+    /* Rows: in waves, each in parallel. The rows [ceil(hi / rep), hi) write only
+     * rows at or above hi, which the waves before have read: [n / rep, n) first,
+     * then [n / rep^2, n / rep), ..., row 0 (whose block holds itself) last. */
     for (size_t hi = w == 1 || rep == 1 ? 0 : n; hi > 0;) {
         size_t lo = hi == 1 ? 0 : (hi + rep - 1) / rep;
         sc.base = lo;

@@ -831,8 +831,8 @@ typedef struct bary_ctx {
     size_t n, width;
     size_t cols;  /* the first cols columns are evaluated */
     const kb *wt; /* barycentric weights as four planes: wt_r's c[k] at wt[k * n + r] */
-    size_t parts, part_rows;
-    kb4 *part; /* parts x cols partial sums */
+    size_t part_rows;
+    kb4 *part; /* one row of cols partial sums per part */
 } bary_ctx;
 
 /* The rows are split into parts summed in parallel (field sums are exact, so the
@@ -943,7 +943,6 @@ static void bary(kb4 *out, const kb *m, size_t n, size_t width, size_t cols, con
                   .width = width,
                   .cols = cols,
                   .wt = wt,
-                  .parts = parts,
                   .part_rows = per * BARY_ROWS,
                   .part = part};
     zk_par_for(parts, 1, bary_range, &b);
