@@ -703,7 +703,6 @@ static void quot_range(void *vctx, size_t begin, size_t end)
     }
 }
 
-/* The quotient's values on g H_{4n} (quot_range), then its coefficients. */
 /* The quotient domain's points x_j = g wq^j and L_0(x_j) (x_j^n - 1), where
  * L_0(x) = (x^n - 1) / (n (x - 1)) (x - 1 is never 0 on the coset), in parts of
  * L0_PART points run in parallel, each with its own batch inversion: the same
@@ -732,6 +731,7 @@ static void l0_range(void *vctx, size_t begin, size_t end)
     }
 }
 
+/* The quotient's values on g H_{4n} (quot_range), then its coefficients. */
 static int quotient_values(prover *p, const kb4 *apow, kb *out)
 {
     size_t n = p->n, nq = 4 * n;
