@@ -1262,8 +1262,10 @@ typedef struct spread_ctx {
     kb *x;
     const kb *src;
     size_t w, rep;
-    size_t base;   /* spread_rows: the first row of its range */
+    size_t base;   /* spread_rows, spread_pairs: the first row or pair of the range */
     unsigned brev; /* copy_rows: 0, or log n to copy in bit-reversed order */
+    const kb *tw;  /* spread_pairs: the forward twiddles */
+    const kernels *k;
 } spread_ctx;
 
 /* Rows [b, e) of x from src (the LDE's input, in parallel): row i is src's row i,
@@ -1292,12 +1294,34 @@ static void spread_rows(void *arg, size_t b, size_t e)
                 memcpy(sc->x + (i * sc->rep + r) * w, sc->x + i * w, w * sizeof(kb));
 }
 
+/* Pair g of coefficient rows, a = row 2g and b = row 2g + 1, spread over their
+ * blocks of rep rows each (b's first: pair 0's block holds both rows) and taken
+ * through the DIT's first layer at once, while the block is in L1: the layer of
+ * half-width rep pairs the two blocks, so the transform skips it and a pass over
+ * the whole output. */
+static void spread_pairs(void *arg, size_t b, size_t e)
+{
+    const spread_ctx *sc = arg;
+    size_t w = sc->w, rep = sc->rep;
+    bfly_fn f = rep * w >= sc->k->lanes ? sc->k->dit : s_dit;
+    for (size_t g = sc->base + b; g < sc->base + e; g++) {
+        kb *blk = sc->x + 2 * g * rep * w;
+        const kb *ra = sc->x + 2 * g * w, *rb = ra + w;
+        for (size_t r = 0; r < rep; r++)
+            memcpy(blk + (rep + r) * w, rb, w * sizeof(kb));
+        for (size_t r = 0; r < rep; r++)
+            if (blk + r * w != ra)
+                memcpy(blk + r * w, ra, w * sizeof(kb));
+        f(blk, blk + rep * w, sc->tw + rep, rep * w, w, 0);
+    }
+}
+
 static void lde_one(const batch_ctx *bc, kb *out, const kb *in, size_t w)
 {
     size_t n = (size_t)1 << bc->L, rep = (size_t)1 << bc->lb;
     /* from coefficients, copied in bit-reversed order (as the inverse DIF below
      * leaves evaluations' coefficients) */
-    spread_ctx sc = {out, in, w, rep, 0, bc->coeffs ? bc->L : 0};
+    spread_ctx sc = {out, in, w, rep, 0, bc->coeffs ? bc->L : 0, bc->plan->fwd, bc->k};
     if (w == 1)
         copy_rows(&sc, 0, n); /* one column of many, run in parallel */
     else
@@ -1319,16 +1343,19 @@ static void lde_one(const batch_ctx *bc, kb *out, const kb *in, size_t w)
                 memcpy(out + i * rep + r, &v2, sizeof v2);
         }
     }
-    /* Rows: in waves, each in parallel. The rows [ceil(hi / rep), hi) write only
-     * rows at or above hi, which the waves before have read: [n / rep, n) first,
-     * then [n / rep^2, n / rep), ..., row 0 (whose block holds itself) last. */
-    for (size_t hi = w == 1 || rep == 1 ? 0 : n; hi > 0;) {
+    /* Rows, or pairs of rows with the DIT's first layer: in waves, each in
+     * parallel. The units (rows or pairs) [ceil(hi / rep), hi) write only units at
+     * or above hi, which the waves before have read: [n / rep, n) first, then
+     * [n / rep^2, n / rep), ..., unit 0 (whose block holds itself) last. */
+    int pairs = w > 1 && rep > 1 && n > 1;
+    for (size_t hi = w == 1 || rep == 1 ? 0 : pairs ? n / 2 : n; hi > 0;) {
         size_t lo = hi == 1 ? 0 : (hi + rep - 1) / rep;
         sc.base = lo;
-        zk_par_for(hi - lo, chunk_for(w * rep), spread_rows, &sc);
+        zk_par_for(hi - lo, chunk_for(w * rep * (pairs ? 2 : 1)),
+                   pairs ? spread_pairs : spread_rows, &sc);
         hi = lo;
     }
-    job jf = {bc->k, bc->plan->fwd, KB_ONE, rep, w};
+    job jf = {bc->k, bc->plan->fwd, KB_ONE, pairs ? 2 * rep : rep, w};
     transform(&jf, out, bc->L + bc->lb, 1);
 }
 
